@@ -1,0 +1,151 @@
+"""The weights after every epoch, kept within a fixed memory budget.
+
+A float32 copy of every epoch is too big: the largest allowed network (4 x 1024
+units, 3.96 million weights) would need 16 MB an epoch, 790 MB for 50 epochs.
+So each epoch stores only how the weights *changed* since the previous one,
+quantised to 8, 4, 2 or 1 bits per weight with one scale per output unit. The
+bit width is the largest that keeps the planned epochs inside the budget.
+
+Quantisation errors do not pile up: each change is measured against the
+*reconstructed* previous weights, so the error carried into epoch k is what
+epoch k's own rounding left over (error feedback), never a sum over epochs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BUDGET_BYTES = 64 * 1024 * 1024
+PLANNED_EPOCHS = 50
+BIT_WIDTHS = (8, 4, 2, 1)
+
+
+def _as_2d(array: np.ndarray) -> np.ndarray:
+    return array.reshape(-1, array.shape[-1]) if array.ndim > 1 else array.reshape(1, -1)
+
+
+def _pack(values: np.ndarray, bits: int) -> np.ndarray:
+    """Pack unsigned integers below 2**bits into bytes, 8/bits per byte."""
+    if bits == 8:
+        return values.astype(np.uint8)
+    per_byte = 8 // bits
+    flat = values.astype(np.uint8).ravel()
+    pad = (-len(flat)) % per_byte
+    flat = np.concatenate([flat, np.zeros(pad, np.uint8)]).reshape(-1, per_byte)
+    out = np.zeros(len(flat), np.uint8)
+    for i in range(per_byte):
+        out |= flat[:, i] << np.uint8(i * bits)
+    return out
+
+
+def _unpack(packed: np.ndarray, bits: int, count: int) -> np.ndarray:
+    if bits == 8:
+        return packed[:count]
+    per_byte = 8 // bits
+    mask = np.uint8((1 << bits) - 1)
+    parts = [(packed >> np.uint8(i * bits)) & mask for i in range(per_byte)]
+    return np.stack(parts, axis=1).ravel()[:count]
+
+
+class _Delta:
+    """One tensor's change, quantised: packed codes and a scale per column."""
+
+    __slots__ = ("bits", "shape", "codes", "scale")
+
+    def __init__(self, change: np.ndarray, bits: int):
+        d = _as_2d(change)
+        self.bits = bits
+        self.shape = change.shape
+        if bits == 1:
+            # Sign and the mean magnitude: the best one-bit code in squared error.
+            self.scale = np.abs(d).mean(axis=0).astype(np.float32)
+            self.codes = _pack(d >= 0, 1)
+        else:
+            qmax = 2 ** (bits - 1) - 1
+            scale = np.abs(d).max(axis=0) / qmax
+            scale[scale == 0] = 1.0
+            self.scale = scale.astype(np.float32)
+            q = np.clip(np.rint(d / self.scale), -qmax, qmax) + qmax
+            self.codes = _pack(q, bits)
+
+    def decode(self) -> np.ndarray:
+        rows = int(np.prod(self.shape[:-1])) if len(self.shape) > 1 else 1
+        cols = self.shape[-1]
+        q = _unpack(self.codes, self.bits, rows * cols).reshape(rows, cols).astype(np.float32)
+        if self.bits == 1:
+            q = q * 2 - 1
+        else:
+            q -= 2 ** (self.bits - 1) - 1
+        return (q * self.scale).reshape(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return self.codes.nbytes + self.scale.nbytes
+
+
+class WeightHistory:
+    """Weights after epoch 0 (untrained), 1, 2, ... within `budget` bytes."""
+
+    def __init__(self, initial: list[np.ndarray], budget: int = BUDGET_BYTES,
+                 planned_epochs: int = PLANNED_EPOCHS):
+        self.budget = budget
+        self.planned_epochs = planned_epochs
+        self._start = [w.astype(np.float16) for w in initial]
+        self._deltas: list[list[_Delta]] = []
+        # The reconstruction of the latest epoch: the base for the next change.
+        self._latest = [w.astype(np.float32) for w in self._start]
+        self.params = sum(w.size for w in initial)
+        self._scale_bytes = sum(4 * w.shape[-1] for w in initial)
+
+    def __len__(self) -> int:
+        """Stored epochs after the start: epoch k for k in 1..len."""
+        return len(self._deltas)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of stored per-epoch state (start point plus every change)."""
+        return sum(w.nbytes for w in self._start) + sum(
+            d.nbytes for epoch in self._deltas for d in epoch
+        )
+
+    def bits_for_next(self) -> int:
+        """The widest code that keeps the remaining planned epochs within budget."""
+        remaining = max(self.planned_epochs - len(self), 1)
+        allowance = (self.budget - self.nbytes) / remaining
+        for bits in BIT_WIDTHS:
+            cost = self.params * bits / 8 + self._scale_bytes
+            if cost <= allowance:
+                return bits
+        return 1
+
+    def append(self, weights: list[np.ndarray]) -> int:
+        """Store the weights after the next epoch; returns the bit width used."""
+        bits = self.bits_for_next()
+        epoch = []
+        for i, w in enumerate(weights):
+            delta = _Delta(np.asarray(w, np.float32) - self._latest[i], bits)
+            self._latest[i] = self._latest[i] + delta.decode()
+            epoch.append(delta)
+        self._deltas.append(epoch)
+        return bits
+
+    def truncate(self, epochs: int) -> None:
+        """Forget epochs after `epochs` (used when a partial epoch is discarded)."""
+        del self._deltas[epochs:]
+        self._latest = self.weights_at(epochs)
+
+    def weights_at(self, epoch: int) -> list[np.ndarray]:
+        """The reconstructed float32 weights after `epoch` (0 is the untrained start)."""
+        if not 0 <= epoch <= len(self):
+            raise IndexError(f"epoch {epoch}: stored epochs are 0 to {len(self)}")
+        if epoch == len(self):
+            return [w.copy() for w in self._latest]
+        weights = [w.astype(np.float32) for w in self._start]
+        for deltas in self._deltas[:epoch]:
+            for i, d in enumerate(deltas):
+                weights[i] += d.decode()
+        return weights
+
+    def bits(self) -> list[int]:
+        """The code width of each stored epoch."""
+        return [epoch[0].bits if epoch else 8 for epoch in self._deltas]
