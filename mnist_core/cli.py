@@ -10,7 +10,12 @@ import json
 import sys
 
 from mnist_core.config import (
-    ACTIVATIONS, FIELD_HELP, LOSSES, OPTIMIZERS, ConfigError, TrainConfig,
+    ACTIVATIONS,
+    FIELD_HELP,
+    LOSSES,
+    OPTIMIZERS,
+    ConfigError,
+    TrainConfig,
 )
 from mnist_core.data import DATASETS, DataFileError
 

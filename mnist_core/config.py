@@ -169,7 +169,7 @@ class TrainConfig:
             p.append(
                 f"early stopping {self.early_stopping}: patience must be 0 (off) to {MAX_EPOCHS}"
             )
-        if (self.early_stopping or self.keep_best) and self.validation == "none":
+        if (self.early_stopping > 0 or self.keep_best) and self.validation == "none":
             p.append("early stopping and keep-best watch the validation loss: choose a validation set")
         if self.batch_size >= 1 and not p:
             n_fit = self.fit_size(fraction)
@@ -180,7 +180,7 @@ class TrainConfig:
                 )
         return p
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Raise ConfigError listing every problem; return self when there are none."""
         problems = self.problems()
         if problems:
@@ -208,7 +208,7 @@ class TrainConfig:
     def sparse_labels(self) -> bool:
         return self.loss == "sparse_categorical_crossentropy"
 
-    def key(self) -> "TrainConfig":
+    def key(self) -> TrainConfig:
         """The run this config belongs to: every field except the number of epochs.
 
         Configs that differ only in epochs share one run, which is read or extended.
@@ -250,7 +250,7 @@ class TrainConfig:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict, *, strict: bool = True) -> "TrainConfig":
+    def from_dict(cls, data: dict, *, strict: bool = True) -> TrainConfig:
         """Build a config from strings (or values). Missing fields take defaults.
 
         Unknown keys and unparsable values raise ConfigError when strict; with
@@ -262,7 +262,7 @@ class TrainConfig:
         return config
 
     @classmethod
-    def from_dict_lenient(cls, data: dict) -> tuple["TrainConfig", list[str]]:
+    def from_dict_lenient(cls, data: dict) -> tuple[TrainConfig, list[str]]:
         """Parse what can be parsed; return the config and a note per ignored entry.
 
         Values that parse but are out of range are kept and left to `problems()`.

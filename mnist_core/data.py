@@ -132,7 +132,7 @@ def read_idx_gz(path: Path, sha256: str | None = None) -> np.ndarray:
         raise DataFileError(f"{exc} {fix}") from exc
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_dataset(name: str) -> Dataset:
     """Return the whole dataset; the second call in a process is free (cached).
 

@@ -19,8 +19,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -38,6 +38,7 @@ import tensorflow as tf  # noqa: E402
 # The same seed and config must give the same curves: ask TensorFlow for
 # deterministic kernels (on the CPU this costs nothing measurable).
 tf.config.experimental.enable_op_determinism()
+tf.get_logger().setLevel("ERROR")  # a new run traces new functions; that is expected
 
 # Seeding is global in Keras: building two models at once must not interleave.
 _BUILD_LOCK = threading.Lock()
@@ -236,12 +237,12 @@ class TrainingRun:
     def can_continue(self) -> bool:
         return self.status != "diverged" and self.epochs_done < 100
 
-    def train_to(self, epochs: int, on_epoch: EpochCallback | None = None) -> "TrainingRun":
+    def train_to(self, epochs: int, on_epoch: EpochCallback | None = None) -> TrainingRun:
         """Train until `epochs` epochs are done (nothing to do if they already are).
 
         Stops early when on_epoch returns True ("stopped"), when the validation
         loss has not improved for `early_stopping` epochs ("early_stopped"), or when
-        the loss stops being a finite number ("diverged"). Finished epochs are kept.
+        the loss becomes NaN, infinite or explodes ("diverged"). Finished epochs are kept.
         """
         with self._lock:
             if self.status == "diverged" or epochs <= self.epochs_done:
@@ -280,8 +281,8 @@ class TrainingRun:
                 loss_sum, correct = float(loss_sum) + float(rest_loss), float(correct) + float(rest_correct)
             seconds = time.perf_counter() - t0
             loss = float(loss_sum) / n
-            if not bool(finite) or not math.isfinite(loss):
-                self._diverged(epoch)
+            if not bool(finite) or not math.isfinite(loss) or loss > self.explosion_loss:
+                self._diverged(epoch, loss if bool(finite) else math.nan)
                 return
             val_loss = val_acc = None
             if data.x_val is not None:
@@ -291,7 +292,7 @@ class TrainingRun:
             else:
                 test_loss, test_acc = self._evaluate(data.x_test, data.y_test)
             if val_loss is not None and not math.isfinite(val_loss):
-                self._diverged(epoch)
+                self._diverged(epoch, val_loss)
                 return
             result = EpochResult(
                 epoch=epoch, loss=loss, accuracy=float(correct) / n,
@@ -320,14 +321,24 @@ class TrainingRun:
                 return
         self.status = "finished"
 
-    def _diverged(self, epoch: int) -> None:
+    @property
+    def explosion_loss(self) -> float:
+        """An epoch loss above this counts as diverged: 100 times the untrained loss.
+
+        Keras computes cross-entropy from the logits, so a blown-up network can
+        report a huge but finite loss (1e5 at learning rate 100) rather than NaN.
+        """
+        return 100 * max(self.baseline_loss, 1.0)
+
+    def _diverged(self, epoch: int, loss: float) -> None:
         self.status = "diverged"
         self.diverged_epoch = epoch
+        what = "became infinite or not a number" if not math.isfinite(loss) else f"exploded to {loss:.3g}"
         self.message = (
-            f"The loss became infinite or not a number during epoch {epoch}: training "
-            f"diverged. Try a smaller learning rate (now {self.config.learning_rate:g})"
+            f"Training diverged in epoch {epoch}: the loss {what}. "
+            f"Try a smaller learning rate (now {self.config.learning_rate:g})"
             + ("" if self.config.normalize else " or scale the inputs")
-            + "."
+            + ". The epochs before it are kept."
         )
         # Put back the last good weights so the finished epochs stay usable.
         self.model.set_weights(self._snapshots.weights_at(self.epochs_done)

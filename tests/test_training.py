@@ -1,0 +1,142 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mnist_core.config import ConfigError, TrainConfig
+from mnist_core.evaluate import accuracy, confusion_matrix, most_confident_mistakes, per_class_accuracy
+from mnist_core.training import TrainingRun, build_model, layer_table, train, trainable_params
+
+
+@pytest.fixture(scope="module")
+def run(small_config):
+    calls = []
+    run = train(small_config, on_epoch=calls.append)
+    run.calls = calls
+    return run
+
+
+def test_short_training_reaches_well_above_chance(run):
+    assert run.status == "finished" and run.epochs_done == 2
+    assert 0.02 < run.baseline_accuracy < 0.25  # untrained: about one in ten
+    assert run.test_accuracy > 0.8
+    assert run.history[-1].loss < run.history[0].loss
+
+
+def test_callback_is_called_after_every_epoch_with_metrics_and_speed(run):
+    assert [r.epoch for r in run.calls] == [1, 2]
+    for r in run.calls:
+        assert 0 < r.accuracy <= 1 and 0 < r.val_accuracy <= 1 and r.val_loss > 0
+        assert 0 < r.test_accuracy <= 1
+        assert r.seconds > 0 and r.samples_per_second == pytest.approx(2400 / r.seconds)
+    assert run.calls[1].elapsed > run.calls[0].elapsed
+
+
+def test_run_facts(run, small_config):
+    assert run.params == 784 * 64 + 64 + 64 * 10 + 10
+    assert run.updates_per_epoch == 19  # ceil(2400 / 128)
+    assert run.best_epoch in (1, 2)
+    summary = run.summary()
+    assert summary["status"] == "finished" and len(summary["history"]) == 2
+    assert summary["config"] == small_config.to_dict()
+
+
+def test_every_epoch_can_be_looked_at_again(run):
+    ds = run.dataset
+    for epoch in (1, 2):
+        probs = run.predict(ds.x_test[:2000], epoch=epoch)
+        assert probs.shape == (2000, 10)
+        assert np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+    # The recorded test accuracy of each epoch is what its stored weights give.
+    for epoch in (1, 2):
+        probs = run.predict(ds.x_test, epoch=epoch)
+        assert accuracy(probs, ds.y_test) == pytest.approx(run.result_at(epoch).test_accuracy, abs=0.002)
+    untrained = run.predict(ds.x_test, epoch=0)
+    assert accuracy(untrained, ds.y_test) == pytest.approx(run.baseline_accuracy, abs=0.01)
+
+
+def test_same_seed_same_history_and_extending_matches_a_longer_run(small_config):
+    a = train(dataclasses.replace(small_config, epochs=3))
+    b = TrainingRun(small_config).train_to(1).train_to(3)  # asked for 1 epoch, then 3
+    assert [r.loss for r in a.history] == [r.loss for r in b.history]
+    assert [r.val_accuracy for r in a.history] == [r.val_accuracy for r in b.history]
+    other_seed = train(dataclasses.replace(small_config, epochs=1, seed=2))
+    assert other_seed.history[0].loss != a.history[0].loss
+
+
+def test_fewer_epochs_reads_the_stored_epoch_without_training(run):
+    before = list(run.history)
+    assert run.train_to(1) is run
+    assert run.history == before
+    assert run.result_at(1) is before[0]
+
+
+def test_cancel_keeps_the_finished_epochs(small_config):
+    seen = []
+    run = TrainingRun(dataclasses.replace(small_config, epochs=5))
+    run.train_to(5, on_epoch=lambda r: seen.append(r.epoch) or r.epoch == 2)
+    assert seen == [1, 2]
+    assert run.status == "stopped" and run.epochs_done == 2
+    assert "Stopped after epoch 2" in run.message
+    run.train_to(3)  # a stopped run continues
+    assert run.epochs_done == 3 and run.status == "finished"
+
+
+def test_a_diverging_run_is_reported_not_raised():
+    # Learning rate 100: the loss explodes to about 1e5 in the first epoch.
+    config = TrainConfig(hidden=(32,), optimizer="sgd", learning_rate=100, normalize=False,
+                         epochs=3, train_samples=2000)
+    run = train(config)
+    assert run.status == "diverged"
+    assert run.diverged_epoch == 1 and run.epochs_done == 0
+    assert "diverged in epoch 1" in run.message and "smaller learning rate" in run.message
+    assert run.train_to(5).epochs_done == 0  # nothing to continue
+
+
+def test_early_stopping_and_keep_best():
+    config = TrainConfig(hidden=(256,), epochs=30, train_samples=1000, validation="split:0.3",
+                         early_stopping=2, keep_best=True, seed=0)
+    run = train(config)
+    assert run.status == "early_stopped"
+    assert run.epochs_done < 30 and run.epochs_done - run.best_epoch == 2
+    assert run.final_epoch == run.best_epoch
+    assert run.test_accuracy == run.result_at(run.best_epoch).test_accuracy
+    best = run.predict(run.dataset.x_test[:500], epoch=run.best_epoch)
+    assert np.array_equal(best, run.predict(run.dataset.x_test[:500]))
+
+
+def test_test_set_as_validation_equals_test_evaluation():
+    run = train(TrainConfig(hidden=(32,), epochs=1, train_samples=2000, validation="test"))
+    last = run.history[-1]
+    assert last.val_accuracy == last.test_accuracy == run.test_accuracy
+
+
+def test_invalid_config_is_refused_before_building():
+    with pytest.raises(ConfigError, match="batch size 0"):
+        TrainingRun(TrainConfig(batch_size=0))
+
+
+def test_the_deeper_lesson_network_has_669706_parameters():
+    config = TrainConfig(hidden=(512, 512), dropout=(0.2, 0.2))
+    model = build_model(config)
+    assert trainable_params(model) == 669_706
+    rows = layer_table(model)
+    assert [r["type"] for r in rows] == ["Dense", "Dropout", "Dense", "Dropout", "Dense"]
+    assert rows[0]["output shape"] == "(batch, 512)" and rows[-1]["parameters"] == 5130
+
+
+def test_evaluation_helpers():
+    labels = np.array([0, 1, 1, 2])
+    probs = np.array([
+        [0.9, 0.05, 0.05] + [0] * 7,
+        [0.1, 0.8, 0.1] + [0] * 7,
+        [0.7, 0.2, 0.1] + [0] * 7,   # wrong, 0.7 sure
+        [0.05, 0.9, 0.05] + [0] * 7,  # wrong, 0.9 sure
+    ])
+    predicted = probs.argmax(1)
+    cm = confusion_matrix(labels, predicted)
+    assert cm[1, 0] == 1 and cm[2, 1] == 1 and cm.sum() == 4
+    per_class = per_class_accuracy(labels, predicted)
+    assert per_class[0] == 1.0 and per_class[1] == 0.5 and per_class[2] == 0.0 and np.isnan(per_class[5])
+    assert most_confident_mistakes(probs, labels).tolist() == [3, 2]
+    assert accuracy(probs, labels) == 0.5
