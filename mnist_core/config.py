@@ -215,6 +215,27 @@ class TrainConfig:
         """
         return dataclasses.replace(self, epochs=0)
 
+    def layer_rows(self) -> list[dict]:
+        """The network as a table (layer, output shape, parameters), without building it.
+
+        A Dense layer of u units fed n inputs has n*u weights and u biases.
+        """
+        rows, inputs = [], 784
+        for i, (units, rate) in enumerate(zip(self.hidden, self.dropout), 1):
+            rows.append({"layer": f"hidden_{i}", "type": f"Dense ({self.activation})",
+                         "output shape": f"(batch, {units})", "parameters": inputs * units + units})
+            if rate > 0:
+                rows.append({"layer": f"dropout_{i}", "type": f"Dropout ({rate:g})",
+                             "output shape": f"(batch, {units})", "parameters": 0})
+            inputs = units
+        rows.append({"layer": "output", "type": "Dense (softmax)", "output shape": "(batch, 10)",
+                     "parameters": inputs * 10 + 10})
+        return rows
+
+    @property
+    def param_count(self) -> int:
+        return sum(r["parameters"] for r in self.layer_rows())
+
     def describe(self) -> str:
         """A one-line summary such as 'mnist 512 relu, rmsprop 0.001, 5 epochs'."""
         layers = "-".join(str(h) for h in self.hidden)

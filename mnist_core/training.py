@@ -107,6 +107,19 @@ def predict_proba(model: keras.Model, x: np.ndarray) -> np.ndarray:
     ])
 
 
+def untrained_accuracy(config: TrainConfig) -> float:
+    """Test accuracy of the network before any training (the chance baseline, about 10%).
+
+    It is the same network a run of this config starts from (same seed).
+    """
+    with _BUILD_LOCK:
+        keras.utils.set_random_seed(config.seed)
+        model = build_model(config)
+    ds = load_dataset(config.dataset)
+    probs = predict_proba(model, prepare_images(ds.x_test, config.normalize))
+    return float(np.mean(np.argmax(probs, axis=1) == ds.y_test))
+
+
 @dataclass(frozen=True)
 class EpochResult:
     """What one epoch did. val_* are None without a validation set."""
@@ -160,6 +173,7 @@ class TrainingRun:
         self._best_weights: list[np.ndarray] | None = None
         self._lock = threading.RLock()
         self._views: OrderedDict[int, keras.Model] = OrderedDict()
+        self._test_probs: dict[int, np.ndarray] = {}
         self._epoch_fn = self._compile_epoch()
         self._eval_fn = self._compile_eval()
         prepared = prepare(config, self.dataset)
@@ -382,6 +396,25 @@ class TrainingRun:
         """Memory held for looking at past epochs (changes plus the best epoch's copy)."""
         best = sum(w.nbytes for w in self._best_weights) if self._best_weights else 0
         return self._snapshots.nbytes + best
+
+    @property
+    def memory_bytes(self) -> int:
+        """A run's footprint: stored epochs, live weights, their last copy and optimizer state."""
+        slots = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adam": 2}[self.config.optimizer]
+        return self.snapshot_bytes + 4 * self.params * (2 + slots + len(self._views))
+
+    def test_predictions(self, epoch: int | None = None) -> np.ndarray:
+        """Probabilities (10000, 10) for the test set after `epoch`; the last few are cached."""
+        epoch = self.final_epoch if epoch is None else epoch
+        with self._lock:
+            if epoch in self._test_probs:
+                return self._test_probs[epoch]
+        probs = self.predict(self.dataset.x_test, epoch=epoch)
+        with self._lock:
+            self._test_probs[epoch] = probs
+            while len(self._test_probs) > 3:
+                self._test_probs.pop(next(iter(self._test_probs)))
+        return probs
 
     def weights_at(self, epoch: int) -> list[np.ndarray]:
         """Weights after `epoch` (0: untrained). The last and the best epochs are exact."""

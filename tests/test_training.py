@@ -140,3 +140,18 @@ def test_evaluation_helpers():
     assert per_class[0] == 1.0 and per_class[1] == 0.5 and per_class[2] == 0.0 and np.isnan(per_class[5])
     assert most_confident_mistakes(probs, labels).tolist() == [3, 2]
     assert accuracy(probs, labels) == 0.5
+
+
+def test_layer_rows_match_the_keras_model():
+    config = TrainConfig(hidden=(128, 64), dropout=(0.0, 0.3), activation="tanh")
+    keras_rows = layer_table(build_model(config))
+    rows = config.layer_rows()
+    assert [r["parameters"] for r in rows] == [r["parameters"] for r in keras_rows]
+    assert [r["output shape"] for r in rows] == [r["output shape"] for r in keras_rows]
+    assert config.param_count == trainable_params(build_model(config))
+
+
+def test_untrained_accuracy_is_the_runs_starting_point(small_config):
+    from mnist_core.training import untrained_accuracy
+
+    assert untrained_accuracy(small_config) == pytest.approx(TrainingRun(small_config).baseline_accuracy, abs=1e-4)

@@ -1,0 +1,156 @@
+"""Plotly figures for the pages. Plain data in, a go.Figure out; no Streamlit, no TensorFlow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+TRAIN_COLOUR = "#3b5bdb"
+VAL_COLOUR = "#e8590c"
+GAP_COLOUR = "#7048e8"
+BEST_COLOUR = "#2b8a3e"
+MARK_COLOUR = "#868e96"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, height: int = 300) -> go.Figure:
+    fig.update_layout(
+        title=title, height=height, margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        xaxis_title="epoch", yaxis_title=y_title, hovermode="x unified",
+    )
+    return fig
+
+
+def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None) -> None:
+    if best is not None:
+        fig.add_vline(x=best, line=dict(color=BEST_COLOUR, dash="dot"),
+                      annotation_text=f"best {best}", annotation_position="top left")
+    if selected is not None:
+        fig.add_vline(x=selected, line=dict(color=MARK_COLOUR, width=2),
+                      annotation_text=f"epoch {selected}", annotation_position="bottom right")
+
+
+def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
+                 selected: int | None = None, max_epochs: int | None = None) -> go.Figure:
+    """Training against validation for 'loss' or 'accuracy', one point per epoch."""
+    epochs = [h["epoch"] for h in history]
+    fig = go.Figure()
+    fig.add_scatter(x=epochs, y=[h[metric] for h in history], name="training",
+                    mode="lines+markers", line=dict(color=TRAIN_COLOUR))
+    val = [h.get(f"val_{metric}") for h in history]
+    if any(v is not None for v in val):
+        fig.add_scatter(x=epochs, y=val, name="validation", mode="lines+markers",
+                        line=dict(color=VAL_COLOUR))
+    _mark_epochs(fig, best, selected)
+    if max_epochs:
+        fig.update_xaxes(range=[0.5, max_epochs + 0.5])
+    if metric == "accuracy":
+        fig.update_yaxes(tickformat=".0%")
+    return _layout(fig, metric.capitalize(), metric)
+
+
+def gap_figure(history: Sequence[dict], best: int | None = None, selected: int | None = None,
+               max_epochs: int | None = None) -> go.Figure:
+    """How far validation trails training: val loss - train loss, train acc - val acc."""
+    rows = [h for h in history if h.get("val_loss") is not None]
+    epochs = [h["epoch"] for h in rows]
+    fig = go.Figure()
+    fig.add_scatter(x=epochs, y=[h["val_loss"] - h["loss"] for h in rows],
+                    name="validation loss - training loss", mode="lines+markers",
+                    line=dict(color=GAP_COLOUR))
+    fig.add_scatter(x=epochs, y=[h["accuracy"] - h["val_accuracy"] for h in rows],
+                    name="training accuracy - validation accuracy", mode="lines+markers",
+                    line=dict(color=GAP_COLOUR, dash="dash"), yaxis="y2")
+    fig.add_hline(y=0, line=dict(color=MARK_COLOUR, width=1))
+    _mark_epochs(fig, best, selected)
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", tickformat=".1%", showgrid=False))
+    if max_epochs:
+        fig.update_xaxes(range=[0.5, max_epochs + 0.5])
+    return _layout(fig, "Generalisation gap", "loss gap")
+
+
+def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
+               colours: Sequence[str] | None = None) -> go.Figure:
+    """Small 28x28 images in a grid with a caption under each."""
+    n = len(images)
+    rows = max(1, -(-n // columns))
+    canvas = np.full((rows * 30, columns * 30), 255, dtype=np.uint8)
+    for i, img in enumerate(images):
+        r, c = divmod(i, columns)
+        canvas[r * 30 + 1:r * 30 + 29, c * 30 + 1:c * 30 + 29] = 255 - img
+    fig = go.Figure(go.Heatmap(z=canvas, colorscale="gray", showscale=False, hoverinfo="skip",
+                               zmin=0, zmax=255))
+    for i, caption in enumerate(captions):
+        r, c = divmod(i, columns)
+        fig.add_annotation(x=c * 30 + 14, y=r * 30 + 30, text=caption, showarrow=False,
+                           yanchor="top", font=dict(size=11, color=colours[i] if colours else "#212529"))
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
+    fig.update_xaxes(visible=False)
+    fig.update_layout(height=rows * 95 + 20, margin=dict(l=0, r=0, t=0, b=20),
+                      plot_bgcolor="white")
+    return fig
+
+
+def pixel_heatmap(image: np.ndarray, title: str = "") -> go.Figure:
+    """One image as its grid of pixel values, with the numbers written in."""
+    fig = go.Figure(go.Heatmap(z=image, colorscale="Greys", zmin=0, zmax=float(max(image.max(), 1)),
+                               text=image, texttemplate="%{text}", textfont=dict(size=7),
+                               showscale=False))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(title=title, height=560, margin=dict(l=0, r=0, t=40, b=0))
+    return fig
+
+
+def mean_images(images: np.ndarray, labels: np.ndarray, class_names: Sequence[str]) -> go.Figure:
+    means = [images[labels == k].mean(axis=0) for k in range(len(class_names))]
+    return image_grid(np.array(means).round().astype(np.uint8), list(class_names), columns=10)
+
+
+def class_counts_figure(train_labels: np.ndarray, test_labels: np.ndarray,
+                        class_names: Sequence[str]) -> go.Figure:
+    fig = go.Figure()
+    fig.add_bar(x=list(class_names), y=np.bincount(train_labels, minlength=10), name="training",
+                marker_color=TRAIN_COLOUR)
+    fig.add_bar(x=list(class_names), y=np.bincount(test_labels, minlength=10), name="test",
+                marker_color=VAL_COLOUR)
+    fig.update_layout(barmode="group", height=280, margin=dict(l=10, r=10, t=30, b=10),
+                      title="Images per class", legend=dict(orientation="h", y=1.1, x=1, xanchor="right"))
+    return fig
+
+
+def confusion_figure(counts: np.ndarray, class_names: Sequence[str]) -> go.Figure:
+    """Rows are true classes, columns predicted; the diagonal is what it got right."""
+    names = list(class_names)
+    off = counts.astype(float).copy()
+    np.fill_diagonal(off, np.nan)  # colour the mistakes; the diagonal would swamp them
+    fig = go.Figure(go.Heatmap(z=off, x=names, y=names, colorscale="Reds", text=counts,
+                               texttemplate="%{text}", showscale=False,
+                               hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", title="true class")
+    fig.update_xaxes(title="predicted class", side="top")
+    fig.update_layout(height=460, margin=dict(l=10, r=10, t=60, b=10))
+    return fig
+
+
+def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Figure:
+    fig = go.Figure(go.Bar(x=list(class_names), y=per_class, marker_color=TRAIN_COLOUR,
+                           text=[f"{v:.1%}" for v in per_class], textposition="outside"))
+    fig.update_yaxes(tickformat=".0%", range=[max(0.0, float(np.nanmin(per_class)) - 0.1), 1.05])
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), title="Accuracy per class")
+    return fig
+
+
+def probability_figure(probs: np.ndarray, class_names: Sequence[str], true_class: int | None = None) -> go.Figure:
+    """The ten probabilities as bars; the predicted class stands out, the true one is outlined."""
+    top = int(np.argmax(probs))
+    colours = [TRAIN_COLOUR if i == top else "#adb5bd" for i in range(len(probs))]
+    lines = [3 if i == true_class else 0 for i in range(len(probs))]
+    fig = go.Figure(go.Bar(x=list(class_names), y=probs, marker_color=colours,
+                           marker_line=dict(width=lines, color=BEST_COLOUR),
+                           text=[f"{p:.0%}" for p in probs], textposition="outside"))
+    fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10))
+    return fig

@@ -1,0 +1,151 @@
+"""Training in the background, and a server-wide cache of finished runs.
+
+The app's pages never train in their own script run: they ask the `RunStore`
+for a configuration, and a worker thread trains it while the page polls. The
+worker makes no Streamlit calls. A run belongs to its config's key (every field
+but the epochs), so asking for more epochs extends it and fewer reads it.
+
+Importing this module does not import TensorFlow; starting a job does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from mnist_core.config import TrainConfig
+
+log = logging.getLogger("mnist_lab")
+
+
+@dataclass
+class Job:
+    """One request to train a run up to `target` epochs, done by a worker thread."""
+
+    key: TrainConfig
+    target: int
+    run: object | None = None  # the TrainingRun, once built
+    error: str = ""
+    started: float = field(default_factory=time.time)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def stop(self) -> None:
+        """Ask the worker to stop after the epoch it is on; finished epochs are kept."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set() and not self.done
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+
+class RunStore:
+    """Runs by config key, bounded in count and in memory, with at most one job per key.
+
+    Runs with a live job are never evicted. Eviction only drops the store's
+    reference: a session that holds a run keeps it.
+    """
+
+    def __init__(self, max_runs: int = 12, max_bytes: int = 1024 * 1024 * 1024):
+        self.max_runs = max_runs
+        self.max_bytes = max_bytes
+        self._runs: OrderedDict[TrainConfig, object] = OrderedDict()
+        self._jobs: dict[TrainConfig, Job] = {}
+        self._lock = threading.Lock()
+
+    def get(self, config: TrainConfig):
+        """The cached run for this config's key, or None."""
+        with self._lock:
+            run = self._runs.get(config.key())
+            if run is not None:
+                self._runs.move_to_end(config.key())
+            return run
+
+    def job(self, config: TrainConfig) -> Job | None:
+        """The job working on this config's key, if one is running."""
+        with self._lock:
+            job = self._jobs.get(config.key())
+            return job if job and not job.done else None
+
+    def add(self, run) -> None:
+        """Put a run (say a session's own, after eviction) back in the shared cache."""
+        with self._lock:
+            self._runs[run.config.key()] = run
+            self._evict()
+
+    def request(self, config: TrainConfig, run=None) -> Job | None:
+        """Make sure `config` gets trained to config.epochs epochs.
+
+        Returns the job doing it (a new one, or the one already running for this
+        key), or None when the cached run already has the epochs.
+        `run` is the caller's own copy, used if the store has evicted its own.
+        """
+        config = config.validate()
+        key = config.key()
+        with self._lock:
+            existing = self._jobs.get(key)
+            if existing and not existing.done:
+                existing.target = max(existing.target, config.epochs)
+                return existing
+            cached = self._runs.get(key) or run
+            if cached is not None and (cached.epochs_done >= config.epochs or not cached.can_continue):
+                return None
+            job = Job(key=key, target=config.epochs, run=cached)
+            self._jobs[key] = job
+        threading.Thread(target=self._work, args=(job, config), daemon=True,
+                         name=f"train-{config.describe()}").start()
+        return job
+
+    def _work(self, job: Job, config: TrainConfig) -> None:
+        try:
+            from mnist_core.training import TrainingRun
+
+            if job.run is None:
+                job.run = TrainingRun(config)
+            with self._lock:
+                self._runs[job.key] = job.run
+                self._runs.move_to_end(job.key)
+            # Train one call at a time so a raised target (more epochs asked for
+            # while running) is honoured without a second job.
+            while not job._stop.is_set() and job.run.can_continue and job.run.epochs_done < job.target:
+                job.run.train_to(job.target, on_epoch=lambda r: job._stop.is_set())
+                if job.run.status in ("stopped", "early_stopped", "diverged"):
+                    break
+        except Exception as exc:  # reported on the page, never lost silently
+            log.exception("training %s failed", config.describe())
+            job.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            job._done.set()
+            with self._lock:
+                self._evict()
+
+    def _evict(self) -> None:
+        busy = {k for k, j in self._jobs.items() if not j.done}
+        for k in [k for k, j in self._jobs.items() if j.done]:
+            del self._jobs[k]
+
+        def total() -> int:
+            return sum(getattr(r, "memory_bytes", 0) for r in self._runs.values())
+
+        while len(self._runs) > self.max_runs or (total() > self.max_bytes and len(self._runs) > 1):
+            victim = next((k for k in self._runs if k not in busy), None)
+            if victim is None:
+                break
+            run = self._runs.pop(victim)
+            log.info("run cache: evicted %s (%d epochs, %.1f MB); %d runs left",
+                     victim.describe(), run.epochs_done, getattr(run, "memory_bytes", 0) / 2**20,
+                     len(self._runs))
+
+    def runs(self) -> list:
+        with self._lock:
+            return list(self._runs.values())
