@@ -1,8 +1,27 @@
-"""MNIST Lab: entry point. `streamlit run streamlit_app.py`."""
+"""MNIST Lab: the entry point. `streamlit run streamlit_app.py`.
+
+Declares the pages and their URL paths (shared in links: keep them stable) and
+the sidebar's dataset choice, which holds across pages and reruns.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="MNIST Lab", page_icon="🔢")
-st.title("MNIST Lab")
-st.write("Train a dense neural network on handwritten digits and watch it learn. "
-         "The app is being built; the engine is ready: try `python -m mnist_core train`.")
+from mnist_core.data import DATASET_TITLES, DATASETS
+
+st.set_page_config(page_title="MNIST Lab", page_icon="🔢", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", url_path="", default=True),
+    st.Page("pages/data.py", title="Data", icon="🖼️", url_path="data"),
+    st.Page("pages/train.py", title="Train", icon="📈", url_path="train"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon="🔍", url_path="evaluate"),
+]
+page = st.navigation(PAGES)
+
+# A shared link may name the dataset; the sidebar choice then starts from it.
+if "dataset" not in st.session_state:
+    wanted = st.query_params.get("dataset")
+    st.session_state.dataset = wanted if wanted in DATASETS else "mnist"
+st.sidebar.selectbox("Dataset", DATASETS, key="dataset", format_func=DATASET_TITLES.get,
+                     help="Used by every page. Both have 60,000 training and 10,000 test images, 28x28.")
+page.run()

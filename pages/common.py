@@ -1,0 +1,61 @@
+"""Helpers shared by the pages: the server's run store and this session's runs.
+
+No training happens here: the store's worker threads train (mnist_core.jobs).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_core.config import TrainConfig
+from mnist_core.jobs import RunStore
+
+MAX_SESSION_RUNS = 20
+
+
+@st.cache_resource
+def run_store() -> RunStore:
+    """One store per server: finished runs are shared by configuration."""
+    return RunStore()
+
+
+def session_runs() -> dict:
+    """This session's runs by config key, oldest first (they survive cache eviction)."""
+    return st.session_state.setdefault("runs", {})
+
+
+def remember(run) -> None:
+    runs = session_runs()
+    runs[run.config.key()] = run
+    while len(runs) > MAX_SESSION_RUNS:
+        runs.pop(next(iter(runs)))
+
+
+def find_run(config: TrainConfig):
+    """The run for this config: the session's own copy first, then the server's cache."""
+    run = session_runs().get(config.key()) or run_store().get(config)
+    if run is not None and run.epochs_done:
+        remember(run)
+    return run
+
+
+def selected():
+    """(run, epoch) chosen for Evaluate: the explicit choice, else the latest run's final epoch."""
+    runs = session_runs()
+    choice = st.session_state.get("selected")
+    if choice and choice[0] in runs:
+        run = runs[choice[0]]
+        return run, min(choice[1], run.epochs_done)
+    finished = [r for r in runs.values() if r.epochs_done]
+    if not finished:
+        return None, None
+    run = finished[-1]
+    return run, run.final_epoch
+
+
+def select(run, epoch: int) -> None:
+    st.session_state.selected = (run.config.key(), epoch)
+
+
+def pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"

@@ -1,0 +1,89 @@
+"""Evaluate: how the selected run does on the test set, and which images it gets wrong."""
+
+import numpy as np
+import streamlit as st
+
+from mnist_core import figures
+from mnist_core.evaluate import confusion_matrix, most_confident_mistakes, per_class_accuracy
+from pages.common import pct, selected, session_runs
+
+st.title("Evaluate")
+st.write("Check the trained network on the 10,000 test images it never saw during training.")
+
+run, epoch = selected()
+if run is None:
+    st.info("No trained run yet in this session.")
+    st.page_link("pages/train.py", label="Train a network first", icon="📈")
+    st.stop()
+
+runs = [r for r in session_runs().values() if r.epochs_done]
+if len(runs) > 1:
+    index = st.selectbox("Run", range(len(runs)), index=runs.index(run),
+                         format_func=lambda i: runs[i].config.describe())
+    if runs[index] is not run:
+        run, epoch = runs[index], runs[index].final_epoch
+        st.session_state.selected = (run.config.key(), epoch)
+
+ds = run.dataset
+names = ds.class_names
+result = run.result_at(epoch)
+st.caption(f"{run.config.describe()}: epoch {epoch} of {run.epochs_done}.")
+
+# --- headline numbers ----------------------------------------------------------
+probs = run.test_predictions(epoch)
+predicted = probs.argmax(axis=1)
+gap = result.accuracy - result.test_accuracy
+a, b, c = st.columns(3)
+a.metric("Test accuracy", pct(result.test_accuracy))
+b.metric("Training accuracy", pct(result.accuracy))
+c.metric("Test loss", f"{result.test_loss:.4f}")
+st.write(
+    f"The network is right on {pct(result.accuracy)} of the training images and {pct(result.test_accuracy)} "
+    f"of the test images: a gap of {abs(gap) * 100:.1f} points"
+    + (". A large gap means it learnt the training images more than the task." if gap > 0.02
+       else ", so it does about as well on new images as on the ones it learnt from.")
+)
+
+# --- confusion matrix and per-class accuracy -------------------------------------
+c1, c2 = st.columns([3, 2])
+with c1:
+    st.subheader("Confusion matrix")
+    st.caption("Row: the true class. Column: what the network said. Off the diagonal are the mistakes.")
+    st.plotly_chart(figures.confusion_figure(confusion_matrix(ds.y_test, predicted), names),
+                    config={"displayModeBar": False})
+with c2:
+    st.subheader("Per class")
+    st.plotly_chart(figures.per_class_figure(per_class_accuracy(ds.y_test, predicted), names),
+                    config={"displayModeBar": False})
+
+# --- gallery ---------------------------------------------------------------------
+st.subheader("Test images and predictions")
+f1, f2, f3 = st.columns(3)
+mistakes_only = f1.toggle("Mistakes only", key="eval_mistakes")
+confident_first = f2.toggle("Most confident mistakes first", key="eval_confident",
+                            help="The mistakes the network was surest about.")
+classes = f3.multiselect("True class", list(range(10)), format_func=lambda k: names[k],
+                         placeholder="All classes", key="eval_classes")
+if confident_first:
+    order = most_confident_mistakes(probs, ds.y_test, k=len(ds.y_test))
+else:
+    order = np.flatnonzero(predicted != ds.y_test) if mistakes_only else np.arange(len(ds.y_test))
+if classes:
+    order = order[np.isin(ds.y_test[order], classes)]
+shown = order[:40]
+if len(shown) == 0:
+    st.write("No test images match these filters.")
+    st.stop()
+captions = [f"{names[predicted[i]]} {probs[i, predicted[i]]:.0%}" for i in shown]
+colours = ["#2b8a3e" if predicted[i] == ds.y_test[i] else "#c92a2a" for i in shown]
+st.caption(f"{len(order):,} images match; the first {len(shown)} are shown. "
+           "Caption: predicted class and confidence, green when right, red when wrong.")
+st.plotly_chart(figures.image_grid(ds.x_test[shown], captions, columns=10, colours=colours),
+                config={"displayModeBar": False})
+pick = st.selectbox("Look closer at", shown.tolist(),
+                    format_func=lambda i: f"test image {i}: true {names[ds.y_test[i]]}, "
+                                          f"predicted {names[predicted[i]]} ({probs[i, predicted[i]]:.0%})")
+p1, p2 = st.columns([1, 3])
+p1.image(255 - ds.x_test[pick], width=140, caption=f"true class: {names[ds.y_test[pick]]}")
+p2.plotly_chart(figures.probability_figure(probs[pick], names, int(ds.y_test[pick])),
+                config={"displayModeBar": False})

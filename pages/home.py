@@ -1,0 +1,50 @@
+"""Home: what the app is, the three steps, and this session's runs."""
+
+import streamlit as st
+
+from mnist_core.config import TrainConfig
+from pages.common import pct, remember, run_store, session_runs
+
+st.title("MNIST Lab")
+st.write(
+    "Train a small neural network to read handwritten digits (or pictures of clothes), "
+    "watch it learn epoch by epoch, and see where it goes wrong."
+)
+
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.subheader("1. Explore")
+    st.write("Look at the images and how they are turned into the numbers a network reads.")
+    st.page_link("pages/data.py", label="Open Data", icon="🖼️")
+with c2:
+    st.subheader("2. Train")
+    st.write("Choose layers and settings, press Train, and watch loss and accuracy after every epoch.")
+    st.page_link("pages/train.py", label="Open Train", icon="📈")
+with c3:
+    st.subheader("3. Test")
+    st.write("Check the trained network on 10,000 test images it has never seen.")
+    st.page_link("pages/evaluate.py", label="Open Evaluate", icon="🔍")
+
+st.divider()
+if st.button("Train the classic network", type="primary",
+             help="One hidden layer of 512 relu units, rmsprop, 5 epochs, batch 128 on MNIST."):
+    classic = TrainConfig(validation="split:0.2")
+    st.session_state.dataset = classic.dataset
+    st.session_state.pending_config = classic.to_dict()
+    run_store().request(classic, run=session_runs().get(classic.key()))
+    st.switch_page("pages/train.py", query_params=classic.to_dict())
+
+runs = session_runs()
+st.subheader("Your runs")
+if not runs:
+    st.write("None yet. Each run you train in this session is listed here with its results.")
+else:
+    for key, run in reversed(list(runs.items())):
+        config = TrainConfig.from_dict({**key.to_dict(), "epochs": str(max(run.epochs_done, 1))})
+        cols = st.columns([4, 2, 2, 2])
+        cols[0].page_link("pages/train.py", label=config.describe(), query_params=config.to_dict())
+        cols[1].write(f"{run.epochs_done} epochs, {run.status.replace('_', ' ')}")
+        cols[2].write(f"test accuracy {pct(run.test_accuracy)}")
+        best = run.best_epoch
+        cols[3].write(f"best epoch {best}" if best else "no validation set")
+        remember(run)
