@@ -8,13 +8,13 @@ import streamlit as st
 
 from mnist_core.data import DATASET_TITLES, DATASETS
 
-st.set_page_config(page_title="MNIST Lab", page_icon="🔢", layout="wide")
+st.set_page_config(page_title="MNIST Lab", page_icon=":material/neurology:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", url_path="", default=True),
-    st.Page("pages/data.py", title="Data", icon="🖼️", url_path="data"),
-    st.Page("pages/train.py", title="Train", icon="📈", url_path="train"),
-    st.Page("pages/evaluate.py", title="Evaluate", icon="🔍", url_path="evaluate"),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/image:", url_path="data"),
+    st.Page("pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
 ]
 page = st.navigation(PAGES)
 

@@ -32,6 +32,13 @@ def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None) -> None
                       annotation_text=f"epoch {selected}", annotation_position="bottom right")
 
 
+def _epoch_axis(fig: go.Figure, max_epochs: int | None) -> None:
+    """Whole epochs only; a fixed range while training so the curves grow into it."""
+    if max_epochs:
+        fig.update_xaxes(range=[0.5, max_epochs + 0.5])
+    fig.update_xaxes(tick0=1, dtick=1 if (max_epochs or 0) <= 20 else None)
+
+
 def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
                  selected: int | None = None, max_epochs: int | None = None) -> go.Figure:
     """Training against validation for 'loss' or 'accuracy', one point per epoch."""
@@ -44,8 +51,7 @@ def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
         fig.add_scatter(x=epochs, y=val, name="validation", mode="lines+markers",
                         line=dict(color=VAL_COLOUR))
     _mark_epochs(fig, best, selected)
-    if max_epochs:
-        fig.update_xaxes(range=[0.5, max_epochs + 0.5])
+    _epoch_axis(fig, max_epochs)
     if metric == "accuracy":
         fig.update_yaxes(tickformat=".0%")
     return _layout(fig, metric.capitalize(), metric)
@@ -66,30 +72,30 @@ def gap_figure(history: Sequence[dict], best: int | None = None, selected: int |
     fig.add_hline(y=0, line=dict(color=MARK_COLOUR, width=1))
     _mark_epochs(fig, best, selected)
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", tickformat=".1%", showgrid=False))
-    if max_epochs:
-        fig.update_xaxes(range=[0.5, max_epochs + 0.5])
+    _epoch_axis(fig, max_epochs)
     return _layout(fig, "Generalisation gap", "loss gap")
 
 
 def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
                colours: Sequence[str] | None = None) -> go.Figure:
-    """Small 28x28 images in a grid with a caption under each."""
+    """Small 28x28 images in a grid, dark ink on white, with a caption under each."""
     n = len(images)
     rows = max(1, -(-n // columns))
-    canvas = np.full((rows * 30, columns * 30), 255, dtype=np.uint8)
+    cell_w, cell_h = 30, 40  # 28 pixels plus a margin; the extra height holds the caption
+    canvas = np.full((rows * cell_h, columns * cell_w), 255, dtype=np.uint8)
     for i, img in enumerate(images):
         r, c = divmod(i, columns)
-        canvas[r * 30 + 1:r * 30 + 29, c * 30 + 1:c * 30 + 29] = 255 - img
+        canvas[r * cell_h + 1:r * cell_h + 29, c * cell_w + 1:c * cell_w + 29] = 255 - img
     fig = go.Figure(go.Heatmap(z=canvas, colorscale="gray", showscale=False, hoverinfo="skip",
                                zmin=0, zmax=255))
     for i, caption in enumerate(captions):
         r, c = divmod(i, columns)
-        fig.add_annotation(x=c * 30 + 14, y=r * 30 + 30, text=caption, showarrow=False,
-                           yanchor="top", font=dict(size=11, color=colours[i] if colours else "#212529"))
+        fig.add_annotation(x=c * cell_w + 14.5, y=r * cell_h + 34, text=caption, showarrow=False,
+                           font=dict(size=12, color=colours[i] if colours else "#212529"))
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
     fig.update_xaxes(visible=False)
-    fig.update_layout(height=rows * 95 + 20, margin=dict(l=0, r=0, t=0, b=20),
-                      plot_bgcolor="white")
+    fig.update_layout(height=rows * 900 * cell_h // (columns * cell_w) + 20,
+                      margin=dict(l=0, r=0, t=0, b=0), plot_bgcolor="white")
     return fig
 
 
@@ -116,6 +122,7 @@ def class_counts_figure(train_labels: np.ndarray, test_labels: np.ndarray,
                 marker_color=TRAIN_COLOUR)
     fig.add_bar(x=list(class_names), y=np.bincount(test_labels, minlength=10), name="test",
                 marker_color=VAL_COLOUR)
+    fig.update_xaxes(type="category")
     fig.update_layout(barmode="group", height=280, margin=dict(l=10, r=10, t=30, b=10),
                       title="Images per class", legend=dict(orientation="h", y=1.1, x=1, xanchor="right"))
     return fig
@@ -129,8 +136,8 @@ def confusion_figure(counts: np.ndarray, class_names: Sequence[str]) -> go.Figur
     fig = go.Figure(go.Heatmap(z=off, x=names, y=names, colorscale="Reds", text=counts,
                                texttemplate="%{text}", showscale=False,
                                hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", title="true class")
-    fig.update_xaxes(title="predicted class", side="top")
+    fig.update_yaxes(autorange="reversed", title="true class", type="category")
+    fig.update_xaxes(title="predicted class", side="top", type="category")
     fig.update_layout(height=460, margin=dict(l=10, r=10, t=60, b=10))
     return fig
 
@@ -139,6 +146,7 @@ def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Fi
     fig = go.Figure(go.Bar(x=list(class_names), y=per_class, marker_color=TRAIN_COLOUR,
                            text=[f"{v:.1%}" for v in per_class], textposition="outside"))
     fig.update_yaxes(tickformat=".0%", range=[max(0.0, float(np.nanmin(per_class)) - 0.1), 1.05])
+    fig.update_xaxes(type="category")
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), title="Accuracy per class")
     return fig
 
@@ -152,5 +160,6 @@ def probability_figure(probs: np.ndarray, class_names: Sequence[str], true_class
                            marker_line=dict(width=lines, color=BEST_COLOUR),
                            text=[f"{p:.0%}" for p in probs], textposition="outside"))
     fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
+    fig.update_xaxes(type="category")
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10))
     return fig

@@ -39,18 +39,47 @@ def find_run(config: TrainConfig):
     return run
 
 
+def config_from_url() -> tuple[TrainConfig | None, int | None]:
+    """The run configuration and epoch in the page's query string, if it names a valid one."""
+    params = st.query_params.to_dict()
+    epoch = params.pop("epoch", None)
+    if not params:
+        return None, None
+    config, _ = TrainConfig.from_dict_lenient(params)
+    if config.problems():
+        return None, None
+    try:
+        epoch = int(epoch) if epoch is not None else None
+    except ValueError:
+        epoch = None
+    return config, epoch
+
+
 def selected():
-    """(run, epoch) chosen for Evaluate: the explicit choice, else the latest run's final epoch."""
+    """(run, epoch) to evaluate: the session's choice, else the run named in the URL
+    (so a reload or a shared link finds it), else the session's latest run."""
     runs = session_runs()
     choice = st.session_state.get("selected")
     if choice and choice[0] in runs:
         run = runs[choice[0]]
         return run, min(choice[1], run.epochs_done)
+    config, epoch = config_from_url()
+    if config is not None:
+        run = find_run(config)
+        if run is not None and run.epochs_done:
+            shown = min(config.epochs, run.epochs_done)
+            epoch = epoch if epoch and 1 <= epoch <= shown else min(run.final_epoch, shown)
+            return run, epoch
     finished = [r for r in runs.values() if r.epochs_done]
     if not finished:
         return None, None
     run = finished[-1]
     return run, run.final_epoch
+
+
+def link_params(run, epoch: int) -> dict:
+    """Query parameters that name a run (its config up to `epoch`) and an epoch."""
+    return {**run.config.key().to_dict(), "epochs": str(max(run.epochs_done, 1)), "epoch": str(epoch)}
 
 
 def select(run, epoch: int) -> None:

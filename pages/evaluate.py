@@ -5,7 +5,7 @@ import streamlit as st
 
 from mnist_core import figures
 from mnist_core.evaluate import confusion_matrix, most_confident_mistakes, per_class_accuracy
-from pages.common import pct, selected, session_runs
+from pages.common import link_params, pct, remember, run_store, selected, session_runs
 
 st.title("Evaluate")
 st.write("Check the trained network on the 10,000 test images it never saw during training.")
@@ -13,7 +13,13 @@ st.write("Check the trained network on the 10,000 test images it never saw durin
 run, epoch = selected()
 if run is None:
     st.info("No trained run yet in this session.")
-    st.page_link("pages/train.py", label="Train a network first", icon="📈")
+    st.page_link("pages/train.py", label="Train a network first", icon=":material/show_chart:")
+    recent = [r for r in run_store().runs() if r.epochs_done]
+    if recent:
+        st.write("Or open a run trained on this server:")
+        for r in recent[-10:]:
+            st.page_link("pages/evaluate.py", label=r.config.describe().rsplit(",", 1)[0]
+                         + f", {r.epochs_done} epochs", query_params=link_params(r, r.final_epoch))
     st.stop()
 
 runs = [r for r in session_runs().values() if r.epochs_done]
@@ -24,6 +30,8 @@ if len(runs) > 1:
         run, epoch = runs[index], runs[index].final_epoch
         st.session_state.selected = (run.config.key(), epoch)
 
+remember(run)
+st.query_params.from_dict(link_params(run, epoch))  # a reload comes back to this run and epoch
 ds = run.dataset
 names = ds.class_names
 result = run.result_at(epoch)

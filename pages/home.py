@@ -15,15 +15,15 @@ c1, c2, c3 = st.columns(3)
 with c1:
     st.subheader("1. Explore")
     st.write("Look at the images and how they are turned into the numbers a network reads.")
-    st.page_link("pages/data.py", label="Open Data", icon="🖼️")
+    st.page_link("pages/data.py", label="Open Data", icon=":material/image:")
 with c2:
     st.subheader("2. Train")
     st.write("Choose layers and settings, press Train, and watch loss and accuracy after every epoch.")
-    st.page_link("pages/train.py", label="Open Train", icon="📈")
+    st.page_link("pages/train.py", label="Open Train", icon=":material/show_chart:")
 with c3:
     st.subheader("3. Test")
     st.write("Check the trained network on 10,000 test images it has never seen.")
-    st.page_link("pages/evaluate.py", label="Open Evaluate", icon="🔍")
+    st.page_link("pages/evaluate.py", label="Open Evaluate", icon=":material/search:")
 
 st.divider()
 if st.button("Train the classic network", type="primary",

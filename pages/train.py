@@ -7,7 +7,7 @@ from mnist_core.config import (
     ACTIVATIONS, FIELD_HELP, LOSS_TITLES, LOSSES, MAX_EPOCHS, OPTIMIZER_TITLES, OPTIMIZERS, TRAIN_SIZE,
     TrainConfig,
 )
-from pages.common import find_run, pct, remember, run_store, select
+from pages.common import find_run, link_params, pct, remember, run_store, select
 
 st.title("Train")
 st.write("Set up a network, train it, and watch it learn one epoch at a time.")
@@ -49,7 +49,7 @@ pending = st.session_state.pop("pending_config", None)
 if pending or "f_layers" not in st.session_state:
     first_visit = FORM not in st.session_state
     source = pending or (st.query_params.to_dict() if first_visit else st.session_state[FORM])
-    notes = load_form(source)
+    notes = load_form({k: v for k, v in source.items() if k != "epoch"})
     if notes and first_visit:
         st.info("Some settings in the link were not used: " + "; ".join(notes))
 
@@ -244,6 +244,8 @@ elif run is not None:
             select(run, epoch)
             st.toast(f"Evaluate now uses epoch {epoch} of this run.")
         charts(rows, epoch, shown)
-        st.page_link("pages/evaluate.py", label="See what it gets wrong on Evaluate", icon="🔍")
+        st.query_params["epoch"] = str(epoch)
+        st.page_link("pages/evaluate.py", label=f"See what epoch {epoch} gets wrong on Evaluate",
+                     icon=":material/search:", query_params=link_params(run, epoch))
 else:
     st.write("Press **Train** to start. Each epoch's loss and accuracy appear here as it finishes.")

@@ -1,0 +1,70 @@
+"""The app in a real browser: every URL path opens, and a small run trains from the Train button."""
+
+import re
+
+import pytest
+
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, require_browser, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def metric_text(page, label: str) -> str:
+    """The text of the st.metric whose label is exactly `label`."""
+    texts = [m.inner_text() for m in page.locator("[data-testid='stMetric']").all()]
+    matches = [t for t in texts if (t.splitlines() or [""])[0].strip() == label]
+    assert matches, f"no metric labelled {label!r} among {texts}"
+    return matches[0]
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    sync_playwright = require_browser()
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = AppServer()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 2600})
+        page.set_default_timeout(60_000)
+        yield server, page
+        browser.close()
+    server.stop()
+
+
+@pytest.mark.parametrize("path, heading", [
+    ("", "MNIST Lab"), ("data", "Data: MNIST digits"), ("train", "Train"), ("evaluate", "Evaluate"),
+])
+def test_each_url_path_opens(browser_page, path, heading):
+    server, page = browser_page
+    page.goto(f"{server.url}/{path}")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text().strip() == heading
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=ARTIFACTS / f"page-{path or 'home'}.png")
+
+
+def test_train_button_trains_and_shows_charts_and_test_accuracy(browser_page):
+    server, page = browser_page
+    page.goto(f"{server.url}/train?hidden=64&epochs=2&train_samples=3000&validation=split:0.2&seed=3")
+    wait_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Epoch ", exact=False).first.wait_for(timeout=60_000)
+    page.screenshot(path=ARTIFACTS / "train-running.png")
+    page.get_by_role("button", name="Trained").wait_for(timeout=180_000)
+    wait_idle(page)
+    assert page.locator(".js-plotly-plot").count() >= 3  # loss, accuracy, gap
+    assert re.search(r"\d+\.\d\d%", metric_text(page, "Test accuracy"))
+    page.screenshot(path=ARTIFACTS / "train-done.png")
+
+    # Follow the link to Evaluate in the same session...
+    page.get_by_text("gets wrong on Evaluate").click()
+    wait_idle(page)
+    page.locator("h1", has_text="Evaluate").wait_for()
+    wait_idle(page)
+    assert re.search(r"\d+\.\d\d%", metric_text(page, "Test accuracy"))
+    # ...and a reload (a new session) still finds the run through the URL.
+    page.reload()
+    wait_idle(page)
+    assert re.search(r"\d+\.\d\d%", metric_text(page, "Test accuracy"))
+    assert "No trained run" not in page.inner_text("body")
+    page.screenshot(path=ARTIFACTS / "evaluate.png")
