@@ -18,10 +18,20 @@ PAGES = [
 ]
 page = st.navigation(PAGES)
 
-# A shared link may name the dataset; the sidebar choice then starts from it.
+# The dataset choice lives in session state under "dataset", which every page reads.
+# The widget has a key of its own, re-seeded on each run, because Streamlit drops a
+# widget's value when a run does not draw it. A shared link may name the dataset.
 if "dataset" not in st.session_state:
     wanted = st.query_params.get("dataset")
     st.session_state.dataset = wanted if wanted in DATASETS else "mnist"
-st.sidebar.selectbox("Dataset", DATASETS, key="dataset", format_func=DATASET_TITLES.get,
+st.session_state.dataset_choice = st.session_state.dataset
+
+
+def _choose_dataset():
+    st.session_state.dataset = st.session_state.dataset_choice
+
+
+st.sidebar.selectbox("Dataset", DATASETS, key="dataset_choice", format_func=DATASET_TITLES.get,
+                     on_change=_choose_dataset,
                      help="Used by every page. Both have 60,000 training and 10,000 test images, 28x28.")
 page.run()

@@ -9,7 +9,6 @@ from mnist_core.data import load_dataset
 from mnist_core.preprocess import describe_steps
 
 
-
 @st.cache_data(show_spinner=False)
 def mean_image_figure(name: str):
     ds = load_dataset(name)

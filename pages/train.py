@@ -4,7 +4,14 @@ import streamlit as st
 
 from mnist_core import figures
 from mnist_core.config import (
-    ACTIVATIONS, FIELD_HELP, LOSS_TITLES, LOSSES, MAX_EPOCHS, OPTIMIZER_TITLES, OPTIMIZERS, TRAIN_SIZE,
+    ACTIVATIONS,
+    FIELD_HELP,
+    LOSS_TITLES,
+    LOSSES,
+    MAX_EPOCHS,
+    OPTIMIZER_TITLES,
+    OPTIMIZERS,
+    TRAIN_SIZE,
     TrainConfig,
 )
 from pages.common import find_run, link_params, pct, remember, run_store, select

@@ -1,0 +1,205 @@
+"""Every page through Streamlit's AppTest: renders, keeps state, trains, reports bad input."""
+
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+SMALL = {"f_units_0": 32, "f_samples": 2000, "f_epochs": 2}
+
+
+@pytest.fixture
+def app():
+    st.cache_resource.clear()  # a fresh run store: no runs left over from other tests
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=90)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def open_page(at, page: str, **query):
+    at.query_params.clear()
+    at.query_params.update(query)
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def fill(at, **values):
+    for key, value in values.items():
+        widget = next(w for w in at.main if getattr(w, "key", None) == key)
+        widget.set_value(value)
+    at.run()
+    assert not at.exception, at.exception
+
+
+def button(at, label_start: str):
+    return next(b for b in at.button if b.label.startswith(label_start))
+
+
+def labels(at) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def train_and_wait(at, label="Train", timeout=120):
+    button(at, label).click()
+    at.run()
+    deadline = time.time() + timeout
+    while "Stop" in labels(at) and time.time() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert "Stop" not in labels(at), "training did not finish in time"
+    at.run()
+    assert not at.exception, at.exception
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("page, title", [
+    ("pages/home.py", "MNIST Lab"), ("pages/data.py", "Data: MNIST digits"),
+    ("pages/train.py", "Train"), ("pages/evaluate.py", "Evaluate"),
+])
+def test_every_page_renders_and_says_what_it_is_for(app, page, title):
+    open_page(app, page)
+    assert app.title[0].value == title
+    assert app.markdown[0].value  # the one-sentence purpose right under the title
+
+
+def test_dataset_choice_holds_across_pages(app):
+    app.selectbox(key="dataset_choice").set_value("fashion_mnist")
+    app.run()
+    open_page(app, "pages/data.py")
+    assert app.title[0].value == "Data: Fashion-MNIST"
+    open_page(app, "pages/train.py")
+    assert app.query_params["dataset"] == "fashion_mnist"  # the Train page's config uses it
+    open_page(app, "pages/home.py")
+    open_page(app, "pages/data.py")
+    assert app.title[0].value == "Data: Fashion-MNIST"
+
+
+def test_data_page_filters_and_reshuffles(app):
+    open_page(app, "pages/data.py")
+    app.multiselect(key="data_classes").set_value([3])
+    app.run()
+    first = app.number_input(key="data_index").value
+    button(app, "Shuffle").click()
+    app.run()
+    assert not app.exception
+    steps = app.dataframe[0].value
+    assert list(steps["shape"])[:3] == ["(60000, 28, 28)", "(60000, 784)", "(60000, 784)"]
+    assert isinstance(first, int)
+
+
+def test_before_training_the_page_shows_the_network(app):
+    open_page(app, "pages/train.py")
+    assert metric(app, "Trainable parameters") == "407,050"
+    assert metric(app, "Gradient updates per epoch") == "469"
+    untrained = float(metric(app, "Untrained test accuracy").rstrip("%"))
+    assert 2 < untrained < 25
+
+
+def test_train_a_small_network_then_scrub_epochs_and_evaluate(app):
+    open_page(app, "pages/train.py")
+    fill(app, **SMALL, f_val="split")
+    train_and_wait(app)
+    assert "Trained" in labels(app)
+    last = metric(app, "Training accuracy")
+    slider = next(s for s in app.slider if s.key.startswith("epoch_"))
+    slider.set_value(1)
+    app.run()
+    assert metric(app, "Training accuracy") != last  # epoch 1's numbers, not epoch 2's
+    button(app, "Use epoch 1").click()
+    app.run()
+    open_page(app, "pages/evaluate.py")
+    assert "epoch 1 of 2" in app.caption[0].value
+    assert float(metric(app, "Test accuracy").rstrip("%")) > 50
+    app.toggle(key="eval_mistakes").set_value(True)
+    app.run()
+    assert not app.exception
+    open_page(app, "pages/home.py")
+    assert any("2 epochs, finished" in m.value for m in app.markdown)
+
+
+def test_changing_only_epochs_reads_or_continues_the_run(app):
+    open_page(app, "pages/train.py")
+    fill(app, **SMALL)
+    train_and_wait(app)
+    fill(app, f_epochs=1)
+    assert "Trained" in labels(app)  # fewer epochs: read at once
+    assert metric(app, "Training loss")
+    fill(app, f_epochs=3)
+    assert "Continue to 3 epochs" in labels(app)
+    train_and_wait(app, "Continue")
+    table = [e for e in app.main if getattr(e, "key", None) is None and type(e).__name__ == "Dataframe"]
+    assert "Trained" in labels(app) and table
+
+
+def test_impossible_values_show_messages_and_disable_training(app):
+    open_page(app, "pages/train.py")
+    fill(app, f_samples=1000, f_batch=5000, f_val="split")
+    assert any("batch size 5000: larger than the 800 training samples" in e.value for e in app.error)
+    assert "Train" not in labels(app)
+
+
+def test_a_diverging_run_shows_a_clear_message(app):
+    open_page(app, "pages/train.py")
+    fill(app, **SMALL, f_lr=100.0, f_optimizer="sgd")
+    train_and_wait(app)
+    message = " ".join(e.value for e in app.error)
+    assert "diverged in epoch 1" in message and "smaller learning rate" in message
+
+
+def test_stop_keeps_the_finished_epochs(app):
+    open_page(app, "pages/train.py")
+    fill(app, f_units_0=256, f_samples=20000, f_epochs=40)
+    button(app, "Train").click()
+    app.run()
+    deadline = time.time() + 60
+    while not any(m.label == "Elapsed" for m in app.metric) and time.time() < deadline:
+        time.sleep(0.3)
+        app.run()
+    button(app, "Stop").click()
+    app.run()
+    deadline = time.time() + 60
+    while "Stop" in labels(app) and time.time() < deadline:
+        time.sleep(0.3)
+        app.run()
+    assert any("Stopped after epoch" in w.value for w in app.warning)
+    assert any(label.startswith("Continue to 40 epochs") for label in labels(app))
+
+
+def test_a_link_fills_the_form_and_bad_values_are_noted(app):
+    open_page(app, "pages/train.py", hidden="128,64", dropout="0.2", epochs="7", batch_size="lots",
+              colour="red")
+    assert app.number_input(key="f_layers").value == 2
+    assert app.number_input(key="f_units_1").value == 64
+    assert app.slider(key="f_dropout_1").value == 0.2
+    assert app.slider(key="f_epochs").value == 7
+    assert app.number_input(key="f_batch").value == 128
+    notes = " ".join(i.value for i in app.info)
+    assert "batch_size 'lots'" in notes and "unknown setting 'colour'" in notes
+
+
+def test_evaluate_without_a_run_links_to_train(app):
+    open_page(app, "pages/evaluate.py")
+    assert "No trained run yet" in app.info[0].value
+
+
+def test_home_button_starts_the_classic_network(app):
+    open_page(app, "pages/home.py")
+    button(app, "Train the classic network").click()
+    app.run()
+    assert app.title[0].value == "Train"
+    assert app.number_input(key="f_units_0").value == 512 and app.slider(key="f_epochs").value == 5
+    assert app.selectbox(key="f_val").value == "split"
+    assert "Stop" in labels(app)  # already training in the background
+    button(app, "Stop").click()
+    deadline = time.time() + 90
+    while "Stop" in labels(app) and time.time() < deadline:
+        time.sleep(0.5)
+        app.run()
+    assert "Stop" not in labels(app)
