@@ -2,19 +2,33 @@
 
 Declares the pages and their URL paths (shared in links: keep them stable) and
 the sidebar's dataset choice, which holds across pages and reruns.
+
+The page modules live in app_pages/, not pages/: Streamlit treats a folder named
+pages/ as the old multipage layout until a session has called st.navigation, so
+on a fresh server a link to /train would run the page without this file.
 """
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import script_runner
 
 from mnist_core.data import DATASET_TITLES, DATASETS
+
+# After every script run Streamlit calls keras.backend.clear_session(). Here that
+# would reset the Keras random state of a model being built or trained in a worker
+# thread (breaking "same seed, same curves"), empty TensorFlow's kernel cache and
+# force a full garbage collection each second while a page polls training, which
+# measured twice as slow training. Runs are kept on purpose (mnist_core.jobs), so
+# the app turns that clean-up off. Streamlit is pinned; tests/test_app_pages.py
+# checks the hook still exists.
+script_runner._clean_problem_modules = lambda: None
 
 st.set_page_config(page_title="MNIST Lab", page_icon=":material/neurology:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/image:", url_path="data"),
-    st.Page("pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
-    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+    st.Page("app_pages/data.py", title="Data", icon=":material/image:", url_path="data"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
+    st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
 ]
 page = st.navigation(PAGES)
 

@@ -60,8 +60,8 @@ def metric(at, label: str) -> str:
 
 
 @pytest.mark.parametrize("page, title", [
-    ("pages/home.py", "MNIST Lab"), ("pages/data.py", "Data: MNIST digits"),
-    ("pages/train.py", "Train"), ("pages/evaluate.py", "Evaluate"),
+    ("app_pages/home.py", "MNIST Lab"), ("app_pages/data.py", "Data: MNIST digits"),
+    ("app_pages/train.py", "Train"), ("app_pages/evaluate.py", "Evaluate"),
 ])
 def test_every_page_renders_and_says_what_it_is_for(app, page, title):
     open_page(app, page)
@@ -72,17 +72,17 @@ def test_every_page_renders_and_says_what_it_is_for(app, page, title):
 def test_dataset_choice_holds_across_pages(app):
     app.selectbox(key="dataset_choice").set_value("fashion_mnist")
     app.run()
-    open_page(app, "pages/data.py")
+    open_page(app, "app_pages/data.py")
     assert app.title[0].value == "Data: Fashion-MNIST"
-    open_page(app, "pages/train.py")
+    open_page(app, "app_pages/train.py")
     assert app.query_params["dataset"] == "fashion_mnist"  # the Train page's config uses it
-    open_page(app, "pages/home.py")
-    open_page(app, "pages/data.py")
+    open_page(app, "app_pages/home.py")
+    open_page(app, "app_pages/data.py")
     assert app.title[0].value == "Data: Fashion-MNIST"
 
 
 def test_data_page_filters_and_reshuffles(app):
-    open_page(app, "pages/data.py")
+    open_page(app, "app_pages/data.py")
     app.multiselect(key="data_classes").set_value([3])
     app.run()
     first = app.number_input(key="data_index").value
@@ -95,7 +95,7 @@ def test_data_page_filters_and_reshuffles(app):
 
 
 def test_before_training_the_page_shows_the_network(app):
-    open_page(app, "pages/train.py")
+    open_page(app, "app_pages/train.py")
     assert metric(app, "Trainable parameters") == "407,050"
     assert metric(app, "Gradient updates per epoch") == "469"
     untrained = float(metric(app, "Untrained test accuracy").rstrip("%"))
@@ -103,7 +103,7 @@ def test_before_training_the_page_shows_the_network(app):
 
 
 def test_train_a_small_network_then_scrub_epochs_and_evaluate(app):
-    open_page(app, "pages/train.py")
+    open_page(app, "app_pages/train.py")
     fill(app, **SMALL, f_val="split")
     train_and_wait(app)
     assert "Trained" in labels(app)
@@ -114,18 +114,18 @@ def test_train_a_small_network_then_scrub_epochs_and_evaluate(app):
     assert metric(app, "Training accuracy") != last  # epoch 1's numbers, not epoch 2's
     button(app, "Use epoch 1").click()
     app.run()
-    open_page(app, "pages/evaluate.py")
+    open_page(app, "app_pages/evaluate.py")
     assert "epoch 1 of 2" in app.caption[0].value
     assert float(metric(app, "Test accuracy").rstrip("%")) > 50
     app.toggle(key="eval_mistakes").set_value(True)
     app.run()
     assert not app.exception
-    open_page(app, "pages/home.py")
+    open_page(app, "app_pages/home.py")
     assert any("2 epochs, finished" in m.value for m in app.markdown)
 
 
 def test_changing_only_epochs_reads_or_continues_the_run(app):
-    open_page(app, "pages/train.py")
+    open_page(app, "app_pages/train.py")
     fill(app, **SMALL)
     train_and_wait(app)
     fill(app, f_epochs=1)
@@ -139,14 +139,14 @@ def test_changing_only_epochs_reads_or_continues_the_run(app):
 
 
 def test_impossible_values_show_messages_and_disable_training(app):
-    open_page(app, "pages/train.py")
+    open_page(app, "app_pages/train.py")
     fill(app, f_samples=1000, f_batch=5000, f_val="split")
     assert any("batch size 5000: larger than the 800 training samples" in e.value for e in app.error)
     assert "Train" not in labels(app)
 
 
 def test_a_diverging_run_shows_a_clear_message(app):
-    open_page(app, "pages/train.py")
+    open_page(app, "app_pages/train.py")
     fill(app, **SMALL, f_lr=100.0, f_optimizer="sgd")
     train_and_wait(app)
     message = " ".join(e.value for e in app.error)
@@ -154,7 +154,7 @@ def test_a_diverging_run_shows_a_clear_message(app):
 
 
 def test_stop_keeps_the_finished_epochs(app):
-    open_page(app, "pages/train.py")
+    open_page(app, "app_pages/train.py")
     fill(app, f_units_0=256, f_samples=20000, f_epochs=40)
     button(app, "Train").click()
     app.run()
@@ -173,7 +173,7 @@ def test_stop_keeps_the_finished_epochs(app):
 
 
 def test_a_link_fills_the_form_and_bad_values_are_noted(app):
-    open_page(app, "pages/train.py", hidden="128,64", dropout="0.2", epochs="7", batch_size="lots",
+    open_page(app, "app_pages/train.py", hidden="128,64", dropout="0.2", epochs="7", batch_size="lots",
               colour="red")
     assert app.number_input(key="f_layers").value == 2
     assert app.number_input(key="f_units_1").value == 64
@@ -185,12 +185,12 @@ def test_a_link_fills_the_form_and_bad_values_are_noted(app):
 
 
 def test_evaluate_without_a_run_links_to_train(app):
-    open_page(app, "pages/evaluate.py")
+    open_page(app, "app_pages/evaluate.py")
     assert "No trained run yet" in app.info[0].value
 
 
 def test_home_button_starts_the_classic_network(app):
-    open_page(app, "pages/home.py")
+    open_page(app, "app_pages/home.py")
     button(app, "Train the classic network").click()
     app.run()
     assert app.title[0].value == "Train"
@@ -203,3 +203,25 @@ def test_home_button_starts_the_classic_network(app):
         time.sleep(0.5)
         app.run()
     assert "Stop" not in labels(app)
+
+
+def test_the_app_keeps_clear_of_streamlits_legacy_pages_folder():
+    # A folder named pages/ makes a fresh server run /train without streamlit_app.py.
+    from pathlib import Path
+
+    assert not (Path(__file__).resolve().parents[1] / "pages").exists()
+
+
+def test_streamlits_keras_clean_up_is_turned_off(app):
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert script_runner._clean_problem_modules.__name__ == "<lambda>"
+
+
+def test_a_fresh_session_opened_on_train_runs_the_entry_point():
+    st.cache_resource.clear()
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=90)
+    at.switch_page("app_pages/train.py")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="dataset_choice").value == "mnist"  # the sidebar of the entry point

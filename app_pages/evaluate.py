@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
+from app_pages.common import link_params, pct, remember, run_store, selected, session_runs
 from mnist_core import figures
 from mnist_core.evaluate import confusion_matrix, most_confident_mistakes, per_class_accuracy
-from pages.common import link_params, pct, remember, run_store, selected, session_runs
 
 st.title("Evaluate")
 st.write("Check the trained network on the 10,000 test images it never saw during training.")
@@ -13,12 +13,12 @@ st.write("Check the trained network on the 10,000 test images it never saw durin
 run, epoch = selected()
 if run is None:
     st.info("No trained run yet in this session.")
-    st.page_link("pages/train.py", label="Train a network first", icon=":material/show_chart:")
+    st.page_link("app_pages/train.py", label="Train a network first", icon=":material/show_chart:")
     recent = [r for r in run_store().runs() if r.epochs_done]
     if recent:
         st.write("Or open a run trained on this server:")
         for r in recent[-10:]:
-            st.page_link("pages/evaluate.py", label=r.config.describe().rsplit(",", 1)[0]
+            st.page_link("app_pages/evaluate.py", label=r.config.describe().rsplit(",", 1)[0]
                          + f", {r.epochs_done} epochs", query_params=link_params(r, r.final_epoch))
     st.stop()
 

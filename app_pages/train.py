@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages.common import find_run, link_params, pct, remember, run_store, select
 from mnist_core import figures
 from mnist_core.config import (
     ACTIVATIONS,
@@ -14,7 +15,6 @@ from mnist_core.config import (
     TRAIN_SIZE,
     TrainConfig,
 )
-from pages.common import find_run, link_params, pct, remember, run_store, select
 
 st.title("Train")
 st.write("Set up a network, train it, and watch it learn one epoch at a time.")
@@ -156,15 +156,36 @@ def best_of(rows: list[dict]) -> int | None:
     return min(scored)[1] if scored else None
 
 
-def charts(rows: list[dict], selected: int | None, max_epochs: int) -> None:
+def build_charts(rows: list[dict], selected: int | None, max_epochs: int) -> list:
+    """The loss, accuracy and (with validation) gap figures.
+
+    While training, the page polls every second but an epoch may take longer:
+    the figures are kept in the session and rebuilt only when an epoch was added.
+    """
+    stamp = (config.key(), len(rows), selected, max_epochs)
+    cached = st.session_state.get("_charts")
+    if cached and cached[0] == stamp:
+        return cached[1]
     best = best_of(rows)
-    a, b = st.columns(2)
-    a.plotly_chart(figures.curve_figure(rows, "loss", best, selected, max_epochs), key="chart_loss")
-    b.plotly_chart(figures.curve_figure(rows, "accuracy", best, selected, max_epochs), key="chart_acc")
+    figs = [figures.curve_figure(rows, "loss", best, selected, max_epochs),
+            figures.curve_figure(rows, "accuracy", best, selected, max_epochs)]
     if best is not None:
-        st.plotly_chart(figures.gap_figure(rows, best, selected, max_epochs), key="chart_gap")
+        figs.append(figures.gap_figure(rows, best, selected, max_epochs))
+    st.session_state._charts = (stamp, figs)
+    return figs
+
+
+def charts(rows: list[dict], selected: int | None, max_epochs: int, with_table: bool = True) -> None:
+    figs = build_charts(rows, selected, max_epochs)
+    a, b = st.columns(2)
+    a.plotly_chart(figs[0], key="chart_loss")
+    b.plotly_chart(figs[1], key="chart_acc")
+    if len(figs) > 2:
+        st.plotly_chart(figs[2], key="chart_gap")
         st.caption("When validation loss climbs while training loss keeps falling, the network is "
                    "memorising the training images instead of learning digits: that is overfitting.")
+    if not with_table:
+        return
     table = [{"epoch": r["epoch"], "loss": round(r["loss"], 4), "accuracy": round(r["accuracy"], 4),
               "val loss": None if r["val_loss"] is None else round(r["val_loss"], 4),
               "val accuracy": None if r["val_accuracy"] is None else round(r["val_accuracy"], 4),
@@ -213,7 +234,7 @@ def live_progress() -> None:
     b.metric("Images per second", f"{last.samples_per_second:,.0f}")
     c.metric("Validation accuracy" if last.val_accuracy is not None else "Training accuracy",
              pct(last.val_accuracy if last.val_accuracy is not None else last.accuracy))
-    charts(shown_history(run, done), None, job.target)
+    charts(shown_history(run, done), None, job.target, with_table=False)
 
 
 if job is not None:
@@ -251,8 +272,11 @@ elif run is not None:
             select(run, epoch)
             st.toast(f"Evaluate now uses epoch {epoch} of this run.")
         charts(rows, epoch, shown)
+        seconds = sorted(r["seconds"] for r in rows)
+        st.caption(f"Training took {sum(seconds):.1f} s: {seconds[len(seconds) // 2]:.2f} s per epoch "
+                   f"(median), {run.history[shown - 1].samples_per_second:,.0f} images per second.")
         st.query_params["epoch"] = str(epoch)
-        st.page_link("pages/evaluate.py", label=f"See what epoch {epoch} gets wrong on Evaluate",
+        st.page_link("app_pages/evaluate.py", label=f"See what epoch {epoch} gets wrong on Evaluate",
                      icon=":material/search:", query_params=link_params(run, epoch))
 else:
     st.write("Press **Train** to start. Each epoch's loss and accuracy appear here as it finishes.")

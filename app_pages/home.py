@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from app_pages.common import pct, remember, run_store, session_runs
 from mnist_core.config import TrainConfig
-from pages.common import pct, remember, run_store, session_runs
 
 st.title("MNIST Lab")
 st.write(
@@ -15,15 +15,15 @@ c1, c2, c3 = st.columns(3)
 with c1:
     st.subheader("1. Explore")
     st.write("Look at the images and how they are turned into the numbers a network reads.")
-    st.page_link("pages/data.py", label="Open Data", icon=":material/image:")
+    st.page_link("app_pages/data.py", label="Open Data", icon=":material/image:")
 with c2:
     st.subheader("2. Train")
     st.write("Choose layers and settings, press Train, and watch loss and accuracy after every epoch.")
-    st.page_link("pages/train.py", label="Open Train", icon=":material/show_chart:")
+    st.page_link("app_pages/train.py", label="Open Train", icon=":material/show_chart:")
 with c3:
     st.subheader("3. Test")
     st.write("Check the trained network on 10,000 test images it has never seen.")
-    st.page_link("pages/evaluate.py", label="Open Evaluate", icon=":material/search:")
+    st.page_link("app_pages/evaluate.py", label="Open Evaluate", icon=":material/search:")
 
 st.divider()
 if st.button("Train the classic network", type="primary",
@@ -32,7 +32,7 @@ if st.button("Train the classic network", type="primary",
     st.session_state.dataset = classic.dataset
     st.session_state.pending_config = classic.to_dict()
     run_store().request(classic, run=session_runs().get(classic.key()))
-    st.switch_page("pages/train.py", query_params=classic.to_dict())
+    st.switch_page("app_pages/train.py", query_params=classic.to_dict())
 
 runs = session_runs()
 st.subheader("Your runs")
@@ -42,7 +42,7 @@ else:
     for key, run in reversed(list(runs.items())):
         config = TrainConfig.from_dict({**key.to_dict(), "epochs": str(max(run.epochs_done, 1))})
         cols = st.columns([4, 2, 2, 2])
-        cols[0].page_link("pages/train.py", label=config.describe(), query_params=config.to_dict())
+        cols[0].page_link("app_pages/train.py", label=config.describe(), query_params=config.to_dict())
         cols[1].write(f"{run.epochs_done} epochs, {run.status.replace('_', ' ')}")
         cols[2].write(f"test accuracy {pct(run.test_accuracy)}")
         best = run.best_epoch
