@@ -20,15 +20,33 @@ def run_store() -> RunStore:
 
 
 def session_runs() -> dict:
-    """This session's runs by config key, oldest first (they survive cache eviction)."""
-    return st.session_state.setdefault("runs", {})
+    """This session's runs by config key, oldest first (they survive cache eviction).
+
+    Runs started by this session join the list as soon as their first epoch is
+    done, even if the learner has moved on to another configuration.
+    """
+    runs = st.session_state.setdefault("runs", {})
+    jobs = st.session_state.setdefault("jobs", [])
+    for job in list(jobs):
+        if job.run is not None and job.run.epochs_done:
+            runs[job.key] = job.run
+        if job.done:
+            jobs.remove(job)
+    while len(runs) > MAX_SESSION_RUNS:
+        runs.pop(next(iter(runs)))
+    return runs
+
+
+def start_training(config: TrainConfig, run=None):
+    """Ask the server to train `config` and remember the job for this session."""
+    job = run_store().request(config, run=run)
+    if job is not None:
+        st.session_state.setdefault("jobs", []).append(job)
+    return job
 
 
 def remember(run) -> None:
-    runs = session_runs()
-    runs[run.config.key()] = run
-    while len(runs) > MAX_SESSION_RUNS:
-        runs.pop(next(iter(runs)))
+    session_runs()[run.config.key()] = run
 
 
 def find_run(config: TrainConfig):

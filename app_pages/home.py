@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import pct, remember, run_store, session_runs
+from app_pages.common import pct, remember, session_runs, start_training
 from mnist_core.config import TrainConfig
 
 st.title("MNIST Lab")
@@ -31,7 +31,7 @@ if st.button("Train the classic network", type="primary",
     classic = TrainConfig(validation="split:0.2")
     st.session_state.dataset = classic.dataset
     st.session_state.pending_config = classic.to_dict()
-    run_store().request(classic, run=session_runs().get(classic.key()))
+    start_training(classic, run=session_runs().get(classic.key()))
     st.switch_page("app_pages/train.py", query_params=classic.to_dict())
 
 runs = session_runs()

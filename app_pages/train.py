@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import find_run, link_params, pct, remember, run_store, select
+from app_pages.common import find_run, link_params, pct, remember, run_store, select, start_training
 from mnist_core import figures
 from mnist_core.config import (
     ACTIVATIONS,
@@ -195,9 +195,9 @@ def charts(rows: list[dict], selected: int | None, max_epochs: int, with_table: 
         st.dataframe(table, hide_index=True)
 
 
-left, right = st.columns([1, 3])
+left = st.container()
 if job is not None:
-    if right.button("Stop", help="Stop after the current epoch; finished epochs are kept.",
+    if left.button("Stop", help="Stop after the current epoch; finished epochs are kept.",
                     disabled=job.stopping):
         job.stop()
         st.rerun()
@@ -212,7 +212,7 @@ elif not problems:
     else:
         label, disabled = "Train", False
     if left.button(label, type="primary", disabled=disabled):
-        store.request(config, run=run)
+        start_training(config, run=run)
         st.rerun()
 
 

@@ -3,8 +3,10 @@
 A float32 copy of every epoch is too big: the largest allowed network (4 x 1024
 units, 3.96 million weights) would need 16 MB an epoch, 790 MB for 50 epochs.
 So each epoch stores only how the weights *changed* since the previous one,
-quantised to 8, 4, 2 or 1 bits per weight with one scale per output unit. The
-bit width is the largest that keeps the planned epochs inside the budget.
+quantised with one scale per output unit to 8 or 4 bits per weight, to three
+levels (-1, 0, +1: five to a byte, 1.6 bits) or to the sign alone (1 bit). The
+code is the widest that keeps the planned epochs inside the budget. The
+untrained start is stored as an 8-bit code of its own.
 
 Quantisation errors do not pile up: each change is measured against the
 *reconstructed* previous weights, so the error carried into epoch k is what
@@ -17,38 +19,49 @@ import numpy as np
 
 BUDGET_BYTES = 64 * 1024 * 1024
 PLANNED_EPOCHS = 50
-BIT_WIDTHS = (8, 4, 2, 1)
+# Code widths, widest first: 8 and 4 bits, three levels (5 per byte), the sign.
+BIT_WIDTHS = (8, 4, 3, 1)
+_BYTES_PER_WEIGHT = {8: 1.0, 4: 0.5, 3: 0.2, 1: 0.125}
+BITS_PER_WEIGHT = {k: v * 8 for k, v in _BYTES_PER_WEIGHT.items()}
 
 
 def _as_2d(array: np.ndarray) -> np.ndarray:
     return array.reshape(-1, array.shape[-1]) if array.ndim > 1 else array.reshape(1, -1)
 
 
-def _pack(values: np.ndarray, bits: int) -> np.ndarray:
-    """Pack unsigned integers below 2**bits into bytes, 8/bits per byte."""
-    if bits == 8:
-        return values.astype(np.uint8)
-    per_byte = 8 // bits
+def _pack(values: np.ndarray, code: int) -> np.ndarray:
+    """Pack small unsigned integers into bytes: 8/code of them per byte, or five base-3 digits."""
     flat = values.astype(np.uint8).ravel()
+    if code == 8:
+        return flat
+    per_byte = 5 if code == 3 else 8 // code
     pad = (-len(flat)) % per_byte
     flat = np.concatenate([flat, np.zeros(pad, np.uint8)]).reshape(-1, per_byte)
     out = np.zeros(len(flat), np.uint8)
     for i in range(per_byte):
-        out |= flat[:, i] << np.uint8(i * bits)
+        if code == 3:
+            out += flat[:, i] * np.uint8(3**i)  # at most 2 * (1 + 3 + 9 + 27 + 81) = 242
+        else:
+            out |= flat[:, i] << np.uint8(i * code)
     return out
 
 
-def _unpack(packed: np.ndarray, bits: int, count: int) -> np.ndarray:
-    if bits == 8:
+def _unpack(packed: np.ndarray, code: int, count: int) -> np.ndarray:
+    if code == 8:
         return packed[:count]
-    per_byte = 8 // bits
-    mask = np.uint8((1 << bits) - 1)
-    parts = [(packed >> np.uint8(i * bits)) & mask for i in range(per_byte)]
+    if code == 3:
+        parts = [(packed // np.uint8(3**i)) % np.uint8(3) for i in range(5)]
+    else:
+        mask = np.uint8((1 << code) - 1)
+        parts = [(packed >> np.uint8(i * code)) & mask for i in range(8 // code)]
     return np.stack(parts, axis=1).ravel()[:count]
 
 
 class _Delta:
-    """One tensor's change, quantised: packed codes and a scale per column."""
+    """One tensor's change, quantised: packed codes and a scale per column.
+
+    `bits` names the code: 8 or 4 bits, 3 for the three levels -1/0/+1, 1 for the sign.
+    """
 
     __slots__ = ("bits", "shape", "codes", "scale")
 
@@ -61,7 +74,7 @@ class _Delta:
             self.scale = np.abs(d).mean(axis=0).astype(np.float32)
             self.codes = _pack(d >= 0, 1)
         else:
-            qmax = 2 ** (bits - 1) - 1
+            qmax = 1 if bits == 3 else 2 ** (bits - 1) - 1
             scale = np.abs(d).max(axis=0) / qmax
             scale[scale == 0] = 1.0
             self.scale = scale.astype(np.float32)
@@ -75,7 +88,7 @@ class _Delta:
         if self.bits == 1:
             q = q * 2 - 1
         else:
-            q -= 2 ** (self.bits - 1) - 1
+            q -= 1 if self.bits == 3 else 2 ** (self.bits - 1) - 1
         return (q * self.scale).reshape(self.shape)
 
     @property
@@ -90,10 +103,10 @@ class WeightHistory:
                  planned_epochs: int = PLANNED_EPOCHS):
         self.budget = budget
         self.planned_epochs = planned_epochs
-        self._start = [w.astype(np.float16) for w in initial]
+        self._start = [_Delta(np.asarray(w, np.float32), 8) for w in initial]
         self._deltas: list[list[_Delta]] = []
         # The reconstruction of the latest epoch: the base for the next change.
-        self._latest = [w.astype(np.float32) for w in self._start]
+        self._latest = [d.decode() for d in self._start]
         self.params = sum(w.size for w in initial)
         self._scale_bytes = sum(4 * w.shape[-1] for w in initial)
 
@@ -104,7 +117,7 @@ class WeightHistory:
     @property
     def nbytes(self) -> int:
         """Bytes of stored per-epoch state (start point plus every change)."""
-        return sum(w.nbytes for w in self._start) + sum(
+        return sum(d.nbytes for d in self._start) + sum(
             d.nbytes for epoch in self._deltas for d in epoch
         )
 
@@ -113,13 +126,13 @@ class WeightHistory:
         remaining = max(self.planned_epochs - len(self), 1)
         allowance = (self.budget - self.nbytes) / remaining
         for bits in BIT_WIDTHS:
-            cost = self.params * bits / 8 + self._scale_bytes
+            cost = self.params * _BYTES_PER_WEIGHT[bits] + self._scale_bytes
             if cost <= allowance:
                 return bits
         return 1
 
-    def append(self, weights: list[np.ndarray]) -> int:
-        """Store the weights after the next epoch; returns the bit width used."""
+    def append(self, weights: list[np.ndarray]) -> float:
+        """Store the weights after the next epoch; returns the bits per weight used."""
         bits = self.bits_for_next()
         epoch = []
         for i, w in enumerate(weights):
@@ -127,7 +140,7 @@ class WeightHistory:
             self._latest[i] = self._latest[i] + delta.decode()
             epoch.append(delta)
         self._deltas.append(epoch)
-        return bits
+        return BITS_PER_WEIGHT[bits]
 
     def truncate(self, epochs: int) -> None:
         """Forget epochs after `epochs` (used when a partial epoch is discarded)."""
@@ -140,12 +153,12 @@ class WeightHistory:
             raise IndexError(f"epoch {epoch}: stored epochs are 0 to {len(self)}")
         if epoch == len(self):
             return [w.copy() for w in self._latest]
-        weights = [w.astype(np.float32) for w in self._start]
+        weights = [d.decode() for d in self._start]
         for deltas in self._deltas[:epoch]:
             for i, d in enumerate(deltas):
                 weights[i] += d.decode()
         return weights
 
-    def bits(self) -> list[int]:
-        """The code width of each stored epoch."""
-        return [epoch[0].bits if epoch else 8 for epoch in self._deltas]
+    def bits(self) -> list[float]:
+        """Bits per weight of each stored epoch (1.6 for the three-level code)."""
+        return [BITS_PER_WEIGHT[epoch[0].bits] for epoch in self._deltas]

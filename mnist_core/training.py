@@ -168,7 +168,8 @@ class TrainingRun:
         self.diverged_epoch: int | None = None
         self.bits: list[int] = []
         weights = self.model.get_weights()
-        self._snapshots = WeightHistory(weights, budget=budget,
+        # The budget covers the changes plus one exact copy of the best epoch's weights.
+        self._snapshots = WeightHistory(weights, budget=budget - 4 * self.params,
                                         planned_epochs=max(50, config.epochs))
         self._best_weights: list[np.ndarray] | None = None
         self._lock = threading.RLock()

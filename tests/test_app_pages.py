@@ -225,3 +225,26 @@ def test_a_fresh_session_opened_on_train_runs_the_entry_point():
     at.run()
     assert not at.exception
     assert at.selectbox(key="dataset_choice").value == "mnist"  # the sidebar of the entry point
+
+
+def test_home_and_data_do_not_import_tensorflow():
+    # In a fresh interpreter: pages that do not train must open without TensorFlow.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('streamlit_app.py', default_timeout=60)\n"
+        "at.run()\n"
+        "at.switch_page('app_pages/data.py')\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.title[0].value.startswith('Data'), at.title\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "False False"

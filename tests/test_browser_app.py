@@ -48,8 +48,6 @@ def test_train_button_trains_and_shows_charts_and_test_accuracy(browser_page):
     page.goto(f"{server.url}/train?hidden=64&epochs=2&train_samples=3000&validation=split:0.2&seed=3")
     wait_idle(page)
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("Epoch ", exact=False).first.wait_for(timeout=60_000)
-    page.screenshot(path=ARTIFACTS / "train-running.png")
     page.get_by_role("button", name="Trained").wait_for(timeout=180_000)
     wait_idle(page)
     assert page.locator(".js-plotly-plot").count() >= 3  # loss, accuracy, gap
@@ -68,3 +66,24 @@ def test_train_button_trains_and_shows_charts_and_test_accuracy(browser_page):
     assert re.search(r"\d+\.\d\d%", metric_text(page, "Test accuracy"))
     assert "No trained run" not in page.inner_text("body")
     page.screenshot(path=ARTIFACTS / "evaluate.png")
+
+
+def test_a_reload_during_training_loses_nothing(browser_page):
+    server, page = browser_page
+    # Big enough (about 2 s an epoch here) that the reload lands mid-run.
+    url = f"{server.url}/train?hidden=1024,1024&epochs=5&validation=split:0.2&seed=4"
+    page.goto(url)
+    wait_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Elapsed").wait_for(timeout=60_000)
+    assert page.get_by_test_id("stProgress").count() == 1
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # the curves grow while it trains
+    page.screenshot(path=ARTIFACTS / "train-running.png")
+    page.reload()  # a new session: the worker goes on, the URL leads back to the run
+    page.get_by_role("button", name="Stop", exact=True).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Trained").wait_for(timeout=180_000)
+    wait_idle(page)
+    assert re.search(r"\d+\.\d\d%", metric_text(page, "Test accuracy"))
+    slider = page.get_by_test_id("stSlider")
+    assert slider.count() >= 1
+    page.screenshot(path=ARTIFACTS / "train-after-reload.png")

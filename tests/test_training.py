@@ -155,3 +155,17 @@ def test_untrained_accuracy_is_the_runs_starting_point(small_config):
     from mnist_core.training import untrained_accuracy
 
     assert untrained_accuracy(small_config) == pytest.approx(TrainingRun(small_config).baseline_accuracy, abs=1e-4)
+
+
+def test_the_per_epoch_state_stays_within_the_budget():
+    config = TrainConfig(hidden=(64,), epochs=6, train_samples=1000, validation="split:0.2")
+    params = config.param_count  # 50,890 weights: 204 kB as float32
+    # One exact float32 copy, the 8-bit start, and 60 epochs of the three-level code.
+    budget = 4 * params + params + 60 * (params // 5 + 4 * (64 + 64 + 10 + 10)) + 2000
+    run = TrainingRun(config, budget=budget).train_to(6)
+    assert run.snapshot_bytes <= budget
+    assert set(run.bits) == {1.6}  # the small budget forced the three-level code
+    # Even so, each stored epoch predicts close to what the network did then.
+    for epoch in range(1, 6):
+        acc = accuracy(run.predict(run.dataset.x_test, epoch=epoch), run.dataset.y_test)
+        assert acc == pytest.approx(run.result_at(epoch).test_accuracy, abs=0.05)
