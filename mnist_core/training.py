@@ -172,7 +172,8 @@ class TrainingRun:
         self._snapshots = WeightHistory(weights, budget=budget - 4 * self.params,
                                         planned_epochs=max(50, config.epochs))
         self._best_weights: list[np.ndarray] | None = None
-        self._lock = threading.RLock()
+        self._train_lock = threading.Lock()  # one training call at a time
+        self._lock = threading.RLock()  # the caches of views and predictions
         self._views: OrderedDict[int, keras.Model] = OrderedDict()
         self._test_probs: dict[int, np.ndarray] = {}
         self._epoch_fn = self._compile_epoch()
@@ -259,7 +260,7 @@ class TrainingRun:
         loss has not improved for `early_stopping` epochs ("early_stopped"), or when
         the loss becomes NaN, infinite or explodes ("diverged"). Finished epochs are kept.
         """
-        with self._lock:
+        with self._train_lock:
             if self.status == "diverged" or epochs <= self.epochs_done:
                 return self
             self.status = "running"

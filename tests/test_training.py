@@ -169,3 +169,18 @@ def test_the_per_epoch_state_stays_within_the_budget():
     for epoch in range(1, 6):
         acc = accuracy(run.predict(run.dataset.x_test, epoch=epoch), run.dataset.y_test)
         assert acc == pytest.approx(run.result_at(epoch).test_accuracy, abs=0.05)
+
+
+def test_predictions_do_not_wait_for_a_run_being_extended(small_config):
+    import threading
+
+    run = train(small_config)
+    started = threading.Event()
+    worker = threading.Thread(target=lambda: run.train_to(100, on_epoch=lambda r: started.set()))
+    worker.start()
+    started.wait(60)
+    probs = run.predict(run.dataset.x_test[:10], epoch=1)  # while epochs 3-100 train
+    assert probs.shape == (10, 10)
+    assert worker.is_alive()  # the prediction did not wait for the training to end
+    worker.join(300)
+    assert run.epochs_done == 100
