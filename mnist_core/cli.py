@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--early-stopping", default="0", help=FIELD_HELP["early_stopping"])
     t.add_argument("--keep-best", action="store_true", help=FIELD_HELP["keep_best"])
     t.add_argument("--json", metavar="PATH", help="write the whole run (config, history, results) as JSON")
+    t.add_argument("--save", metavar="PATH",
+                   help="write a run file (.npz): config, history and the weights of every epoch")
     return parser
 
 
@@ -54,7 +56,7 @@ def _fmt(value) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    fields = {k: v for k, v in vars(args).items() if k not in ("command", "json")}
+    fields = {k: v for k, v in vars(args).items() if k not in ("command", "json", "save")}
     try:
         config = TrainConfig.from_dict(fields).validate()
     except ConfigError as exc:
@@ -87,4 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(run.summary(), fh, indent=2)
+    if args.save and run.epochs_done:
+        run.save(args.save)
     return 1 if run.status == "diverged" else 0

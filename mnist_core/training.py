@@ -453,6 +453,13 @@ class TrainingRun:
             if images.dtype == np.uint8 else images
         return predict_proba(self.model_at(epoch), x)
 
+    def save(self, path) -> None:
+        """Write a run file (see mnist_core.inference): config, history, every epoch's weights."""
+        from mnist_core.inference import save_run_file
+
+        save_run_file(path, self.config, [r.as_dict() for r in self.history],
+                      [self.weights_at(k) for k in range(self.epochs_done + 1)], self.status)
+
     def summary(self) -> dict:
         """The run as plain data (the command line's --json)."""
         return {

@@ -1,0 +1,121 @@
+"""Turn a drawing (or an uploaded picture) into the 28x28 input an MNIST network expects.
+
+MNIST digits were scaled to fit a 20x20 box, keeping their aspect ratio, with
+anti-aliased grey levels, then placed in a 28x28 field so that their centre of
+mass sits in the middle. A dense network has no idea that a digit moved three
+pixels to the left, so a drawing has to go through the same steps:
+
+1. ink: how much each pixel differs from the background (the alpha channel when
+   the background is transparent, else the distance from the border's colour);
+2. crop to the ink's bounding box;
+3. scale the longer side to 20 pixels (area averaging: anti-aliased);
+4. paste into 28x28 with the centre of mass where MNIST has it (pixel 14, 14);
+5. scale exactly as the training data was (0-1, or raw 0-255).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from mnist_core.preprocess import prepare_images
+
+BOX = 20  # MNIST's digit box
+FIELD = 28
+COM_TARGET = 14.0
+MIN_INK_FRACTION = 0.0015  # of the canvas area: less ink than this is not a digit
+MIN_EXTENT_FRACTION = 0.05  # the ink must span at least 5% of the canvas's longer side
+
+
+class DrawingError(ValueError):
+    """The picture cannot be used (wrong type or shape). The message says why."""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """The 28x28 image (uint8, MNIST-like) and the network input, or a hint why there is none."""
+
+    image: np.ndarray | None  # (28, 28) uint8, ink 255 on 0
+    hint: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.image is not None
+
+    def as_input(self, normalize: bool = True) -> np.ndarray:
+        """The (1, 784) row for the network, scaled as its training data was."""
+        return prepare_images(self.image[None], normalize)
+
+
+def ink_map(pixels: np.ndarray) -> np.ndarray:
+    """Ink strength 0-1 per pixel from a grey (H, W), RGB (H, W, 3) or RGBA (H, W, 4) array.
+
+    A transparent background (the canvas's default) makes alpha the ink. Otherwise
+    the background colour is the median of the border pixels, and ink is how far
+    each pixel is from it: dark strokes on white and white strokes on black both work.
+    """
+    a = np.asarray(pixels)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (3, 4)) or min(a.shape[:2]) < 8:
+        raise DrawingError(
+            f"expected a picture of shape (height, width), (h, w, 3) or (h, w, 4), at least 8x8; "
+            f"got {a.shape}"
+        )
+    if a.dtype == np.bool_ or not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
+        raise DrawingError(f"expected pixel numbers, got {a.dtype}")
+    a = a.astype(np.float32)
+    if a.max() > 1.0:  # 0-255 values
+        a /= 255.0
+    if a.ndim == 3 and a.shape[2] == 4:
+        alpha = a[..., 3]
+        if alpha.min() < 0.99:  # a transparent background: the strokes are what is opaque
+            return np.clip(alpha, 0, 1)
+        a = a[..., :3]
+    grey = a if a.ndim == 2 else a @ np.array([0.299, 0.587, 0.114], np.float32)
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    return np.clip(np.abs(grey - np.median(border)), 0, 1)
+
+
+def prepare_drawing(pixels: np.ndarray) -> Drawing:
+    """The MNIST recipe applied to a drawing; a hint instead when there is too little ink."""
+    ink = ink_map(pixels)
+    h, w = ink.shape
+    strong = ink > 0.2 * ink.max() if ink.max() > 0 else np.zeros_like(ink, bool)
+    if not strong.any() or ink.max() < 0.1:
+        return Drawing(None, "The canvas is empty: draw a digit, large, in the middle.")
+    rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    extent = max(bottom - top, right - left)
+    if strong.sum() < MIN_INK_FRACTION * h * w or extent < MIN_EXTENT_FRACTION * max(h, w):
+        return Drawing(None, "That is too little ink for a digit: draw it bigger.")
+
+    crop = ink[top:bottom, left:right]
+    crop = crop / crop.max()  # full-strength strokes, as in MNIST
+    ch, cw = crop.shape
+    scale = BOX / max(ch, cw)
+    size = (max(1, round(cw * scale)), max(1, round(ch * scale)))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    small = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize(size, resample))
+
+    # Paste into a roomy field, then cut the 28x28 window centred on the centre of mass.
+    field = np.zeros((FIELD * 2, FIELD * 2), np.float32)
+    y0, x0 = (FIELD * 2 - size[1]) // 2, (FIELD * 2 - size[0]) // 2
+    field[y0:y0 + size[1], x0:x0 + size[0]] = small
+    total = field.sum()
+    yy, xx = np.indices(field.shape)
+    cy, cx = (yy * field).sum() / total, (xx * field).sum() / total
+    # MNIST's centres of mass sit at (14.0, 14.0) in pixel indices (measured on the training
+    # set: mean 13.99, 14.00, spread 0.29), half a pixel off the geometric 13.5. Match it.
+    top = int(round(cy - COM_TARGET))
+    left = int(round(cx - COM_TARGET))
+    window = field[top:top + FIELD, left:left + FIELD]
+    image = np.clip(np.rint(window * 255), 0, 255).astype(np.uint8)
+    return Drawing(image)
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """(row, column) of the ink's centre of mass."""
+    img = image.astype(np.float64)
+    yy, xx = np.indices(img.shape)
+    return float((yy * img).sum() / img.sum()), float((xx * img).sum() / img.sum())

@@ -1,0 +1,53 @@
+"""Numpy predictions and run files: the Draw page's model without TensorFlow."""
+
+import numpy as np
+import pytest
+
+from mnist_core.config import TrainConfig
+from mnist_core.data import load_dataset
+from mnist_core.inference import DEFAULT_MODEL, forward, load_run_file
+from mnist_core.preprocess import prepare_images
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+def test_numpy_forward_matches_keras(activation):
+    from mnist_core.training import train
+
+    run = train(TrainConfig(hidden=(32, 16), dropout=(0.2, 0.0), activation=activation, epochs=1,
+                            train_samples=1000))
+    x = prepare_images(load_dataset("mnist").x_test[:200])
+    keras_probs = run.predict(x)
+    numpy_probs = forward(run.weights_at(run.final_epoch), activation, x)
+    assert np.allclose(keras_probs, numpy_probs, atol=1e-5)
+
+
+def test_run_file_round_trip(tmp_path):
+    from mnist_core.training import train
+
+    run = train(TrainConfig(hidden=(32,), epochs=2, train_samples=1000, validation="split:0.2"))
+    path = tmp_path / "run.npz"
+    run.save(path)
+    stored = load_run_file(path)
+    assert stored.config == run.config and stored.epochs_done == 2
+    assert stored.history == [r.as_dict() for r in run.history]
+    for epoch in (0, 1, 2):
+        assert np.allclose(stored.weights_at(epoch)[0], run.weights_at(epoch)[0], atol=2e-3)
+
+
+def test_not_a_run_file_is_a_plain_error(tmp_path):
+    bad = tmp_path / "x.npz"
+    bad.write_text("hello")
+    with pytest.raises(ValueError, match="not a MNIST Lab run file"):
+        load_run_file(bad)
+
+
+def test_the_shipped_default_model_is_the_classic_network_and_reads_digits():
+    """mnist_core/models/default_mnist.npz, made by the command in the README."""
+    run = load_run_file(DEFAULT_MODEL)
+    assert run.config.hidden == (512,) and run.config.optimizer == "rmsprop"
+    assert run.config.epochs == 5 and run.config.seed == 0 and run.epochs_done == 5
+    ds = load_dataset("mnist")
+    probs = forward(run.weights_at(5), "relu", prepare_images(ds.x_test))
+    accuracy = (probs.argmax(1) == ds.y_test).mean()
+    assert accuracy > 0.97
+    assert accuracy == pytest.approx(run.test_accuracy, abs=1e-4)
