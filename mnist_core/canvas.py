@@ -15,10 +15,11 @@ pixels to the left, so a drawing has to go through the same steps:
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from mnist_core.preprocess import prepare_images
 
@@ -27,6 +28,7 @@ FIELD = 28
 COM_TARGET = 14.0
 MIN_INK_FRACTION = 0.0015  # of the canvas area: less ink than this is not a digit
 MIN_EXTENT_FRACTION = 0.05  # the ink must span at least 5% of the canvas's longer side
+MAX_PICTURE_BYTES = 5 * 1024 * 1024
 
 
 class DrawingError(ValueError):
@@ -119,3 +121,18 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     img = image.astype(np.float64)
     yy, xx = np.indices(img.shape)
     return float((yy * img).sum() / img.sum()), float((xx * img).sum() / img.sum())
+
+
+def read_picture(data: bytes, name: str = "the file") -> np.ndarray:
+    """An uploaded PNG or JPEG as an RGBA array (at most 560 px a side), or a DrawingError."""
+    if len(data) > MAX_PICTURE_BYTES:
+        raise DrawingError(f"{name} is {len(data) / 2**20:.1f} MB; pictures up to "
+                           f"{MAX_PICTURE_BYTES // 2**20} MB are accepted")
+    try:
+        picture = Image.open(io.BytesIO(data))
+        if picture.format not in ("PNG", "JPEG"):
+            raise DrawingError(f"{name} is a {picture.format} file; upload a PNG or JPEG picture")
+        picture.thumbnail((560, 560))
+        return np.asarray(picture.convert("RGBA"))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise DrawingError(f"{name} is not a PNG or JPEG picture that can be read") from exc

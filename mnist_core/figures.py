@@ -163,3 +163,20 @@ def probability_figure(probs: np.ndarray, class_names: Sequence[str], true_class
     fig.update_xaxes(type="category")
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10))
     return fig
+
+
+def epoch_probability_figure(probs_by_epoch: np.ndarray, class_names: Sequence[str],
+                             epoch: int | None = None) -> go.Figure:
+    """Each class's probability after every epoch: the network making up its mind."""
+    epochs = list(range(1, len(probs_by_epoch) + 1))
+    final = probs_by_epoch[-1]
+    fig = go.Figure()
+    for k, name in enumerate(class_names):
+        strong = final[k] >= 0.05 or probs_by_epoch[:, k].max() >= 0.2
+        fig.add_scatter(x=epochs, y=probs_by_epoch[:, k], name=name, mode="lines+markers",
+                        line=dict(width=3 if strong else 1), opacity=1.0 if strong else 0.35)
+    if epoch is not None:
+        fig.add_vline(x=epoch, line=dict(color=MARK_COLOUR, width=2))
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    _epoch_axis(fig, len(epochs))
+    return _layout(fig, "Probability of each class after every epoch", "probability", height=320)

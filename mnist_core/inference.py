@@ -76,6 +76,14 @@ class StoredRun:
     def weights_at(self, epoch: int) -> list[np.ndarray]:
         return self._weights[epoch]
 
+    def iter_weights(self):
+        yield from self._weights[1:]
+
+
+def predict_over_epochs(run, x: np.ndarray) -> np.ndarray:
+    """Probabilities (epochs, N, 10) of inputs x after each epoch of a run (stored or live)."""
+    return np.stack([forward(w, run.config.activation, x) for w in run.iter_weights()])
+
 
 def save_run_file(path: str | Path, config: TrainConfig, history: list[dict],
                   weights: list[list[np.ndarray]], status: str) -> None:

@@ -159,6 +159,13 @@ class WeightHistory:
                 weights[i] += d.decode()
         return weights
 
+    def iter_weights(self):
+        """The weights after epoch 1, 2, ... in turn, decoding each change once."""
+        weights = [d.decode() for d in self._start]
+        for deltas in self._deltas:
+            weights = [w + d.decode() for w, d in zip(weights, deltas)]
+            yield weights
+
     def bits(self) -> list[float]:
         """Bits per weight of each stored epoch (1.6 for the three-level code)."""
         return [BITS_PER_WEIGHT[epoch[0].bits] for epoch in self._deltas]

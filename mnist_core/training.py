@@ -426,6 +426,13 @@ class TrainingRun:
             return self._best_weights
         return self._snapshots.weights_at(epoch)
 
+    def iter_weights(self):
+        """The weights after epoch 1, 2, ..., last in turn (cheaper than weights_at for each)."""
+        for epoch, weights in enumerate(self._snapshots.iter_weights(), 1):
+            if epoch > self.epochs_done:
+                return
+            yield self.weights_at(epoch) if epoch in (self.epochs_done, self.best_epoch) else weights
+
     def model_at(self, epoch: int | None = None) -> keras.Model:
         """A model with the weights after `epoch` (default: final_epoch), for predictions.
 

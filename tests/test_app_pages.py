@@ -2,6 +2,7 @@
 
 import time
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -248,3 +249,45 @@ def test_home_and_data_do_not_import_tensorflow():
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "False False"
+
+
+def stroke_canvas(kind: str) -> np.ndarray:
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    if kind == "one":
+        rgba[50:230, 130:150, 3] = 255
+    elif kind == "dot":
+        rgba[100:103, 100:103, 3] = 255
+    return rgba
+
+
+def test_draw_page_uses_the_default_model_without_a_run(app):
+    open_page(app, "app_pages/draw.py")
+    assert "default MNIST model" in app.caption[0].value
+    assert "Draw a digit on the canvas" in app.info[0].value  # nothing drawn yet
+    app.session_state["draw_pixels"] = stroke_canvas("one")
+    app.run()
+    assert not app.exception
+    assert metric(app, "Prediction") == "1"
+    app.session_state["draw_pixels"] = stroke_canvas("dot")
+    app.run()
+    assert "too little ink" in app.info[0].value
+    assert not [m for m in app.metric if m.label == "Prediction"]
+    app.session_state["draw_pixels"] = stroke_canvas("blank")
+    app.run()
+    assert "empty" in app.info[0].value
+
+
+def test_draw_page_uses_the_selected_run_and_notes_fashion(app):
+    open_page(app, "app_pages/train.py")
+    app.selectbox(key="dataset_choice").set_value("fashion_mnist")
+    app.run()
+    fill(app, **SMALL)
+    train_and_wait(app)
+    open_page(app, "app_pages/draw.py")
+    assert "your run fashion_mnist 32 relu" in app.caption[0].value
+    assert any("Fashion-MNIST" in i.value for i in app.info)
+    app.session_state["draw_pixels"] = stroke_canvas("one")
+    app.run()
+    assert metric(app, "Prediction") in ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+    assert len(app.get("plotly_chart")) == 2  # the ten probabilities, and over the epochs

@@ -33,7 +33,7 @@ def check_mnist_like(image):
     assert abs(cy - COM_TARGET) <= 1 and abs(cx - COM_TARGET) <= 1
     ys, xs = np.nonzero(image)
     assert ys.max() - ys.min() + 1 <= 21 and xs.max() - xs.min() + 1 <= 21  # the 20x20 box (+ rounding)
-    assert image.max() == 255
+    assert image.max() >= 240  # full-strength ink (JPEG noise may take off a little)
 
 
 def test_blank_canvas_gets_a_hint_not_an_image():
@@ -112,3 +112,35 @@ def test_redrawn_test_digits_are_read_within_two_points():
     acc_direct = (direct == ds.y_test[idx]).mean()
     acc_drawn = (drawn == ds.y_test[idx]).mean()
     assert acc_drawn >= acc_direct - 0.02, (acc_direct, acc_drawn)
+
+
+def png_bytes(array: np.ndarray, fmt="PNG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def test_an_uploaded_photo_of_a_digit_is_read():
+    from mnist_core.canvas import read_picture
+
+    paper = np.full((400, 300, 3), 235, np.uint8)  # grey-white paper, dark ink
+    paper[80:320, 140:165] = 30
+    for fmt in ("PNG", "JPEG"):
+        d = prepare_drawing(read_picture(png_bytes(paper, fmt), "one.png"))
+        assert d.ok
+        check_mnist_like(d.image)
+
+
+def test_bad_uploads_get_clear_messages():
+    from mnist_core.canvas import read_picture
+
+    with pytest.raises(DrawingError, match="notes.png is not a PNG or JPEG picture"):
+        read_picture(b"just some text, renamed", "notes.png")
+    with pytest.raises(DrawingError, match="big.png is 50.0 MB; pictures up to 5 MB"):
+        read_picture(b"\\x89PNG" + bytes(50 * 2**20), "big.png")
+    with pytest.raises(DrawingError, match="GIF file"):
+        read_picture(png_bytes(np.zeros((20, 20), np.uint8), "GIF"), "anim.png")
