@@ -228,8 +228,9 @@ def test_a_fresh_session_opened_on_train_runs_the_entry_point():
     assert at.selectbox(key="dataset_choice").value == "mnist"  # the sidebar of the entry point
 
 
-def test_home_and_data_do_not_import_tensorflow():
-    # In a fresh interpreter: pages that do not train must open without TensorFlow.
+def test_home_data_and_draw_do_not_import_tensorflow():
+    # In a fresh interpreter: pages that do not train open without TensorFlow; Draw predicts
+    # with numpy.
     import subprocess
     import sys
     from pathlib import Path
@@ -243,6 +244,14 @@ def test_home_and_data_do_not_import_tensorflow():
         "at.run()\n"
         "assert not at.exception, at.exception\n"
         "assert at.title[0].value.startswith('Data'), at.title\n"
+        "import numpy as np\n"
+        "at.switch_page('app_pages/draw.py')\n"
+        "pixels = np.zeros((280, 280, 4), np.uint8)\n"
+        "pixels[50:230, 130:150, 3] = 255\n"
+        "at.session_state['draw_pixels'] = pixels\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert [m.value for m in at.metric if m.label == 'Prediction'] == ['1']\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     root = Path(__file__).resolve().parents[1]
