@@ -30,6 +30,7 @@ PAGES = [
     st.Page("app_pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
     st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
     st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
 ]
 page = st.navigation(PAGES)
 

@@ -32,13 +32,31 @@ def session_runs() -> dict:
             runs[job.key] = job.run
         if job.done:
             jobs.remove(job)
-    while len(runs) > MAX_SESSION_RUNS:
-        runs.pop(next(iter(runs)))
     return runs
+
+
+def session_full(config: TrainConfig) -> bool:
+    """True when the session already keeps MAX_SESSION_RUNS runs and this config is a new one."""
+    return len(session_runs()) >= MAX_SESSION_RUNS and config.key() not in session_runs()
+
+
+def forget(key: TrainConfig) -> None:
+    """Delete a run from this session (the server's cache may still hold it for others)."""
+    session_runs().pop(key, None)
+    if st.session_state.get("selected", (None,))[0] == key:
+        del st.session_state["selected"]
 
 
 def start_training(config: TrainConfig, run=None):
     """Ask the server to train `config` and remember the job for this session."""
+    if session_full(config):
+        st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that. "
+                   "Delete some on the Compare page to train new ones.")
+        return None
+    # Import the training module here, in the script thread, not first in the worker: two
+    # threads compiling Python at once can trip a CPython 3.11.7 bug (see training.py).
+    import mnist_core.training  # noqa: F401
+
     job = run_store().request(config, run=run)
     if job is not None:
         st.session_state.setdefault("jobs", []).append(job)
@@ -46,7 +64,9 @@ def start_training(config: TrainConfig, run=None):
 
 
 def remember(run) -> None:
-    session_runs()[run.config.key()] = run
+    """Keep a run in this session's list (unless the list is full)."""
+    if not session_full(run.config):
+        session_runs()[run.config.key()] = run
 
 
 def find_run(config: TrainConfig):
@@ -106,3 +126,11 @@ def select(run, epoch: int) -> None:
 
 def pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.2%}"
+
+
+def share_link(params: dict) -> str:
+    """The full address of this page with `params` as its query string."""
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    url = urlsplit(st.context.url or "http://localhost:8501/")
+    return urlunsplit((url.scheme, url.netloc, url.path, urlencode(params), ""))

@@ -26,11 +26,14 @@ def default_run():
 # --- which model -------------------------------------------------------------------
 runs = [r for r in session_runs().values() if r.epochs_done and r.status != "diverged"]
 chosen_run, chosen_epoch = selected()
-options = [default_run()] + runs
+imported = st.session_state.get("imported", [])
+options = [default_run()] + runs + imported
 
 
 def label(i: int) -> str:
     run = options[i]
+    if i > len(runs):
+        return f"Imported model {run.name}"
     if i == 0:
         return f"Default MNIST model (classic network, {run.epochs_done} epochs)"
     return f"Your run: {run.config.describe()}"
@@ -40,16 +43,22 @@ start = options.index(chosen_run) if chosen_run in runs else 0
 index = st.selectbox("Model", range(len(options)), index=start, format_func=label,
                      help="The run and epoch chosen on Train are used by default.")
 run = options[index]
-epoch = chosen_epoch if run is chosen_run else run.final_epoch
-if run.epochs_done > 1:
-    epoch = st.slider("After epoch", 1, run.epochs_done, epoch, key=f"draw_epoch_{index}",
-                      help="Use the weights the network had after this epoch.")
-names = CLASS_NAMES[run.config.dataset]
-which = "the default MNIST model" if index == 0 else "your run " + run.config.describe()
-st.caption(f"Using {which}, with its weights after epoch {epoch} of {run.epochs_done}.")
-if run.config.dataset == "fashion_mnist":
-    st.info("This model learnt clothes (Fashion-MNIST). The canvas is made for digits, "
-            "so its answers will be one of the ten clothing classes.")
+is_imported = index > len(runs)
+if is_imported:
+    epoch, names, normalize = None, CLASS_NAMES[st.session_state.get("dataset", "mnist")], True
+    st.caption(f"Using the imported model {run.name}; its classes are read as "
+               f"{'digits' if names[0] == '0' else 'clothes'} (the dataset chosen in the sidebar).")
+else:
+    epoch = chosen_epoch if run is chosen_run else run.final_epoch
+    if run.epochs_done > 1:
+        epoch = st.slider("After epoch", 1, run.epochs_done, epoch, key=f"draw_epoch_{index}",
+                          help="Use the weights the network had after this epoch.")
+    names, normalize = CLASS_NAMES[run.config.dataset], run.config.normalize
+    which = "the default MNIST model" if index == 0 else "your run " + run.config.describe()
+    st.caption(f"Using {which}, with its weights after epoch {epoch} of {run.epochs_done}.")
+    if run.config.dataset == "fashion_mnist":
+        st.info("This model learnt clothes (Fashion-MNIST). The canvas is made for digits, "
+                "so its answers will be one of the ten clothing classes.")
 
 # --- the drawing --------------------------------------------------------------------
 left, right = st.columns([1, 1])
@@ -93,8 +102,8 @@ with right:
     if drawing is None or not drawing.ok:
         st.info(drawing.hint if drawing is not None else "Draw a digit on the canvas, large and in the middle.")
         st.stop()
-    x = drawing.as_input(run.config.normalize)
-    probs = forward(run.weights_at(epoch), run.config.activation, x)[0]
+    x = drawing.as_input(normalize)
+    probs = run.predict(x)[0] if is_imported else forward(run.weights_at(epoch), run.config.activation, x)[0]
     top = int(np.argmax(probs))
     a, b = st.columns([1, 1])
     a.metric("Prediction", names[top], delta=f"{probs[top]:.0%} sure", delta_color="off",
@@ -105,6 +114,6 @@ with right:
 
 st.caption("The drawing is cropped to its ink, scaled to fit 20x20 pixels and centred by its centre of "
            "mass in a 28x28 square, exactly as the MNIST digits were prepared.")
-if run.epochs_done > 1:
+if not is_imported and run.epochs_done > 1:
     over = predict_over_epochs(run, x)[:, 0, :]
     st.plotly_chart(figures.epoch_probability_figure(over, names, epoch), config={"displayModeBar": False})

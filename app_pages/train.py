@@ -2,7 +2,18 @@
 
 import streamlit as st
 
-from app_pages.common import find_run, link_params, pct, remember, run_store, select, start_training
+from app_pages.common import (
+    MAX_SESSION_RUNS,
+    find_run,
+    link_params,
+    pct,
+    remember,
+    run_store,
+    select,
+    session_full,
+    share_link,
+    start_training,
+)
 from mnist_core import figures
 from mnist_core.config import (
     ACTIVATIONS,
@@ -15,6 +26,7 @@ from mnist_core.config import (
     TRAIN_SIZE,
     TrainConfig,
 )
+from mnist_core.transfer import export_keras, history_csv, history_json
 
 st.title("Train")
 st.write("Set up a network, train it, and watch it learn one epoch at a time.")
@@ -211,6 +223,10 @@ elif not problems:
         label, disabled = f"Continue to {config.epochs} epochs", False
     else:
         label, disabled = "Train", False
+    if session_full(config):
+        st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that. "
+                   "Delete some on the Compare page to train new ones.")
+        disabled = True
     if left.button(label, type="primary", disabled=disabled):
         start_training(config, run=run)
         st.rerun()
@@ -281,5 +297,17 @@ elif run is not None:
         st.query_params["epoch"] = str(epoch)
         st.page_link("app_pages/evaluate.py", label=f"See what epoch {epoch} gets wrong on Evaluate",
                      icon=":material/search:", query_params=link_params(run, epoch))
+        with st.expander("Share and download"):
+            st.text_input("Link to this setup and epoch", share_link({**config.to_dict(), "epoch": epoch}),
+                          help="Anyone who opens it gets this form filled in; the run shows at once "
+                               "while the server still has it, otherwise one click trains it.")
+            stem = f"mnist-lab-{config.dataset}-{'-'.join(map(str, config.hidden))}-seed{config.seed}"
+            d1, d2, d3 = st.columns(3)
+            d1.download_button(f"Model at epoch {epoch} (.keras)", lambda: export_keras(run, epoch),
+                               file_name=f"{stem}-epoch{epoch}.keras", mime="application/zip")
+            d2.download_button("History (.csv)", history_csv(rows), file_name=f"{stem}.csv",
+                               mime="text/csv")
+            d3.download_button("History and settings (.json)", history_json(run),
+                               file_name=f"{stem}.json", mime="application/json")
 else:
     st.write("Press **Train** to start. Each epoch's loss and accuracy appear here as it finishes.")

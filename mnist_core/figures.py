@@ -180,3 +180,29 @@ def epoch_probability_figure(probs_by_epoch: np.ndarray, class_names: Sequence[s
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     _epoch_axis(fig, len(epochs))
     return _layout(fig, "Probability of each class after every epoch", "probability", height=320)
+
+
+RUN_COLOURS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#0c8599", "#c92a2a", "#5c940d", "#f08c00"]
+
+
+def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], metric: str,
+                   title: str) -> go.Figure:
+    """One line per run for `metric` ("val_loss", "val_accuracy", "loss"), best epochs marked."""
+    fig = go.Figure()
+    for i, (name, rows, best) in enumerate(curves):
+        colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+        points = [(r["epoch"], r.get(metric)) for r in rows if r.get(metric) is not None]
+        if not points:
+            continue
+        fig.add_scatter(x=[p[0] for p in points], y=[p[1] for p in points], name=name,
+                        mode="lines+markers", line=dict(color=colour))
+        if best is not None and any(p[0] == best for p in points):
+            fig.add_scatter(x=[best], y=[dict(points)[best]], mode="markers", showlegend=False,
+                            marker=dict(symbol="star", size=14, color=colour),
+                            hovertemplate=f"{name}: best epoch {best}<extra></extra>")
+    if "accuracy" in metric:
+        fig.update_yaxes(tickformat=".1%")
+    longest = max((len(rows) for _, rows, _ in curves), default=0)
+    _epoch_axis(fig, longest)
+    fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"))
+    return _layout(fig, title, metric.replace("_", " "), height=320)

@@ -40,6 +40,11 @@ import tensorflow as tf  # noqa: E402
 tf.config.experimental.enable_op_determinism()
 tf.get_logger().setLevel("ERROR")  # a new run traces new functions; that is expected
 
+# The loops below are written with tf.while_loop, so AutoGraph (which parses Python
+# source with `ast`) is off: in CPython 3.11.7 `ast` used from two threads at once can
+# fail ("AST constructor recursion depth mismatch"), and the app traces in worker threads
+# while Streamlit compiles page scripts.
+
 # Seeding is global in Keras: building two models at once must not interleave.
 _BUILD_LOCK = threading.Lock()
 _PREDICT_BATCH = 4096
@@ -193,7 +198,7 @@ class TrainingRun:
         model, optimizer, loss_fn = self.model, self.optimizer, self._loss_fn
         sparse = self.config.sparse_labels
 
-        @tf.function(jit_compile=True, reduce_retracing=True)
+        @tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
         def run_batches(x, y, order):
             """Train on the batches order[0], order[1], ...; stop at a non-finite loss."""
             steps = tf.shape(order)[0]
@@ -224,7 +229,7 @@ class TrainingRun:
         model, loss_fn = self.model, self._loss_fn
         sparse = self.config.sparse_labels
 
-        @tf.function(jit_compile=True, reduce_retracing=True)
+        @tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
         def evaluate(x, y):
             pred = model(x, training=False)
             truth = tf.cast(y, tf.int64) if sparse else tf.argmax(y, axis=-1)

@@ -7,6 +7,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from mnist_core.config import TrainConfig
+
 SMALL = {"f_units_0": 32, "f_samples": 2000, "f_epochs": 2}
 
 
@@ -300,3 +302,88 @@ def test_draw_page_uses_the_selected_run_and_notes_fashion(app):
     assert metric(app, "Prediction") in ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
     assert len(app.get("plotly_chart")) == 2  # the ten probabilities, and over the epochs
+
+
+def test_compare_page_with_zero_one_and_several_runs(app):
+    open_page(app, "app_pages/compare.py")
+    assert "No runs to compare yet" in app.info[0].value
+    open_page(app, "app_pages/train.py")
+    fill(app, **SMALL, f_val="split")
+    train_and_wait(app)
+    open_page(app, "app_pages/compare.py")
+    assert len(app.dataframe[0].value) == 1
+    assert not [m for m in app.markdown if "vs run" in m.value]
+    open_page(app, "app_pages/train.py")
+    fill(app, f_dropout_0=0.5)
+    train_and_wait(app)
+    open_page(app, "app_pages/compare.py")
+    table = app.dataframe[0].value
+    assert len(table) == 2 and list(table["dropout"]) == ["0", "0.5"]
+    assert "seed" not in table.columns  # shared settings are folded away
+    sentence = next(m.value for m in app.markdown if "vs run" in m.value)
+    assert "dropout 0 → 0.5: test accuracy" in sentence
+    assert len(app.get("plotly_chart")) == 3  # validation loss, validation accuracy, training loss
+    app.selectbox(key="compare_delete_pick").set_value(1)
+    button(app, "Delete this run").click()
+    app.run()
+    assert len(app.dataframe[0].value) == 1
+    button(app, "Clear all runs").click()
+    app.run()
+    assert "No runs to compare yet" in app.info[0].value
+
+
+def test_the_session_limit_is_announced_not_silent(app, monkeypatch):
+    import app_pages.common as common
+
+    monkeypatch.setattr(common, "MAX_SESSION_RUNS", 1)
+    open_page(app, "app_pages/train.py")
+    fill(app, **SMALL)
+    train_and_wait(app)
+    fill(app, f_seed=9)
+    assert any("keeps at most 1 runs" in w.value for w in app.warning)
+    assert button(app, "Train").disabled
+
+
+def test_same_seed_same_curves_through_the_app(app):
+    open_page(app, "app_pages/train.py")
+    fill(app, **SMALL, f_val="split", f_seed=11)
+    train_and_wait(app)
+    first = [r.as_dict() for r in next(iter(app.session_state["runs"].values())).history]
+    st.cache_resource.clear()  # forget the server's copy and the session's: train again
+    app.session_state["runs"] = {}
+    app.run()
+    train_and_wait(app)
+    second = [r.as_dict() for r in next(iter(app.session_state["runs"].values())).history]
+    strip = [{k: v for k, v in r.items() if k not in ("seconds", "elapsed", "samples_per_second")}
+             for r in first]
+    assert strip == [{k: v for k, v in r.items() if k not in ("seconds", "elapsed", "samples_per_second")}
+                     for r in second]
+
+
+def test_partial_and_invalid_links(app):
+    open_page(app, "app_pages/train.py", epochs="12", seed="abc", learning_rate="-5", hidden="99999")
+    assert app.slider(key="f_epochs").value == 12
+    assert app.number_input(key="f_seed").value == 0  # unparsable: default, with a note
+    assert "seed 'abc'" in " ".join(i.value for i in app.info)
+    assert app.number_input(key="f_units_0").value == 1024  # out of range: clamped to the widget
+    assert app.number_input(key="f_lr").value == pytest.approx(1e-5)
+    assert not app.exception
+
+
+def test_an_imported_model_works_on_evaluate_and_draw(app):
+    from mnist_core.training import train
+    from mnist_core.transfer import export_keras, import_keras
+
+    run = train(TrainConfig(hidden=(64,), epochs=2, train_samples=3000))
+    app.session_state["imported"] = [import_keras(export_keras(run, 2), "mine.keras")]
+    open_page(app, "app_pages/evaluate.py")
+    assert "Imported model mine.keras" in app.caption[0].value
+    assert float(metric(app, "Test accuracy").rstrip("%")) == pytest.approx(run.test_accuracy * 100, abs=0.01)
+    open_page(app, "app_pages/draw.py")
+    model_box = app.selectbox[0]
+    model_box.set_value(len(model_box.options) - 1)
+    app.run()
+    app.session_state["draw_pixels"] = stroke_canvas("one")
+    app.run()
+    assert "imported model mine.keras" in app.caption[0].value
+    assert metric(app, "Prediction") in [str(d) for d in range(10)]

@@ -87,3 +87,24 @@ def test_a_reload_during_training_loses_nothing(browser_page):
     slider = page.get_by_test_id("stSlider")
     assert slider.count() >= 1
     page.screenshot(path=ARTIFACTS / "train-after-reload.png")
+
+
+def test_a_shared_link_opens_the_same_setup_in_a_fresh_browser(browser_page):
+    server, page = browser_page
+    link = (f"{server.url}/train?dataset=fashion_mnist&hidden=128,64&dropout=0.2,0.1&activation=tanh"
+            f"&optimizer=adam&epochs=7&batch_size=64&validation=split:0.2&seed=42")
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 2000})
+    fresh = context.new_page()  # no cookies, no session: what a student clicking the link gets
+    fresh.goto(link)
+    wait_idle(fresh)
+    body = fresh.inner_text("body")
+    sidebar = fresh.get_by_test_id("stSidebar")
+    shown = sidebar.inner_text() + " ".join(i.input_value() for i in sidebar.locator("input").all())
+    assert "Fashion-MNIST" in shown
+    values = [i.input_value() for i in fresh.locator("[data-testid='stNumberInput'] input").all()]
+    assert values[:3] == ["2", "128", "64"]  # layers, units of each layer
+    assert "42" in values and "64" in values  # seed, batch size
+    selects = " ".join(i.input_value() for i in fresh.locator("[data-testid='stSelectbox'] input").all())
+    assert "tanh" in body + selects and "Adam" in body + selects
+    fresh.screenshot(path=ARTIFACTS / "shared-link.png")
+    context.close()

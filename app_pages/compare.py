@@ -1,0 +1,93 @@
+"""Compare: this session's runs side by side, and what one changed setting did."""
+
+import streamlit as st
+
+from app_pages.common import MAX_SESSION_RUNS, forget, session_runs
+from mnist_core import compare, figures
+from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
+
+st.title("Compare")
+st.write("Put your runs side by side to see what each setting changed.")
+
+
+def show_runs(runs: list) -> None:
+    """The table, the one-change sentences, the overlaid curves, and deleting."""
+    if len(session_runs()) >= MAX_SESSION_RUNS:
+        st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that: "
+                   "delete some below to train new ones.")
+
+    keys = compare.differing_fields([r.config for r in runs])
+    table = []
+    for i, run in enumerate(runs, 1):
+        settings = compare.fields(run.config)
+        row = {"run": i, "dataset": run.config.dataset}
+        row.update({k.replace("_", " "): settings[k] for k in keys if k != "dataset"})
+        row.update(compare.summary(run))
+        table.append(row)
+    st.dataframe(table, hide_index=True, column_config={
+        "train accuracy": st.column_config.NumberColumn(format="percent"),
+        "val accuracy": st.column_config.NumberColumn(format="percent"),
+        "test accuracy": st.column_config.NumberColumn(format="percent"),
+    })
+    if len(runs) > 1:
+        same = [k for k in compare.fields(runs[0].config) if k not in keys]
+        st.caption("Settings that all runs share are left out: " + ", ".join(k.replace("_", " ") for k in same)
+                   + "." if same else "Every setting differs somewhere.")
+
+    sentences = [f"**Run {i + 1} vs run {j + 1}.** {text}"
+                 for i in range(len(runs)) for j in range(i + 1, len(runs))
+                 if (text := compare.one_change(runs[i], runs[j]))]
+    for sentence in sentences:
+        st.markdown(sentence)
+    if len(runs) > 1 and not sentences:
+        st.caption("Runs that differ in exactly one setting get a sentence here on what that setting did.")
+
+    if len(runs) > 1:
+        picked = st.multiselect("Overlay the curves of", list(range(1, len(runs) + 1)),
+                                default=list(range(max(1, len(runs) - 1), len(runs) + 1)),
+                                format_func=lambda i: f"run {i}", key="compare_pick")
+        if len(picked) >= 2:
+            chosen = [runs[i - 1] for i in picked]
+            differ = compare.differing_fields([r.config for r in chosen])
+            curves = [(f"run {i}: {compare.label(r.config, differ)}", compare.rows(r), r.best_epoch)
+                      for i, r in zip(picked, chosen)]
+            st.caption("A star marks each run's best epoch (lowest validation loss).")
+            for metric, title in (("val_loss", "Validation loss"), ("val_accuracy", "Validation accuracy"),
+                                  ("loss", "Training loss")):
+                st.plotly_chart(figures.overlay_figure(curves, metric, title), key=f"overlay_{metric}")
+
+    st.subheader("Tidy up")
+    c1, c2 = st.columns([3, 1])
+    victim = c1.selectbox("Run", list(range(1, len(runs) + 1)), format_func=lambda i: f"run {i}: "
+                          + runs[i - 1].config.describe(), key="compare_delete_pick")
+    if c1.button("Delete this run"):
+        forget(runs[victim - 1].config.key())
+        st.rerun()
+    if c2.button("Clear all runs", type="tertiary"):
+        for run in runs:
+            forget(run.config.key())
+        st.rerun()
+
+
+runs = [r for r in session_runs().values() if r.epochs_done]
+if runs:
+    show_runs(runs)
+else:
+    st.info("No runs to compare yet. Train two networks that differ in one setting, "
+            "for example with and without dropout.")
+    st.page_link("app_pages/train.py", label="Go to Train", icon=":material/show_chart:")
+
+st.subheader("Use your own model")
+st.write("Upload a Keras model (.keras) that takes 784 pixels (or 28x28) and gives 10 class scores; "
+         "Evaluate and Draw can then use it. Inputs are scaled to 0-1.")
+upload = st.file_uploader("A .keras model file", type=["keras"], max_upload_size=MAX_MODEL_BYTES // 2**20,
+                          key="compare_model_upload")
+if upload is not None:
+    imported = st.session_state.setdefault("imported", [])
+    if not any(m.name == upload.name for m in imported):
+        try:
+            imported.append(import_keras(upload.getvalue(), upload.name))
+        except ModelFileError as exc:
+            st.error(f"{exc}.")
+    if any(m.name == upload.name for m in imported):
+        st.success(f"{upload.name} is ready: choose it on Evaluate or Draw.")

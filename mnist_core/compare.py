@@ -1,0 +1,95 @@
+"""Comparing runs: what differs between their configs, and what one change did.
+
+Works on anything run-like (TrainingRun, StoredRun): a `config`, a `history` of
+per-epoch results (objects or dicts) and a `status`.
+"""
+
+from __future__ import annotations
+
+from mnist_core.config import TrainConfig
+
+# A rise smaller than this (relative to the best validation loss) is noise, not overfitting.
+RISE = 0.05
+
+
+def rows(run) -> list[dict]:
+    """The run's history as plain dicts."""
+    return [h if isinstance(h, dict) else h.as_dict() for h in run.history]
+
+
+def fields(config: TrainConfig) -> dict[str, str]:
+    """Config fields except epochs (runs own their epochs)."""
+    return {k: v for k, v in config.to_dict().items() if k != "epochs"}
+
+
+def differing_fields(configs: list[TrainConfig]) -> list[str]:
+    """The settings that are not the same in all configs, in field order."""
+    if len(configs) < 2:
+        return []
+    dicts = [fields(c) for c in configs]
+    return [k for k in dicts[0] if len({d[k] for d in dicts}) > 1]
+
+
+def label(config: TrainConfig, keys: list[str]) -> str:
+    """A legend entry naming what differs, e.g. 'hidden 512, dropout 0.2'."""
+    d = fields(config)
+    return ", ".join(f"{k.replace('_', ' ')} {d[k]}" for k in keys) or config.describe()
+
+
+def summary(run) -> dict:
+    """One table row: the headline numbers of a run."""
+    h = rows(run)
+    best = min((r["val_loss"], r["epoch"]) for r in h if r.get("val_loss") is not None) \
+        if any(r.get("val_loss") is not None for r in h) else (None, None)
+    last = h[-1] if h else {}
+    return {
+        "epochs": len(h),
+        "best epoch": best[1],
+        "best val loss": None if best[0] is None else round(best[0], 4),
+        "train accuracy": last.get("accuracy"),
+        "val accuracy": last.get("val_accuracy"),
+        "test accuracy": last.get("test_accuracy"),
+        "seconds": round(sum(r["seconds"] for r in h), 1),
+        "status": run.status.replace("_", " "),
+    }
+
+
+def overfitting(run) -> tuple[int, float] | None:
+    """(best epoch, rise) when validation loss rose after its best epoch while training loss fell."""
+    h = rows(run)
+    val = [(r["val_loss"], r["epoch"]) for r in h if r.get("val_loss") is not None]
+    if len(val) < 3:
+        return None
+    best_loss, best_epoch = min(val)
+    last = h[-1]
+    rise = (last["val_loss"] - best_loss) / best_loss
+    train_fell = last["loss"] < h[best_epoch - 1]["loss"]
+    if best_epoch < len(h) and rise > RISE and train_fell:
+        return best_epoch, rise
+    return None
+
+
+def one_change(a, b) -> str | None:
+    """What changing one setting did, from the data; None unless exactly one setting differs."""
+    keys = differing_fields([a.config, b.config])
+    if len(keys) != 1 or not a.history or not b.history:
+        return None
+    key = keys[0]
+    va, vb = fields(a.config)[key], fields(b.config)[key]
+    ra, rb = rows(a)[-1], rows(b)[-1]
+    name = key.replace("_", " ")
+    parts = [f"test accuracy {ra['test_accuracy']:.1%} → {rb['test_accuracy']:.1%}"]
+    if ra.get("val_loss") is not None and rb.get("val_loss") is not None:
+        best_a = min(r["val_loss"] for r in rows(a) if r.get("val_loss") is not None)
+        best_b = min(r["val_loss"] for r in rows(b) if r.get("val_loss") is not None)
+        parts.append(f"best validation loss {best_a:.3f} → {best_b:.3f}")
+    for run, value in ((b, vb), (a, va)):
+        over = overfitting(run)
+        if over:
+            parts.append(f"with {name} {value}, validation loss rose after epoch {over[0]} "
+                         f"while training loss kept falling")
+            break
+    else:
+        if any(r.get("val_loss") is not None for r in rows(b)):
+            parts.append("neither run shows validation loss rising while training loss falls")
+    return f"{name} {va} → {vb}: " + "; ".join(parts) + "."

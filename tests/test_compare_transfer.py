@@ -1,0 +1,107 @@
+"""Comparing runs, and moving models and histories in and out."""
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from mnist_core import compare
+from mnist_core.config import TrainConfig
+from mnist_core.inference import StoredRun
+from mnist_core.transfer import ModelFileError, export_keras, history_csv, history_json, import_keras
+
+
+def stored(config, val_losses, train_losses, test_acc=0.9):
+    history = [{"epoch": i + 1, "loss": t, "accuracy": 0.9, "val_loss": v, "val_accuracy": 0.9,
+                "test_loss": v, "test_accuracy": test_acc, "seconds": 1.0, "elapsed": i + 1.0,
+                "samples_per_second": 1e4}
+               for i, (v, t) in enumerate(zip(val_losses, train_losses))]
+    return StoredRun(config, history, [[]] * (len(history) + 1))
+
+
+def test_differing_fields_fold_away_what_is_shared():
+    a, b, c = TrainConfig(), TrainConfig(dropout=(0.2,)), TrainConfig(dropout=(0.2,), seed=3)
+    assert compare.differing_fields([a, b]) == ["dropout"]
+    assert compare.differing_fields([a, b, c]) == ["dropout", "seed"]
+    assert compare.differing_fields([a]) == []
+    assert compare.label(c, ["dropout", "seed"]) == "dropout 0.2, seed 3"
+
+
+def test_one_change_sentence_names_the_setting_and_the_overfitting():
+    base = TrainConfig(validation="split:0.2", epochs=6)
+    wide = TrainConfig(validation="split:0.2", epochs=6, hidden=(1024,))
+    calm = stored(base, [0.30, 0.25, 0.22, 0.21, 0.20, 0.20], [0.5, 0.3, 0.25, 0.2, 0.18, 0.17], 0.95)
+    over = stored(wide, [0.30, 0.20, 0.15, 0.18, 0.22, 0.26], [0.4, 0.2, 0.1, 0.05, 0.03, 0.02], 0.96)
+    sentence = compare.one_change(calm, over)
+    assert sentence.startswith("hidden 512 → 1024: test accuracy 95.0% → 96.0%")
+    assert "with hidden 1024, validation loss rose after epoch 3 while training loss kept falling" in sentence
+    other = stored(TrainConfig(validation="split:0.2", seed=5), [0.3, 0.2, 0.1], [0.3, 0.2, 0.1])
+    assert compare.one_change(over, other) is None  # two settings differ
+
+
+def test_summary_row():
+    run = stored(TrainConfig(validation="split:0.2"), [0.3, 0.2, 0.25], [0.3, 0.2, 0.1])
+    row = compare.summary(run)
+    assert row["epochs"] == 3 and row["best epoch"] == 2 and row["best val loss"] == 0.2
+    assert row["status"] == "finished" and row["seconds"] == 3.0
+
+
+@pytest.fixture(scope="module")
+def small_run():
+    from mnist_core.training import train
+
+    return train(TrainConfig(hidden=(32,), epochs=2, train_samples=1000, validation="split:0.2"))
+
+
+def test_history_exports(small_run):
+    text = history_csv(compare.rows(small_run))
+    assert text.splitlines()[0].startswith("epoch,loss,accuracy,val_loss")
+    assert len(text.splitlines()) == 3
+    data = json.loads(history_json(small_run))
+    assert data["config"]["hidden"] == "32" and len(data["history"]) == 2
+
+
+def test_export_then_import_gives_the_same_predictions(small_run):
+    data = export_keras(small_run, 1)
+    model = import_keras(data, "mine.keras")
+    x = np.random.default_rng(0).random((5, 784)).astype(np.float32)
+    assert np.allclose(model.predict(x), small_run.predict(x, epoch=1), atol=1e-5)
+    assert model.params == small_run.params
+
+
+def keras_bytes(model) -> bytes:
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.keras")
+        model.save(path)
+        return open(path, "rb").read()
+
+
+def test_bad_model_files_get_clear_messages():
+    import keras
+
+    with pytest.raises(ModelFileError, match="notes.keras is not a Keras model file"):
+        import_keras(b"plain text", "notes.keras")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(ModelFileError, match="not a Keras model \\(no config.json\\)"):
+        import_keras(buf.getvalue(), "other.keras")
+    with pytest.raises(ModelFileError, match="big.keras is 25.0 MB; models up to 20 MB"):
+        import_keras(bytes(25 * 2**20), "big.keras")
+    wrong = keras.Sequential([keras.Input((100,)), keras.layers.Dense(10, activation="softmax")])
+    with pytest.raises(ModelFileError, match=r"inputs of shape \(100,\) to \(10,\)"):
+        import_keras(keras_bytes(wrong), "wrong.keras")
+
+    @keras.saving.register_keras_serializable(package="Sneaky")
+    class Doubler(keras.layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    custom = keras.Sequential([keras.Input((784,)), Doubler(), keras.layers.Dense(10, activation="softmax")])
+    with pytest.raises(ModelFileError, match="not built into Keras \\(Doubler\\)"):
+        import_keras(keras_bytes(custom), "custom.keras")
