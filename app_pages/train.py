@@ -209,8 +209,9 @@ def charts(rows: list[dict], selected: int | None, max_epochs: int, with_table: 
 
 left = st.container()
 if job is not None:
-    if left.button("Stop", help="Stop after the current epoch; finished epochs are kept.",
-                    disabled=job.stopping):
+    if left.button("Cancel" if job.queued else "Stop",
+                   help="Leave the queue." if job.queued else
+                   "Stop after the current epoch; finished epochs are kept.", disabled=job.stopping):
         job.stop()
         st.rerun()
 elif not problems:
@@ -240,6 +241,11 @@ def live_progress() -> None:
     job = store.job(config)
     if job is None:  # finished: redraw the whole page with the results
         st.rerun()
+    if job.queued:
+        st.info(f"The server trains {store.max_concurrent} network(s) at a time and others are "
+                f"ahead of you: you are number {job.position} in the queue. Training starts by "
+                "itself; you can leave this page and come back.")
+        return
     run = job.run
     done = run.epochs_done if run else 0
     st.progress(done / job.target, text=f"Epoch {done} of {job.target}"

@@ -11,6 +11,7 @@ Importing this module does not import TensorFlow; starting a job does.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -19,6 +20,18 @@ from dataclasses import dataclass, field
 from mnist_core.config import TrainConfig
 
 log = logging.getLogger("mnist_lab")
+
+
+def default_concurrency() -> int:
+    """Trainings allowed at once: MNIST_LAB_MAX_TRAINING, else 1 on two cores or fewer, else 2.
+
+    Each training already uses every core, so more at once only shares them out and
+    multiplies memory; waiting in line finishes everyone's run about as soon.
+    """
+    value = os.environ.get("MNIST_LAB_MAX_TRAINING")
+    if value and value.isdigit() and int(value) > 0:
+        return int(value)
+    return 1 if (os.cpu_count() or 1) <= 2 else 2
 
 
 @dataclass
@@ -33,12 +46,18 @@ class Job:
     _stop: threading.Event = field(default_factory=threading.Event)
     _done: threading.Event = field(default_factory=threading.Event)
 
+    position: int = 0  # place in the queue (1 = next); 0 once training or done
+
     @property
     def done(self) -> bool:
         return self._done.is_set()
 
+    @property
+    def queued(self) -> bool:
+        return self.position > 0 and not self.done
+
     def stop(self) -> None:
-        """Ask the worker to stop after the epoch it is on; finished epochs are kept."""
+        """Stop after the epoch in progress (finished epochs are kept), or leave the queue."""
         self._stop.set()
 
     @property
@@ -56,12 +75,17 @@ class RunStore:
     reference: a session that holds a run keeps it.
     """
 
-    def __init__(self, max_runs: int = 12, max_bytes: int = 1024 * 1024 * 1024):
+    def __init__(self, max_runs: int = 12, max_bytes: int = 1024 * 1024 * 1024,
+                 max_concurrent: int | None = None):
         self.max_runs = max_runs
         self.max_bytes = max_bytes
+        self.max_concurrent = max_concurrent or default_concurrency()
         self._runs: OrderedDict[TrainConfig, object] = OrderedDict()
         self._jobs: dict[TrainConfig, Job] = {}
         self._lock = threading.Lock()
+        self._turns = threading.Condition(self._lock)  # a trainer slot came free
+        self._queue: list[Job] = []  # waiting jobs, first come first served
+        self._training = 0
 
     def get(self, config: TrainConfig):
         """The cached run for this config's key, or None."""
@@ -106,7 +130,34 @@ class RunStore:
                          name=f"train-{config.describe()}").start()
         return job
 
+    def _wait_for_turn(self, job: Job) -> bool:
+        """Queue until a trainer slot is free; False if the job was cancelled while waiting."""
+        with self._lock:
+            self._queue.append(job)
+            self._renumber()
+            while not job._stop.is_set() and (self._queue[0] is not job
+                                              or self._training >= self.max_concurrent):
+                self._turns.wait(timeout=0.5)  # also wakes now and then to notice a cancel
+            self._queue.remove(job)
+            job.position = 0
+            self._renumber()
+            if job._stop.is_set():
+                self._turns.notify_all()
+                return False
+            self._training += 1
+            return True
+
+    def _renumber(self) -> None:
+        for i, queued in enumerate(self._queue, 1):
+            queued.position = i
+
     def _work(self, job: Job, config: TrainConfig) -> None:
+        if not self._wait_for_turn(job):
+            job.error = ""
+            job._done.set()
+            with self._lock:
+                self._evict()
+            return
         try:
             from mnist_core.training import TrainingRun
 
@@ -127,6 +178,8 @@ class RunStore:
         finally:
             job._done.set()
             with self._lock:
+                self._training -= 1
+                self._turns.notify_all()
                 self._evict()
 
     def _evict(self) -> None:
@@ -145,6 +198,11 @@ class RunStore:
             log.info("run cache: evicted %s (%d epochs, %.1f MB); %d runs left",
                      victim.describe(), run.epochs_done, getattr(run, "memory_bytes", 0) / 2**20,
                      len(self._runs))
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._queue)
 
     def runs(self) -> list:
         with self._lock:

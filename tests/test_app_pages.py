@@ -387,3 +387,30 @@ def test_an_imported_model_works_on_evaluate_and_draw(app):
     app.run()
     assert "imported model mine.keras" in app.caption[0].value
     assert metric(app, "Prediction") in [str(d) for d in range(10)]
+
+
+def test_a_second_training_waits_in_the_queue_and_can_cancel(app, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_MAX_TRAINING", "1")
+    st.cache_resource.clear()
+    open_page(app, "app_pages/train.py")
+    fill(app, f_units_0=256, f_samples=20000, f_epochs=40)
+    button(app, "Train").click()
+    app.run()
+    fill(app, f_seed=5)  # another configuration while the first trains
+    button(app, "Train").click()
+    app.run()
+    assert any("number 1 in the queue" in i.value for i in app.info)
+    button(app, "Cancel").click()
+    app.run()
+    deadline = time.time() + 30
+    while "Cancel" in labels(app) and time.time() < deadline:
+        time.sleep(0.3)
+        app.run()
+    assert "Train" in labels(app)  # left the queue without training
+    fill(app, f_seed=0)
+    button(app, "Stop").click()
+    deadline = time.time() + 60
+    while "Stop" in labels(app) and time.time() < deadline:
+        time.sleep(0.3)
+        app.run()
+    assert any("Stopped after epoch" in w.value for w in app.warning)

@@ -1,0 +1,61 @@
+"""The run store: background jobs, the training queue, and the bounded cache."""
+
+import dataclasses
+import time
+
+from mnist_core.config import TrainConfig
+from mnist_core.jobs import RunStore
+
+SMALL = TrainConfig(hidden=(32,), epochs=2, train_samples=1000, seed=21)
+
+
+def wait(job, timeout=120):
+    assert job.wait(timeout), "the job did not finish"
+
+
+def test_a_request_trains_in_the_background_and_is_cached():
+    store = RunStore(max_concurrent=1)
+    job = store.request(SMALL)
+    wait(job)
+    assert not job.error and job.run.epochs_done == 2
+    assert store.get(SMALL) is job.run
+    assert store.request(SMALL) is None  # already has the epochs: nothing to do
+    more = store.request(dataclasses.replace(SMALL, epochs=3))  # continues the same run
+    wait(more)
+    assert more.run is job.run and job.run.epochs_done == 3
+
+
+def test_one_trainer_at_a_time_the_rest_queue_in_order_and_can_cancel():
+    store = RunStore(max_concurrent=1)
+    first = store.request(dataclasses.replace(SMALL, seed=1, epochs=30, train_samples=5000))
+    deadline = time.time() + 60
+    while first.run is None and time.time() < deadline:  # the first one holds the slot
+        time.sleep(0.05)
+    second = store.request(dataclasses.replace(SMALL, seed=2))
+    third = store.request(dataclasses.replace(SMALL, seed=3))
+    time.sleep(0.3)
+    assert (second.position, third.position) == (1, 2) and second.queued and third.queued
+    second.stop()  # cancelled while waiting: it leaves the queue and never trains
+    wait(second)
+    assert second.run is None
+    time.sleep(0.3)
+    assert third.position == 1
+    first.stop()
+    wait(first)
+    assert first.run.status == "stopped" and first.run.epochs_done >= 1
+    wait(third)
+    assert third.position == 0 and third.run.epochs_done == 2
+
+
+def test_the_cache_is_bounded_and_never_drops_a_run_in_training():
+    store = RunStore(max_runs=2, max_concurrent=1)
+    runs = []
+    for seed in (4, 5, 6):
+        job = store.request(dataclasses.replace(SMALL, seed=seed))
+        wait(job)
+        runs.append(job.run)
+    kept = store.runs()
+    assert len(kept) == 2 and runs[0] not in kept  # the oldest went
+    assert runs[0].epochs_done == 2  # whoever holds it keeps it whole
+    store.add(runs[0])  # a session can put its copy back
+    assert store.get(runs[0].config) is runs[0]
