@@ -48,6 +48,24 @@ def prepare_images(images: np.ndarray, normalize: bool = True) -> np.ndarray:
     return scale(flatten(images), normalize)
 
 
+def split_rows(config: TrainConfig, dataset: Dataset):
+    """The training rows as flat uint8 (no float copy) with encoded labels: fit and validation parts.
+
+    Training converts each batch to float32 (and divides by 255 when normalize is
+    on) as it goes: the same conversion as `prepare` (XLA may round the division
+    a hair differently inside its fused kernels), without holding a 188 MB float
+    copy of the training set. Validation rows are None
+    unless validation is a split.
+    """
+    n = config.train_samples or len(dataset.x_train)
+    x = flatten(dataset.x_train[:n])
+    y = encode_labels(dataset.y_train[:n], config.sparse_labels)
+    if not config.validation_fraction:
+        return x, y, None, None
+    cut = n - int(n * config.validation_fraction)
+    return x[:cut], y[:cut], x[cut:], y[cut:]
+
+
 @dataclass(frozen=True, eq=False)
 class Prepared:
     """Arrays ready for training. x_val is None when there is no validation set."""

@@ -46,3 +46,16 @@ def test_describe_steps_reports_shapes_dtypes_and_ranges():
     assert by_name["labels one-hot"].shape == (60000, 10)
     assert by_name["training part"].shape == (48000, 784)
     assert all(s.why for s in steps)
+
+
+def test_per_batch_conversion_in_training_equals_prepare():
+    import tensorflow as tf
+
+    from mnist_core.preprocess import split_rows
+
+    ds = load_dataset("mnist")
+    config = TrainConfig(train_samples=1000, validation="split:0.2")
+    x_rows, y_rows, x_val_rows, _ = split_rows(config, ds)
+    assert x_rows.dtype == np.uint8 and x_rows.shape == (800, 784) and x_val_rows.shape == (200, 784)
+    in_training = (tf.cast(tf.constant(x_rows), tf.float32) / 255.0).numpy()
+    assert np.array_equal(in_training, prepare(config, ds).x_fit)
