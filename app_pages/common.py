@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mnist_core.config import TrainConfig
-from mnist_core.jobs import RunStore
+from mnist_core.jobs import RunStore, start_tensorflow
 
 MAX_SESSION_RUNS = 20
 
@@ -53,10 +53,9 @@ def start_training(config: TrainConfig, run=None):
         st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that. "
                    "Delete some on the Compare page to train new ones.")
         return None
-    # Import the training module here, in the script thread, not first in the worker: two
+    # Load TensorFlow now, while this script thread waits, not first in the worker: two
     # threads compiling Python at once can trip a CPython 3.11.7 bug (see training.py).
-    import mnist_core.training  # noqa: F401
-
+    start_tensorflow()
     job = run_store().request(config, run=run)
     if job is not None:
         st.session_state.setdefault("jobs", []).append(job)

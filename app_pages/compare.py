@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.common import MAX_SESSION_RUNS, forget, remember, run_store, session_runs
 from mnist_core import compare, figures
+from mnist_core.jobs import start_tensorflow
 from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
 
 st.title("Compare")
@@ -99,6 +100,7 @@ if upload is not None:
     imported = st.session_state.setdefault("imported", [])
     if not any(m.name == upload.name for m in imported):
         try:
+            start_tensorflow()
             imported.append(import_keras(upload.getvalue(), upload.name))
         except ModelFileError as exc:
             st.error(f"{exc}.")

@@ -136,6 +136,11 @@ if config.validation == "test":
 
 @st.cache_data(max_entries=64, show_spinner="Checking the untrained network...")
 def untrained_accuracy(config: TrainConfig) -> float:
+    from mnist_core.jobs import start_tensorflow
+
+    # Often the first TensorFlow work of the server: start it at low priority so the thread
+    # pools TensorFlow creates leave page requests the CPU (mnist_core.jobs).
+    start_tensorflow()
     from mnist_core.training import untrained_accuracy as measure
 
     return measure(config)

@@ -22,6 +22,70 @@ from mnist_core.config import TrainConfig
 log = logging.getLogger("mnist_lab")
 
 
+BACKGROUND_NICE = 19  # training runs at the lowest priority: pages first
+
+
+def lower_thread_priority(by: int = BACKGROUND_NICE) -> None:
+    """Lower the CPU priority of the calling thread (Linux; elsewhere nothing happens).
+
+    Threads that TensorFlow starts from this thread inherit it, so training yields
+    the CPU to page requests: a new visitor's page renders quickly while a run
+    trains, and the run still gets every cycle nobody else needs.
+    """
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + by)
+    except (AttributeError, OSError):
+        pass
+
+
+def in_background(fn, *args):
+    """Run fn(*args) in a fresh low-priority thread and return its result (or raise its error).
+
+    Used for the first TensorFlow work of the process, so the thread pools TensorFlow
+    creates then are low-priority too.
+    """
+    box = {}
+
+    def target():
+        lower_thread_priority()
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed back to the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="background", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+_tf_started = threading.Event()
+
+
+def start_tensorflow() -> None:
+    """Import TensorFlow and run a first operation in a low-priority thread (once).
+
+    TensorFlow creates its worker-thread pools at its first operation, and those
+    threads keep the priority of the thread that created them. Starting it here
+    makes all later training and prediction run below the threads that serve pages.
+    """
+    if _tf_started.is_set():
+        return
+
+    def start():
+        import tensorflow as tf
+
+        import mnist_core.training  # noqa: F401  (imports TensorFlow)
+
+        (tf.constant([1.0]) + 1.0).numpy()
+
+    in_background(start)
+    _tf_started.set()
+
+
 def default_concurrency() -> int:
     """Trainings allowed at once: MNIST_LAB_MAX_TRAINING, else 1 on two cores or fewer, else 2.
 
@@ -152,6 +216,7 @@ class RunStore:
             queued.position = i
 
     def _work(self, job: Job, config: TrainConfig) -> None:
+        lower_thread_priority()
         if not self._wait_for_turn(job):
             job.error = ""
             job._done.set()
