@@ -59,3 +59,13 @@ def test_the_cache_is_bounded_and_never_drops_a_run_in_training():
     assert runs[0].epochs_done == 2  # whoever holds it keeps it whole
     store.add(runs[0])  # a session can put its copy back
     assert store.get(runs[0].config) is runs[0]
+
+
+def test_two_tabs_asking_for_the_same_configuration_share_one_job():
+    store = RunStore(max_concurrent=1)
+    config = dataclasses.replace(SMALL, seed=31)
+    first = store.request(config)
+    second = store.request(config)  # the second tab: joins the running job
+    assert second is first
+    wait(first)
+    assert first.run.epochs_done == 2 and store.runs() == [first.run]
