@@ -260,7 +260,8 @@ class RunStore:
             if victim is None:
                 break
             run = self._runs.pop(victim)
-            log.info("run cache: evicted %s (%d epochs, %.1f MB); %d runs left",
+            # A warning, so it shows in the server log with default logging settings.
+            log.warning("run cache: evicted %s (%d epochs, %.1f MB); %d runs left",
                      victim.describe(), run.epochs_done, getattr(run, "memory_bytes", 0) / 2**20,
                      len(self._runs))
 

@@ -69,3 +69,27 @@ def test_two_tabs_asking_for_the_same_configuration_share_one_job():
     assert second is first
     wait(first)
     assert first.run.epochs_done == 2 and store.runs() == [first.run]
+
+
+def test_eviction_is_logged(caplog):
+    store = RunStore(max_runs=1, max_concurrent=1)
+    for seed in (41, 42):
+        wait(store.request(dataclasses.replace(SMALL, seed=seed)))
+    assert any("run cache: evicted mnist 32 relu" in r.getMessage() for r in caplog.records)
+
+
+def test_concurrent_predictions_on_one_run_are_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from mnist_core.data import load_dataset
+
+    job = RunStore(max_concurrent=1).request(dataclasses.replace(SMALL, seed=43, epochs=3))
+    wait(job)
+    run, x = job.run, load_dataset("mnist").x_test[:300]
+    expected = {epoch: run.predict(x, epoch=epoch) for epoch in (1, 2, 3)}
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda e: (e, run.predict(x, epoch=e)), [1, 2, 3] * 6))
+    for epoch, probs in results:
+        assert np.allclose(probs, expected[epoch], atol=1e-6)
