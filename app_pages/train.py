@@ -14,7 +14,7 @@ from app_pages.common import (
     share_link,
     start_training,
 )
-from mnist_core import figures
+from mnist_core import compare, figures
 from mnist_core.config import (
     ACTIVATIONS,
     FIELD_HELP,
@@ -168,11 +168,6 @@ def shown_history(run, upto: int) -> list[dict]:
     return [r.as_dict() for r in run.history[:upto]]
 
 
-def best_of(rows: list[dict]) -> int | None:
-    scored = [(r["val_loss"], r["epoch"]) for r in rows if r["val_loss"] is not None]
-    return min(scored)[1] if scored else None
-
-
 def build_charts(rows: list[dict], selected: int | None, max_epochs: int) -> list:
     """The loss, accuracy and (with validation) gap figures.
 
@@ -183,7 +178,7 @@ def build_charts(rows: list[dict], selected: int | None, max_epochs: int) -> lis
     cached = st.session_state.get("_charts")
     if cached and cached[0] == stamp:
         return cached[1]
-    best = best_of(rows)
+    best = compare.best_epoch(rows)
     figs = [figures.curve_figure(rows, "loss", best, selected, max_epochs),
             figures.curve_figure(rows, "accuracy", best, selected, max_epochs)]
     if best is not None:
@@ -281,7 +276,7 @@ elif run is not None:
     shown = min(config.epochs, run.epochs_done)
     if shown:
         rows = shown_history(run, shown)
-        best = best_of(rows)
+        best = compare.best_epoch(rows)
         default = best if (config.keep_best and best) else shown
         key = f"epoch_{hash(config.key())}"
         if key not in st.session_state or st.session_state[key] > shown:

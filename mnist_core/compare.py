@@ -12,9 +12,35 @@ from mnist_core.config import TrainConfig
 RISE = 0.05
 
 
+def rows_of(history) -> list[dict]:
+    """A history (EpochResult objects or dicts) as plain dicts."""
+    return [h if isinstance(h, dict) else h.as_dict() for h in history]
+
+
 def rows(run) -> list[dict]:
     """The run's history as plain dicts."""
-    return [h if isinstance(h, dict) else h.as_dict() for h in run.history]
+    return rows_of(run.history)
+
+
+def best_epoch(history) -> int | None:
+    """The epoch with the lowest validation loss (None without validation)."""
+    scored = [(r["val_loss"], r["epoch"]) for r in rows_of(history) if r.get("val_loss") is not None]
+    return min(scored)[1] if scored else None
+
+
+class RunReading:
+    """best_epoch and final_epoch for any run with .config, .history and .epochs_done."""
+
+    @property
+    def best_epoch(self) -> int | None:
+        return best_epoch(self.history)
+
+    @property
+    def final_epoch(self) -> int:
+        """The epoch the run hands out: the best one with keep_best, else the last."""
+        if self.config.keep_best and self.best_epoch is not None:
+            return self.best_epoch
+        return self.epochs_done
 
 
 def fields(config: TrainConfig) -> dict[str, str]:
@@ -39,13 +65,12 @@ def label(config: TrainConfig, keys: list[str]) -> str:
 def summary(run) -> dict:
     """One table row: the headline numbers of a run."""
     h = rows(run)
-    best = min((r["val_loss"], r["epoch"]) for r in h if r.get("val_loss") is not None) \
-        if any(r.get("val_loss") is not None for r in h) else (None, None)
+    best = best_epoch(h)
     last = h[-1] if h else {}
     return {
         "epochs": len(h),
-        "best epoch": best[1],
-        "best val loss": None if best[0] is None else round(best[0], 4),
+        "best epoch": best,
+        "best val loss": None if best is None else round(h[best - 1]["val_loss"], 4),
         "train accuracy": last.get("accuracy"),
         "val accuracy": last.get("val_accuracy"),
         "test accuracy": last.get("test_accuracy"),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_core.compare import RunReading
 from mnist_core.config import TrainConfig
 
 DEFAULT_MODEL = Path(__file__).parent / "models" / "default_mnist.npz"
@@ -43,7 +44,7 @@ def forward(weights: list[np.ndarray], activation: str, x: np.ndarray) -> np.nda
     return e / e.sum(axis=1, keepdims=True)
 
 
-class StoredRun:
+class StoredRun(RunReading):
     """A finished run read from a file: config, history, and the weights of every epoch."""
 
     def __init__(self, config: TrainConfig, history: list[dict], weights: list[list[np.ndarray]],
@@ -57,17 +58,6 @@ class StoredRun:
     @property
     def epochs_done(self) -> int:
         return len(self._weights) - 1
-
-    @property
-    def best_epoch(self) -> int | None:
-        scored = [(h["val_loss"], h["epoch"]) for h in self.history if h.get("val_loss") is not None]
-        return min(scored)[1] if scored else None
-
-    @property
-    def final_epoch(self) -> int:
-        if self.config.keep_best and self.best_epoch is not None:
-            return self.best_epoch
-        return self.epochs_done
 
     @property
     def test_accuracy(self) -> float:

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from mnist_core.compare import RunReading
 from mnist_core.config import TrainConfig
 from mnist_core.data import Dataset, load_dataset
 from mnist_core.preprocess import N_CLASSES, encode_labels, prepare_images, split_rows
@@ -148,7 +149,7 @@ EpochCallback = Callable[[EpochResult], "bool | None"]
 """Called after every epoch; return True to stop training after it."""
 
 
-class TrainingRun:
+class TrainingRun(RunReading):
     """A configuration, its per-epoch history, its model and the weights of every epoch.
 
     status: "ready" (no epoch yet), "running", "finished", "stopped" (asked to stop),
@@ -383,19 +384,6 @@ class TrainingRun:
         return bool(patience) and best is not None and self.epochs_done - best >= patience
 
     # --- reading the run -----------------------------------------------------
-
-    @property
-    def best_epoch(self) -> int | None:
-        """The epoch with the lowest validation loss (None without validation)."""
-        scored = [(r.val_loss, r.epoch) for r in self.history if r.val_loss is not None]
-        return min(scored)[1] if scored else None
-
-    @property
-    def final_epoch(self) -> int:
-        """The epoch the run hands out: the best one with keep_best, else the last."""
-        if self.config.keep_best and self.best_epoch is not None:
-            return self.best_epoch
-        return self.epochs_done
 
     def result_at(self, epoch: int) -> EpochResult:
         if not 1 <= epoch <= self.epochs_done:

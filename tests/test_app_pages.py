@@ -58,6 +58,15 @@ def train_and_wait(at, label="Train", timeout=120):
     assert not at.exception, at.exception
 
 
+def wait_while(at, label: str, timeout: float = 60) -> None:
+    """Rerun until no button is labelled `label` (a job ended), or fail."""
+    deadline = time.time() + timeout
+    while label in labels(at) and time.time() < deadline:
+        time.sleep(0.3)
+        at.run()
+    assert label not in labels(at), f"still showing {label!r} after {timeout} s"
+
+
 def metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -167,10 +176,7 @@ def test_stop_keeps_the_finished_epochs(app):
         app.run()
     button(app, "Stop").click()
     app.run()
-    deadline = time.time() + 60
-    while "Stop" in labels(app) and time.time() < deadline:
-        time.sleep(0.3)
-        app.run()
+    wait_while(app, "Stop")
     assert any("Stopped after epoch" in w.value for w in app.warning)
     assert any(label.startswith("Continue to 40 epochs") for label in labels(app))
 
@@ -201,11 +207,7 @@ def test_home_button_starts_the_classic_network(app):
     assert app.selectbox(key="f_val").value == "split"
     assert "Stop" in labels(app)  # already training in the background
     button(app, "Stop").click()
-    deadline = time.time() + 90
-    while "Stop" in labels(app) and time.time() < deadline:
-        time.sleep(0.5)
-        app.run()
-    assert "Stop" not in labels(app)
+    wait_while(app, "Stop", 90)
 
 
 def test_the_app_keeps_clear_of_streamlits_legacy_pages_folder():
@@ -402,15 +404,9 @@ def test_a_second_training_waits_in_the_queue_and_can_cancel(app, monkeypatch):
     assert any("number 1 in the queue" in i.value for i in app.info)
     button(app, "Cancel").click()
     app.run()
-    deadline = time.time() + 30
-    while "Cancel" in labels(app) and time.time() < deadline:
-        time.sleep(0.3)
-        app.run()
+    wait_while(app, "Cancel", 30)
     assert "Train" in labels(app)  # left the queue without training
     fill(app, f_seed=0)
     button(app, "Stop").click()
-    deadline = time.time() + 60
-    while "Stop" in labels(app) and time.time() < deadline:
-        time.sleep(0.3)
-        app.run()
+    wait_while(app, "Stop")
     assert any("Stopped after epoch" in w.value for w in app.warning)
