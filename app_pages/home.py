@@ -25,6 +25,12 @@ with c3:
     st.write("Check the trained network on 10,000 test images it has never seen.")
     st.page_link("app_pages/evaluate.py", label="Open Evaluate", icon=":material/search:")
 
+st.write("Then draw your own digits for the network to read, and put runs side by side to see "
+         "what each setting changed.")
+d1, d2, _ = st.columns(3)
+d1.page_link("app_pages/draw.py", label="Open Draw", icon=":material/draw:")
+d2.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
+
 st.divider()
 if st.button("Train the classic network", type="primary",
              help="One hidden layer of 512 relu units, rmsprop, 5 epochs, batch 128 on MNIST."):

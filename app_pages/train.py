@@ -207,9 +207,8 @@ def charts(rows: list[dict], selected: int | None, max_epochs: int, with_table: 
         st.dataframe(table, hide_index=True)
 
 
-left = st.container()
 if job is not None:
-    if left.button("Cancel" if job.queued else "Stop",
+    if st.button("Cancel" if job.queued else "Stop",
                    help="Leave the queue." if job.queued else
                    "Stop after the current epoch; finished epochs are kept.", disabled=job.stopping):
         job.stop()
@@ -228,7 +227,7 @@ elif not problems:
         st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that. "
                    "Delete some on the Compare page to train new ones.")
         disabled = True
-    if left.button(label, type="primary", disabled=disabled):
+    if st.button(label, type="primary", disabled=disabled):
         start_training(config, run=run)
         st.rerun()
 

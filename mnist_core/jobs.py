@@ -1,9 +1,11 @@
-"""Training in the background, and a server-wide cache of finished runs.
+"""Training in the background, a queue for it, and a server-wide cache of runs.
 
 The app's pages never train in their own script run: they ask the `RunStore`
 for a configuration, and a worker thread trains it while the page polls. The
 worker makes no Streamlit calls. A run belongs to its config's key (every field
 but the epochs), so asking for more epochs extends it and fewer reads it.
+Only `max_concurrent` runs train at once; the other jobs wait in line, first
+come first served, and training threads run at the lowest CPU priority.
 
 Importing this module does not import TensorFlow; starting a job does.
 """
