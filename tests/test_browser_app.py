@@ -71,7 +71,7 @@ def test_train_button_trains_and_shows_charts_and_test_accuracy(browser_page):
 def test_a_reload_during_training_loses_nothing(browser_page):
     server, page = browser_page
     # Big enough (about 2 s an epoch here) that the reload lands mid-run.
-    url = f"{server.url}/train?hidden=1024,1024&epochs=5&validation=split:0.2&seed=4"
+    url = f"{server.url}/train?hidden=1024,1024&epochs=8&validation=split:0.2&seed=4"
     page.goto(url)
     wait_idle(page)
     page.get_by_role("button", name="Train", exact=True).click()

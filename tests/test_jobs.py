@@ -27,7 +27,8 @@ def test_a_request_trains_in_the_background_and_is_cached():
 
 def test_one_trainer_at_a_time_the_rest_queue_in_order_and_can_cancel():
     store = RunStore(max_concurrent=1)
-    first = store.request(dataclasses.replace(SMALL, seed=1, epochs=30, train_samples=5000))
+    # Long enough to still be training while the others queue (it is stopped below).
+    first = store.request(dataclasses.replace(SMALL, seed=1, epochs=100, train_samples=20000))
     deadline = time.time() + 60
     while first.run is None and time.time() < deadline:  # the first one holds the slot
         time.sleep(0.05)
