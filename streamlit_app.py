@@ -11,7 +11,7 @@ on a fresh server a link to /train would run the page without this file.
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
-from mnist_core.data import DATASET_TITLES, DATASETS
+from mnist_core.data import DATASET_TITLES, DATASETS, DataFileError
 
 # After every script run Streamlit calls keras.backend.clear_session(). Here that
 # would reset the Keras random state of a model being built or trained in a worker
@@ -50,4 +50,7 @@ def _choose_dataset():
 st.sidebar.selectbox("Dataset", DATASETS, key="dataset_choice", format_func=DATASET_TITLES.get,
                      on_change=_choose_dataset,
                      help="Used by every page. Both have 60,000 training and 10,000 test images, 28x28.")
-page.run()
+try:
+    page.run()
+except DataFileError as exc:  # a damaged bundled file: say which and how to fix it, on any page
+    st.error(f"The {st.session_state.dataset} data cannot be read. {exc}")

@@ -261,6 +261,8 @@ def live_progress() -> None:
     charts(shown_history(run, done), None, job.target, with_table=False)
 
 
+if job is None and store.failure(config):
+    st.error(f"Training could not run: {store.failure(config)}")
 if job is not None:
     live_progress()
 elif run is not None:

@@ -66,13 +66,6 @@ class ConfigError(ValueError):
         super().__init__("; ".join(problems))
 
 
-def _fmt(value) -> str:
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -307,10 +300,6 @@ class TrainConfig:
         elif len(config.dropout) != len(config.hidden):
             config = dataclasses.replace(config, dropout=(0.0,) * len(config.hidden))
         return config, notes
-
-    def summary_rows(self) -> list[tuple[str, str]]:
-        """(setting, value) pairs for a table."""
-        return [(name, _fmt(value)) for name, value in self.to_dict().items()]
 
 
 def _parse_bool(raw) -> bool:

@@ -19,7 +19,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from mnist_core.config import TrainConfig
+from mnist_core.config import ConfigError, TrainConfig
+from mnist_core.data import DataFileError
 
 log = logging.getLogger("mnist_lab")
 
@@ -152,6 +153,7 @@ class RunStore:
         self._turns = threading.Condition(self._lock)  # a trainer slot came free
         self._queue: list[Job] = []  # waiting jobs, first come first served
         self._training = 0
+        self._failures: dict[TrainConfig, str] = {}  # why the last job of a key failed
 
     def get(self, config: TrainConfig):
         """The cached run for this config's key, or None."""
@@ -166,6 +168,11 @@ class RunStore:
         with self._lock:
             job = self._jobs.get(config.key())
             return job if job and not job.done else None
+
+    def failure(self, config: TrainConfig) -> str:
+        """Why the last training of this config's key failed ("" if it did not)."""
+        with self._lock:
+            return self._failures.get(config.key(), "")
 
     def add(self, run) -> None:
         """Put a run (say a session's own, after eviction) back in the shared cache."""
@@ -192,6 +199,7 @@ class RunStore:
                 return None
             job = Job(key=key, target=config.epochs, run=cached)
             self._jobs[key] = job
+            self._failures.pop(key, None)
         threading.Thread(target=self._work, args=(job, config), daemon=True,
                          name=f"train-{config.describe()}").start()
         return job
@@ -220,7 +228,6 @@ class RunStore:
     def _work(self, job: Job, config: TrainConfig) -> None:
         lower_thread_priority()
         if not self._wait_for_turn(job):
-            job.error = ""
             job._done.set()
             with self._lock:
                 self._evict()
@@ -239,9 +246,12 @@ class RunStore:
                 job.run.train_to(job.target, on_epoch=lambda r: job._stop.is_set())
                 if job.run.status in ("stopped", "early_stopped", "diverged"):
                     break
-        except Exception as exc:  # reported on the page, never lost silently
+        except Exception as exc:  # kept for the page to show (see `failure`), never lost silently
             log.exception("training %s failed", config.describe())
-            job.error = f"{type(exc).__name__}: {exc}"
+            job.error = str(exc) if isinstance(exc, (DataFileError, ConfigError)) \
+                else f"{type(exc).__name__}: {exc}"
+            with self._lock:
+                self._failures[job.key] = job.error
         finally:
             job._done.set()
             with self._lock:
@@ -266,11 +276,6 @@ class RunStore:
             log.warning("run cache: evicted %s (%d epochs, %.1f MB); %d runs left",
                      victim.describe(), run.epochs_done, getattr(run, "memory_bytes", 0) / 2**20,
                      len(self._runs))
-
-    @property
-    def waiting(self) -> int:
-        with self._lock:
-            return len(self._queue)
 
     def runs(self) -> list:
         with self._lock:

@@ -76,7 +76,6 @@ class Prepared:
     y_val: np.ndarray | None
     x_test: np.ndarray
     y_test: np.ndarray
-    labels_test: np.ndarray  # integer labels of the test set, whatever the encoding
     validation_is_test: bool
 
 
@@ -105,7 +104,6 @@ def prepare(config: TrainConfig, dataset: Dataset) -> Prepared:
         y_val=y_val,
         x_test=x_test,
         y_test=y_test,
-        labels_test=dataset.y_test,
         validation_is_test=config.validation == "test",
     )
 

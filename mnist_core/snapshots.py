@@ -142,11 +142,6 @@ class WeightHistory:
         self._deltas.append(epoch)
         return BITS_PER_WEIGHT[bits]
 
-    def truncate(self, epochs: int) -> None:
-        """Forget epochs after `epochs` (used when a partial epoch is discarded)."""
-        del self._deltas[epochs:]
-        self._latest = self.weights_at(epochs)
-
     def weights_at(self, epoch: int) -> list[np.ndarray]:
         """The reconstructed float32 weights after `epoch` (0 is the untrained start)."""
         if not 0 <= epoch <= len(self):

@@ -410,3 +410,16 @@ def test_a_second_training_waits_in_the_queue_and_can_cancel(app, monkeypatch):
     button(app, "Stop").click()
     wait_while(app, "Stop")
     assert any("Stopped after epoch" in w.value for w in app.warning)
+
+
+def test_a_damaged_data_file_is_a_message_on_the_page(app, tmp_path, monkeypatch):
+    from mnist_core.data import load_dataset
+    from tests.test_jobs import broken_data
+
+    broken_data(tmp_path, monkeypatch)
+    try:
+        open_page(app, "app_pages/data.py")
+        message = " ".join(e.value for e in app.error)
+        assert "The mnist data cannot be read" in message and "some files are missing" in message
+    finally:
+        load_dataset.cache_clear()

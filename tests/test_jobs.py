@@ -94,3 +94,31 @@ def test_concurrent_predictions_on_one_run_are_safe():
         results = list(pool.map(lambda e: (e, run.predict(x, epoch=e)), [1, 2, 3] * 6))
     for epoch, probs in results:
         assert np.allclose(probs, expected[epoch], atol=1e-6)
+
+
+def broken_data(tmp_path, monkeypatch):
+    """A data folder whose MNIST copy lost a file."""
+    import shutil
+
+    from mnist_core import data
+
+    shutil.copytree(data.data_dir() / "mnist", tmp_path / "mnist")
+    (tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv("MNIST_LAB_DATA", str(tmp_path))
+    data.load_dataset.cache_clear()
+
+
+def test_a_failed_training_is_kept_for_the_page(tmp_path, monkeypatch):
+    from mnist_core.data import load_dataset
+
+    broken_data(tmp_path, monkeypatch)
+    try:
+        store = RunStore(max_concurrent=1)
+        config = dataclasses.replace(SMALL, seed=51)
+        job = store.request(config)
+        wait(job)
+        assert job.run is None
+        assert "some files are missing" in store.failure(config)
+        assert store.failure(dataclasses.replace(config, seed=52)) == ""
+    finally:
+        load_dataset.cache_clear()
