@@ -28,8 +28,9 @@ import numpy as np  # noqa: E402
 
 from mnist_core.canvas import prepare_drawing  # noqa: E402
 from mnist_core.data import load_dataset  # noqa: E402
-from mnist_core.inference import DEFAULT_MODEL, forward, load_run_file  # noqa: E402
+from mnist_core.inference import forward
 from mnist_core.preprocess import prepare_images  # noqa: E402
+from mnist_core.runs import DEFAULT_MODEL, load_run_file  # noqa: E402
 from tests.canvas_samples import as_canvas  # noqa: E402
 
 

@@ -1,46 +1,20 @@
 """Comparing runs: what differs between their configs, and what one change did.
 
-Works on anything run-like (TrainingRun, StoredRun): a `config`, a `history` of
-per-epoch results (objects or dicts) and a `status`.
+Works on any `mnist_core.runs.Run` with a config and a history.
 """
 
 from __future__ import annotations
 
 from mnist_core.config import TrainConfig
+from mnist_core.runs import best_epoch
 
 # A rise smaller than this (relative to the best validation loss) is noise, not overfitting.
 RISE = 0.05
 
 
-def rows_of(history) -> list[dict]:
-    """A history (EpochResult objects or dicts) as plain dicts."""
-    return [h if isinstance(h, dict) else h.as_dict() for h in history]
-
-
 def rows(run) -> list[dict]:
-    """The run's history as plain dicts."""
-    return rows_of(run.history)
-
-
-def best_epoch(history) -> int | None:
-    """The epoch with the lowest validation loss (None without validation)."""
-    scored = [(r["val_loss"], r["epoch"]) for r in rows_of(history) if r.get("val_loss") is not None]
-    return min(scored)[1] if scored else None
-
-
-class RunReading:
-    """best_epoch and final_epoch for any run with .config, .history and .epochs_done."""
-
-    @property
-    def best_epoch(self) -> int | None:
-        return best_epoch(self.history)
-
-    @property
-    def final_epoch(self) -> int:
-        """The epoch the run hands out: the best one with keep_best, else the last."""
-        if self.config.keep_best and self.best_epoch is not None:
-            return self.best_epoch
-        return self.epochs_done
+    """The run's history as plain dicts (for tables, figures and exports)."""
+    return [r.as_dict() for r in run.history]
 
 
 def fields(config: TrainConfig) -> dict[str, str]:
@@ -65,7 +39,7 @@ def label(config: TrainConfig, keys: list[str]) -> str:
 def summary(run) -> dict:
     """One table row: the headline numbers of a run."""
     h = rows(run)
-    best = best_epoch(h)
+    best = best_epoch(run.history)
     last = h[-1] if h else {}
     return {
         "epochs": len(h),
@@ -85,12 +59,12 @@ def overfitting(run) -> tuple[int, float] | None:
     val = [(r["val_loss"], r["epoch"]) for r in h if r.get("val_loss") is not None]
     if len(val) < 3:
         return None
-    best_loss, best_epoch = min(val)
+    best_loss, best = min(val)
     last = h[-1]
     rise = (last["val_loss"] - best_loss) / best_loss
-    train_fell = last["loss"] < h[best_epoch - 1]["loss"]
-    if best_epoch < len(h) and rise > RISE and train_fell:
-        return best_epoch, rise
+    train_fell = last["loss"] < h[best - 1]["loss"]
+    if best < len(h) and rise > RISE and train_fell:
+        return best, rise
     return None
 
 

@@ -1,8 +1,14 @@
-"""The training configuration: one frozen, hashable dataclass, validated in one place.
+"""The training configuration: one table of settings, one frozen dataclass.
 
-A `TrainConfig` is what the learner chooses on the Train page, what a shared
-link carries in its query string, and what the command line takes as flags.
-`to_dict` / `from_dict` convert it to and from a flat dict of strings.
+`FIELDS` lists every setting once: its kind, default, limits or choices with
+their titles, the form's step, one line of help and its command-line flag.
+Everything else reads it: `TrainConfig` (defaults and `problems`), a shared
+link (`from_link` clamps what is out of range and says so), the command line
+(`mnist_core.cli` builds its flags and --help from it) and the Train page's
+widgets. Change a limit here and all of them follow; nothing repeats it.
+
+A `TrainConfig` is hashable (it keys the run cache) and converts to and from a
+flat dict of strings (`to_dict` / `from_dict`) for links, JSON and run files.
 """
 
 from __future__ import annotations
@@ -10,52 +16,136 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from mnist_core.data import DATASETS
-
-ACTIVATIONS = ("relu", "sigmoid", "tanh")
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
-LOSSES = ("categorical_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error")
-
-OPTIMIZER_TITLES = {
-    "sgd": "SGD",
-    "momentum": "SGD with momentum 0.9",
-    "rmsprop": "RMSprop",
-    "adam": "Adam",
-}
-LOSS_TITLES = {
-    "categorical_crossentropy": "categorical cross-entropy",
-    "sparse_categorical_crossentropy": "sparse categorical cross-entropy",
-    "mean_squared_error": "mean squared error",
-}
+from mnist_core.data import DATASET_TITLES
 
 TRAIN_SIZE = 60_000  # both datasets have 60,000 training and 10,000 test images
-TEST_SIZE = 10_000
-MAX_LAYERS = 4
-MAX_UNITS = 1024
-MAX_DROPOUT = 0.8
 MAX_EPOCHS = 100
-MAX_SEED = 2**31 - 1
+
+# Widget styles the form may use for a field; the kind decides the rest.
+SLIDER, NUMBER = "slider", "number"
 
 
-# One line of help per field: the Train page's widget help and the CLI's --help.
-FIELD_HELP = {
-    "dataset": "MNIST handwritten digits, or Fashion-MNIST photos of clothing (same shapes).",
-    "hidden": "Units in each hidden Dense layer, e.g. 512 or 512,512 (1 to 4 layers, 1 to 1024 units).",
-    "activation": "The function each hidden unit applies to its weighted sum; relu is the usual choice.",
-    "dropout": "Fraction of a layer's outputs zeroed at random during training, against overfitting (0 to 0.8).",
-    "optimizer": "How the weights move along the gradient; rmsprop and adam adapt the step per weight.",
-    "learning_rate": "The size of each step. Too large and the loss diverges; too small and it crawls.",
-    "loss": "What training minimises. Cross-entropy suits classification; mean squared error is for comparison.",
-    "epochs": "Passes over the training set (1 to 100).",
-    "batch_size": "Images per gradient update; updates per epoch = ceil(training samples / batch size).",
-    "validation": "Data held out to watch overfitting: split:0.2 keeps back the last 20% of the training images, test uses the test set, none skips it.",
-    "normalize": "Scale pixels from 0-255 to 0-1 before training. Off shows why scaling matters.",
-    "train_samples": "Use only the first N training images (faster, and overfits sooner); all uses 60,000.",
-    "seed": "Fixes the random start and the shuffling: the same seed and settings give the same curves.",
-    "early_stopping": "Stop when the validation loss has not improved for this many epochs; 0 is off.",
-    "keep_best": "At the end, keep the weights of the epoch with the lowest validation loss.",
-}
+@dataclass(frozen=True)
+class Field:
+    """One setting. `kind` is one of: choice, int, float, bool, units, rates, validation, samples.
+
+    units: the hidden layers' sizes (`layers` bounds how many); rates: one dropout
+    rate per hidden layer; validation: "split:<fraction>" (the fraction within
+    low..high), "test" or "none"; samples: a count, or None for all (= high).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    label: str  # the form's label; lower-cased, it names the setting in messages
+    help: str  # one plain line; the limits are added by `full_help`
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    choices: tuple[tuple[str, str], ...] = ()  # (value, title)
+    layers: tuple[int, int] = (1, 1)  # units only: fewest and most hidden layers
+    suggested: float | None = None  # validation: the fraction offered first
+    widget: str = NUMBER
+    number_format: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def noun(self) -> str:
+        return self.label.lower()
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(v for v, _ in self.choices)
+
+    def title(self, value: str) -> str:
+        return dict(self.choices).get(value, str(value))
+
+    @property
+    def limits(self) -> str:
+        """The allowed values in words, e.g. '1 to 100' (empty for a yes/no setting)."""
+        if self.kind == "choice":
+            return ", ".join(self.values)
+        if self.kind == "units":
+            return f"{self.layers[0]} to {self.layers[1]} layers of {_num(self.low)} to {_num(self.high)} units"
+        if self.kind == "validation":
+            return f"split:<{_num(self.low)} to {_num(self.high)}>, test or none"
+        if self.low is None:
+            return ""
+        extra = " or all" if self.kind == "samples" else ""
+        return f"{_num(self.low)} to {_num(self.high)}{extra}"
+
+    @property
+    def full_help(self) -> str:
+        return f"{self.help} Allowed: {self.limits}." if self.limits else self.help
+
+
+def _num(value: float) -> str:
+    """A limit as people write it: 60,000, 0.8, 0.00001."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.12f}".rstrip("0") if abs(value) < 1e-3 else f"{value:g}"
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("dataset", "choice", "mnist", "Dataset",
+          "MNIST handwritten digits, or Fashion-MNIST photos of clothing (same shapes).",
+          choices=tuple(DATASET_TITLES.items())),
+    Field("hidden", "units", (512,), "Units",
+          "Units in each hidden Dense layer, e.g. 512 or 512,512.",
+          low=1, high=1024, step=32, layers=(1, 4)),
+    Field("activation", "choice", "relu", "Activation",
+          "The function each hidden unit applies to its weighted sum; relu is the usual choice.",
+          choices=(("relu", "relu"), ("sigmoid", "sigmoid"), ("tanh", "tanh"))),
+    Field("dropout", "rates", (0.0,), "Dropout",
+          "Fraction of a layer's outputs zeroed at random during training, against overfitting.",
+          low=0.0, high=0.8, step=0.05, widget=SLIDER),
+    Field("optimizer", "choice", "rmsprop", "Optimizer",
+          "How the weights move along the gradient; rmsprop and adam adapt the step per weight.",
+          choices=(("sgd", "SGD"), ("momentum", "SGD with momentum 0.9"), ("rmsprop", "RMSprop"),
+                   ("adam", "Adam"))),
+    # Below 1e-5 no optimizer gets anywhere in 100 epochs. At 10 every optimizer
+    # diverges in epoch 1, except plain SGD on scaled inputs, which stalls at chance
+    # (measured on 2,000 images): larger rates would show nothing new.
+    Field("learning_rate", "float", 0.001, "Learning rate",
+          "The size of each step. Too large and the loss diverges; too small and it crawls.",
+          low=1e-5, high=10.0, step=0.0005, number_format="%.5f"),
+    Field("loss", "choice", "categorical_crossentropy", "Loss",
+          "What training minimises. Cross-entropy suits classification; mean squared error is for comparison.",
+          choices=(("categorical_crossentropy", "categorical cross-entropy"),
+                   ("sparse_categorical_crossentropy", "sparse categorical cross-entropy"),
+                   ("mean_squared_error", "mean squared error"))),
+    Field("epochs", "int", 5, "Epochs", "Passes over the training set.",
+          low=1, high=MAX_EPOCHS, step=1, widget=SLIDER),
+    Field("batch_size", "int", 128, "Batch size",
+          "Images per gradient update; updates per epoch = ceil(training images / batch size).",
+          low=1, high=TRAIN_SIZE, step=1),
+    # A split below 5% of a small training set leaves too few images to judge by.
+    Field("validation", "validation", "none", "Validation",
+          "Images held out to watch overfitting: a held-back part of the training images "
+          "(split:0.2 keeps back the last 20%), the test set, or none.",
+          low=0.05, high=0.5, step=0.05, suggested=0.2,
+          choices=(("split", "hold back part of the training images"), ("test", "use the test set"),
+                   ("none", "none"))),
+    Field("normalize", "bool", True, "Scale pixels to 0-1",
+          "Divide the 0-255 pixel values by 255 before training. Off shows why scaling matters."),
+    Field("train_samples", "samples", None, "Training images",
+          "Use only the first N training images (faster, and overfits sooner); all uses every one.",
+          low=100, high=TRAIN_SIZE, step=1000),
+    Field("seed", "int", 0, "Seed",
+          "Fixes the random start and the shuffling: the same seed and settings give the same curves.",
+          low=0, high=2**31 - 1, step=1),
+    Field("early_stopping", "int", 0, "Early stopping patience",
+          "Stop when the validation loss has not improved for this many epochs; 0 is off.",
+          low=0, high=MAX_EPOCHS, step=1),
+    Field("keep_best", "bool", False, "Keep the best epoch",
+          "At the end, keep the weights of the epoch with the lowest validation loss."),
+)
+FIELD: dict[str, Field] = {f.name: f for f in FIELDS}
 
 
 class ConfigError(ValueError):
@@ -66,37 +156,36 @@ class ConfigError(ValueError):
         super().__init__("; ".join(problems))
 
 
+def _default(name: str):
+    return dataclasses.field(default=FIELD[name].default)
+
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a training run. Defaults: the classic first network."""
+    """Everything that decides a training run. Defaults (from FIELDS): the classic first network."""
 
-    dataset: str = "mnist"
-    hidden: tuple[int, ...] = (512,)
-    activation: str = "relu"
-    dropout: tuple[float, ...] = (0.0,)
-    optimizer: str = "rmsprop"
-    learning_rate: float = 0.001
-    loss: str = "categorical_crossentropy"
-    epochs: int = 5
-    batch_size: int = 128
-    validation: str = "none"  # "split:<fraction>", "test" or "none"
-    normalize: bool = True
-    train_samples: int | None = None  # None: the whole training set
-    seed: int = 0
-    early_stopping: int = 0  # patience in epochs; 0 is off
-    keep_best: bool = False
+    dataset: str = _default("dataset")
+    hidden: tuple[int, ...] = _default("hidden")
+    activation: str = _default("activation")
+    dropout: tuple[float, ...] = _default("dropout")
+    optimizer: str = _default("optimizer")
+    learning_rate: float = _default("learning_rate")
+    loss: str = _default("loss")
+    epochs: int = _default("epochs")
+    batch_size: int = _default("batch_size")
+    validation: str = _default("validation")
+    normalize: bool = _default("normalize")
+    train_samples: int | None = _default("train_samples")
+    seed: int = _default("seed")
+    early_stopping: int = _default("early_stopping")
+    keep_best: bool = _default("keep_best")
 
     def __post_init__(self):
         # Normalise containers so equal configs hash equally (lists from JSON, one
         # dropout value for all layers, ints given as floats).
-        hidden = self.hidden
-        if isinstance(hidden, (int, float)):
-            hidden = (hidden,)
+        hidden = self.hidden if isinstance(self.hidden, (list, tuple)) else (self.hidden,)
         object.__setattr__(self, "hidden", tuple(int(h) for h in hidden))
-        dropout = self.dropout
-        if isinstance(dropout, (int, float)):
-            dropout = (dropout,)
+        dropout = self.dropout if isinstance(self.dropout, (list, tuple)) else (self.dropout,)
         dropout = tuple(float(d) for d in dropout)
         if len(dropout) == 1 and len(self.hidden) > 1:
             dropout = dropout * len(self.hidden)
@@ -107,71 +196,16 @@ class TrainConfig:
 
     def problems(self) -> list[str]:
         """Every reason this configuration cannot be trained, in plain words."""
-        p: list[str] = []
-        if self.dataset not in DATASETS:
-            p.append(f"dataset {self.dataset!r}: choose one of {', '.join(DATASETS)}")
-        if not 1 <= len(self.hidden) <= MAX_LAYERS:
-            p.append(f"hidden layers {len(self.hidden)}: use 1 to {MAX_LAYERS} hidden layers")
-        for i, units in enumerate(self.hidden, 1):
-            if not 1 <= units <= MAX_UNITS:
-                p.append(f"layer {i} units {units}: must be between 1 and {MAX_UNITS}")
+        found = [p for f in FIELDS for p in check(f, getattr(self, f.name))]
         if len(self.dropout) != len(self.hidden):
-            p.append(
-                f"dropout: give one rate, or one per hidden layer ({len(self.hidden)}), "
-                f"not {len(self.dropout)}"
-            )
-        for i, rate in enumerate(self.dropout, 1):
-            if not 0.0 <= rate <= MAX_DROPOUT:
-                p.append(f"layer {i} dropout {rate:g}: must be between 0 and {MAX_DROPOUT}")
-        if self.activation not in ACTIVATIONS:
-            p.append(f"activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}")
-        if self.optimizer not in OPTIMIZERS:
-            p.append(f"optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
-        if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 100):
-            p.append(
-                f"learning rate {self.learning_rate:g}: must be above 0 and at most 100 "
-                "(0.001 is a good start)"
-            )
-        if self.loss not in LOSSES:
-            p.append(f"loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
-        if not 1 <= self.epochs <= MAX_EPOCHS:
-            p.append(f"epochs {self.epochs}: must be between 1 and {MAX_EPOCHS}")
-        if self.batch_size < 1:
-            p.append(f"batch size {self.batch_size}: must be at least 1")
-        fraction = None
-        if self.validation.startswith("split:"):
-            try:
-                fraction = float(self.validation[6:])
-            except ValueError:
-                fraction = math.nan
-            if not 0.01 <= fraction <= 0.5:
-                p.append(
-                    f"validation {self.validation!r}: the split fraction must be between "
-                    "0.01 and 0.5, e.g. split:0.2"
-                )
-                fraction = None
-        elif self.validation not in ("test", "none"):
-            p.append(f"validation {self.validation!r}: use split:<fraction>, test or none")
-        if self.train_samples is not None and not 100 <= self.train_samples <= TRAIN_SIZE:
-            p.append(
-                f"training samples {self.train_samples}: must be between 100 and {TRAIN_SIZE:,}"
-            )
-        if not 0 <= self.seed <= MAX_SEED:
-            p.append(f"seed {self.seed}: must be between 0 and {MAX_SEED}")
-        if not 0 <= self.early_stopping <= MAX_EPOCHS:
-            p.append(
-                f"early stopping {self.early_stopping}: patience must be 0 (off) to {MAX_EPOCHS}"
-            )
+            found.append(f"dropout: give one rate, or one per hidden layer ({len(self.hidden)}), "
+                         f"not {len(self.dropout)}")
         if (self.early_stopping > 0 or self.keep_best) and self.validation == "none":
-            p.append("early stopping and keep-best watch the validation loss: choose a validation set")
-        if self.batch_size >= 1 and not p:
-            n_fit = self.fit_size(fraction)
-            if self.batch_size > n_fit:
-                p.append(
-                    f"batch size {self.batch_size}: larger than the {n_fit:,} training samples; "
-                    f"use at most {n_fit:,}"
-                )
-        return p
+            found.append("early stopping and keep-best watch the validation loss: choose a validation set")
+        if not found and self.batch_size > self.fit_size():
+            found.append(f"batch size {self.batch_size}: larger than the {self.fit_size():,} training "
+                         f"images; use at most {self.fit_size():,}")
+        return found
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError listing every problem; return self when there are none."""
@@ -184,13 +218,12 @@ class TrainConfig:
 
     @property
     def validation_fraction(self) -> float:
-        return float(self.validation[6:]) if self.validation.startswith("split:") else 0.0
+        return _split_fraction(self.validation) if self.validation.startswith("split:") else 0.0
 
-    def fit_size(self, fraction: float | None = None) -> int:
+    def fit_size(self) -> int:
         """How many images the network is trained on (after carving out validation)."""
         n = self.train_samples or TRAIN_SIZE
-        fraction = self.validation_fraction if fraction is None else fraction
-        return n - int(n * fraction)
+        return n - int(n * self.validation_fraction)
 
     @property
     def updates_per_epoch(self) -> int:
@@ -230,11 +263,9 @@ class TrainConfig:
         return sum(r["parameters"] for r in self.layer_rows())
 
     def describe(self) -> str:
-        """A one-line summary such as 'mnist 512 relu, rmsprop 0.001, 5 epochs'."""
+        """A one-line summary such as 'mnist 512 relu, rmsprop 0.001, batch 128, 5 epochs'."""
         layers = "-".join(str(h) for h in self.hidden)
-        drop = ""
-        if any(self.dropout):
-            drop = " dropout " + "/".join(f"{d:g}" for d in self.dropout)
+        drop = " dropout " + "/".join(f"{d:g}" for d in self.dropout) if any(self.dropout) else ""
         return (
             f"{self.dataset} {layers} {self.activation}{drop}, {self.optimizer} "
             f"{self.learning_rate:g}, batch {self.batch_size}, {self.epochs} epochs"
@@ -244,72 +275,52 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, str]:
         """Every field as a string: URL query parameters, JSON, CLI flags."""
-        out = {}
-        for f in dataclasses.fields(self):
-            if not f.init:
-                continue
-            value = getattr(self, f.name)
-            if f.name == "hidden":
-                out[f.name] = ",".join(str(h) for h in value)
-            elif f.name == "dropout":
-                out[f.name] = ",".join(f"{d:g}" for d in value)
-            elif f.name == "train_samples":
-                out[f.name] = "all" if value is None else str(value)
-            elif isinstance(value, bool):
-                out[f.name] = "true" if value else "false"
-            elif isinstance(value, float):
-                out[f.name] = repr(value)
-            else:
-                out[f.name] = str(value)
-        return out
+        return {f.name: to_text(f, getattr(self, f.name)) for f in FIELDS}
 
     @classmethod
-    def from_dict(cls, data: dict, *, strict: bool = True) -> TrainConfig:
-        """Build a config from strings (or values). Missing fields take defaults.
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """Build a config from strings (or values); missing fields take defaults.
 
-        Unknown keys and unparsable values raise ConfigError when strict; with
-        strict=False they are skipped, and `from_dict_lenient` reports them.
+        Unknown keys and unparsable values raise ConfigError; values out of range
+        are kept, for `problems()` to report (the command line and run files).
         """
-        config, notes = cls.from_dict_lenient(data)
-        if strict and notes:
+        kwargs, notes = _parse_all(data)
+        if notes:
             raise ConfigError(notes)
-        return config
+        return cls(**kwargs)
 
     @classmethod
-    def from_dict_lenient(cls, data: dict) -> tuple[TrainConfig, list[str]]:
-        """Parse what can be parsed; return the config and a note per ignored entry.
+    def from_link(cls, data: dict) -> tuple[TrainConfig, list[str]]:
+        """Make the best config out of a link's parameters, and a note for everything changed.
 
-        Values that parse but are out of range are kept and left to `problems()`.
+        Unknown and unparsable entries are dropped (the default stays), values out
+        of range are clamped to the nearest limit: never silently, each gets a note.
         """
-        kwargs = {}
-        notes = []
-        names = {f.name: f for f in dataclasses.fields(cls) if f.init}
-        for key, raw in data.items():
-            if key not in names:
-                notes.append(f"unknown setting {key!r} ignored")
-                continue
-            try:
-                kwargs[key] = _parse(key, raw)
-            except (TypeError, ValueError, OverflowError):
-                notes.append(f"{key} {str(raw)[:40]!r}: not a valid value, ignored")
-        config = cls(**kwargs)
-        if len(config.dropout) != len(config.hidden) and "dropout" in kwargs:
-            notes.append("dropout: did not match the number of hidden layers, ignored")
-            kwargs.pop("dropout")
-            config = cls(**kwargs, dropout=(0.0,) * len(config.hidden))
-        elif len(config.dropout) != len(config.hidden):
-            config = dataclasses.replace(config, dropout=(0.0,) * len(config.hidden))
-        return config, notes
+        kwargs, notes = _parse_all(data)
+        for name, value in list(kwargs.items()):
+            kwargs[name], note = clamp(FIELD[name], value)
+            if note:
+                notes.append(note)
+        hidden = kwargs.get("hidden", FIELD["hidden"].default)
+        dropout = kwargs.get("dropout", (0.0,))
+        if len(dropout) not in (1, len(hidden)):
+            notes.append(f"dropout: {len(dropout)} rates for {len(hidden)} hidden layers, ignored")
+            kwargs["dropout"] = (0.0,)
+        return cls(**kwargs), notes
+
+
+# --- one field: parse, write, check, clamp -----------------------------------
+
+
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
 def _parse_bool(raw) -> bool:
     if isinstance(raw, bool):
         return raw
     text = str(raw).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
+    if text in _TRUE + _FALSE:
+        return text in _TRUE
     raise ValueError(raw)
 
 
@@ -324,37 +335,154 @@ def _parse_int(raw) -> int:
     return int(value)
 
 
-def _parse_list(raw, item) -> tuple:
-    if isinstance(raw, (list, tuple)):
-        return tuple(item(v) for v in raw)
-    parts = [s for s in str(raw).replace(" ", "").split(",") if s]
-    if not parts:
-        raise ValueError(raw)
-    return tuple(item(s) for s in parts)
-
-
 def _parse_float(raw) -> float:
     if isinstance(raw, bool):
         raise ValueError(raw)
-    value = float(str(raw).strip()) if not isinstance(raw, (int, float)) else float(raw)
+    value = float(raw) if isinstance(raw, (int, float)) else float(str(raw).strip())
     if not math.isfinite(value):
         raise ValueError(raw)
     return value
 
 
-def _parse(key: str, raw):
-    if key == "hidden":
-        return _parse_list(raw, _parse_int)
-    if key == "dropout":
-        return _parse_list(raw, _parse_float)
-    if key == "learning_rate":
-        return _parse_float(raw)
-    if key in ("epochs", "batch_size", "seed", "early_stopping"):
-        return _parse_int(raw)
-    if key == "train_samples":
-        if raw is None or str(raw).strip().lower() in ("", "all", "none"):
-            return None
-        return _parse_int(raw)
-    if key in ("normalize", "keep_best"):
-        return _parse_bool(raw)
-    return str(raw).strip()
+def _parse_list(raw, item) -> tuple:
+    parts = raw if isinstance(raw, (list, tuple)) else [s for s in str(raw).replace(" ", "").split(",") if s]
+    if not parts:
+        raise ValueError(raw)
+    return tuple(item(v) for v in parts)
+
+
+def _split_fraction(text: str) -> float:
+    try:
+        return float(text[len("split:"):])
+    except ValueError:
+        return math.nan
+
+
+def _parse_validation(raw) -> str:
+    text = str(raw).strip().lower()
+    if text.startswith("split:"):
+        return f"split:{_parse_float(text[len('split:'):]):g}"
+    if text in ("test", "none"):
+        return text
+    raise ValueError(raw)
+
+
+def _parse_samples(raw) -> int | None:
+    if raw is None or str(raw).strip().lower() in ("", "all", "none"):
+        return None
+    return _parse_int(raw)
+
+
+_PARSERS = {
+    "choice": lambda raw: str(raw).strip(),
+    "int": _parse_int,
+    "float": _parse_float,
+    "bool": _parse_bool,
+    "units": lambda raw: _parse_list(raw, _parse_int),
+    "rates": lambda raw: _parse_list(raw, _parse_float),
+    "validation": _parse_validation,
+    "samples": _parse_samples,
+}
+
+
+def parse(field: Field, raw):
+    """A value of `field` from a string (or a value); ValueError/TypeError when it is not one."""
+    return _PARSERS[field.kind](raw)
+
+
+def to_text(field: Field, value) -> str:
+    """The inverse of `parse`: how the value is written in links, JSON and flags."""
+    if field.kind == "units":
+        return ",".join(str(v) for v in value)
+    if field.kind == "rates":
+        return ",".join(f"{v:g}" for v in value)
+    if field.kind == "bool":
+        return "true" if value else "false"
+    if field.kind == "samples" and value is None:
+        return "all"
+    return repr(value) if field.kind == "float" else str(value)
+
+
+def _parse_all(data: dict) -> tuple[dict, list[str]]:
+    kwargs, notes = {}, []
+    for key, raw in data.items():
+        if key not in FIELD:
+            notes.append(f"unknown setting {key!r} ignored")
+            continue
+        try:
+            kwargs[key] = parse(FIELD[key], raw)
+        except (TypeError, ValueError, OverflowError):
+            notes.append(f"{key} {str(raw)[:40]!r}: not a valid value, ignored")
+    return kwargs, notes
+
+
+def _outside(field: Field, value) -> bool:
+    return not (isinstance(value, (int, float)) and math.isfinite(value)
+                and field.low <= value <= field.high)
+
+
+def _range_problem(noun: str, value, field: Field) -> str:
+    shown = f"{value:g}" if isinstance(value, float) else f"{value}"
+    return f"{noun} {shown}: must be between {_num(field.low)} and {_num(field.high)}"
+
+
+def _check_number(field: Field, value) -> list[str]:
+    if field.kind == "samples" and value is None:
+        return []
+    return [_range_problem(field.noun, value, field)] if _outside(field, value) else []
+
+
+def _check_units(field: Field, value) -> list[str]:
+    fewest, most = field.layers
+    found = [] if fewest <= len(value) <= most else \
+        [f"hidden layers {len(value)}: use {fewest} to {most} hidden layers"]
+    return found + [_range_problem(f"layer {i} units", u, field)
+                    for i, u in enumerate(value, 1) if _outside(field, u)]
+
+
+def _check_validation(field: Field, value) -> list[str]:
+    if value in ("test", "none") or value.startswith("split:") and not _outside(field, _split_fraction(value)):
+        return []
+    return [f"{field.noun} {value!r}: use {field.limits}, e.g. split:{field.suggested:g}"]
+
+
+_CHECKS = {
+    "choice": lambda f, v: [] if v in f.values else [f"{f.noun} {v!r}: choose one of {', '.join(f.values)}"],
+    "int": _check_number,
+    "float": _check_number,
+    "samples": _check_number,
+    "bool": lambda f, v: [],
+    "units": _check_units,
+    "rates": lambda f, v: [_range_problem(f"layer {i} dropout", r, f) for i, r in enumerate(v, 1)
+                           if _outside(f, r)],
+    "validation": _check_validation,
+}
+
+
+def check(field: Field, value) -> list[str]:
+    """What is wrong with `value` for `field` on its own (empty when nothing is)."""
+    return _CHECKS[field.kind](field, value)
+
+
+def _nearest(field: Field, value):
+    return type(value)(min(max(value, field.low), field.high))
+
+
+def clamp(field: Field, value) -> tuple[Any, str]:
+    """`value` moved inside the field's limits, and a note saying so ("" if it already was)."""
+    kind, noun = field.kind, field.noun
+    if not check(field, value):
+        return value, ""
+    if kind == "choice":
+        return field.default, f"{noun} {value!r}: not one of {', '.join(field.values)}, {field.default} used"
+    if kind in ("units", "rates"):
+        near = tuple(_nearest(field, v) for v in value)[:field.layers[1] if kind == "units" else None]
+        return near, f"{field.name} {to_text(field, value)}: outside {field.limits}, set to {to_text(field, near)}"
+    if kind == "validation" and value.startswith("split:") and math.isfinite(_split_fraction(value)):
+        near = _nearest(field, _split_fraction(value))
+        return f"split:{near:g}", f"{noun} {value}: the fraction must be {_num(field.low)} to " \
+                                  f"{_num(field.high)}, set to {near:g}"
+    if kind in ("int", "float", "samples"):
+        near = _nearest(field, value)
+        return near, f"{noun} {value:g}: outside {field.limits}, set to {near:g}"
+    return field.default, f"{noun} {value!r}: not allowed, {to_text(field, field.default)} used"

@@ -2,12 +2,17 @@
 
 The app's pages never train in their own script run: they ask the `RunStore`
 for a configuration, and a worker thread trains it while the page polls. The
-worker makes no Streamlit calls. A run belongs to its config's key (every field
+workers make no Streamlit calls. A run belongs to its config's key (every field
 but the epochs), so asking for more epochs extends it and fewer reads it.
-Only `max_concurrent` runs train at once; the other jobs wait in line, first
-come first served, and training threads run at the lowest CPU priority.
 
-Importing this module does not import TensorFlow; starting a job does.
+Jobs wait in one queue in the order they were asked for; `max_concurrent`
+worker threads, at the lowest CPU priority, take them from its front. A queued
+job can be cancelled (it leaves the queue at once), a running one stopped after
+its current epoch. concurrent.futures would do the queueing, but its worker
+threads are not daemons: a server shutting down would first wait for every
+queued training to finish. These workers are daemons and end with the server.
+
+Importing this module does not import TensorFlow; asking for a run does.
 """
 
 from __future__ import annotations
@@ -16,77 +21,14 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 from mnist_core.config import ConfigError, TrainConfig
 from mnist_core.data import DataFileError
+from mnist_core.priority import lower_thread_priority, start_tensorflow
 
 log = logging.getLogger("mnist_lab")
-
-
-BACKGROUND_NICE = 19  # training runs at the lowest priority: pages first
-
-
-def lower_thread_priority(by: int = BACKGROUND_NICE) -> None:
-    """Lower the CPU priority of the calling thread (Linux; elsewhere nothing happens).
-
-    Threads that TensorFlow starts from this thread inherit it, so training yields
-    the CPU to page requests: a new visitor's page renders quickly while a run
-    trains, and the run still gets every cycle nobody else needs.
-    """
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + by)
-    except (AttributeError, OSError):
-        pass
-
-
-def in_background(fn, *args):
-    """Run fn(*args) in a fresh low-priority thread and return its result (or raise its error).
-
-    Used for the first TensorFlow work of the process, so the thread pools TensorFlow
-    creates then are low-priority too.
-    """
-    box = {}
-
-    def target():
-        lower_thread_priority()
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # handed back to the caller
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="background", daemon=True)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-_tf_started = threading.Event()
-
-
-def start_tensorflow() -> None:
-    """Import TensorFlow and run a first operation in a low-priority thread (once).
-
-    TensorFlow creates its worker-thread pools at its first operation, and those
-    threads keep the priority of the thread that created them. Starting it here
-    makes all later training and prediction run below the threads that serve pages.
-    """
-    if _tf_started.is_set():
-        return
-
-    def start():
-        import tensorflow as tf
-
-        import mnist_core.training  # noqa: F401  (imports TensorFlow)
-
-        (tf.constant([1.0]) + 1.0).numpy()
-
-    in_background(start)
-    _tf_started.set()
 
 
 def default_concurrency() -> int:
@@ -101,19 +43,25 @@ def default_concurrency() -> int:
     return 1 if (os.cpu_count() or 1) <= 2 else 2
 
 
-@dataclass
+@dataclass(eq=False)
 class Job:
     """One request to train a run up to `target` epochs, done by a worker thread."""
 
-    key: TrainConfig
+    config: TrainConfig
     target: int
     run: object | None = None  # the TrainingRun, once built
     error: str = ""
-    started: float = field(default_factory=time.time)
+    position: int = 0  # place in the queue (1 = next); 0 once training or done
+    asked: float = field(default_factory=time.monotonic)
+    began: float | None = None  # when a worker took it from the queue (time.monotonic)
+    _began: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _done: threading.Event = field(default_factory=threading.Event)
+    _store: RunStore | None = None
 
-    position: int = 0  # place in the queue (1 = next); 0 once training or done
+    @property
+    def key(self) -> TrainConfig:
+        return self.config.key()
 
     @property
     def done(self) -> bool:
@@ -124,15 +72,22 @@ class Job:
         return self.position > 0 and not self.done
 
     def stop(self) -> None:
-        """Stop after the epoch in progress (finished epochs are kept), or leave the queue."""
+        """Leave the queue, or stop after the epoch in progress (finished epochs are kept)."""
         self._stop.set()
+        if self._store is not None:
+            self._store._cancel(self)
 
     @property
     def stopping(self) -> bool:
         return self._stop.is_set() and not self.done
 
     def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the job is done (True), or `timeout` seconds passed (False)."""
         return self._done.wait(timeout)
+
+    def wait_started(self, timeout: float | None = None) -> bool:
+        """Wait until a worker has taken the job from the queue."""
+        return self._began.wait(timeout)
 
 
 class RunStore:
@@ -148,11 +103,11 @@ class RunStore:
         self.max_bytes = max_bytes
         self.max_concurrent = max_concurrent or default_concurrency()
         self._runs: OrderedDict[TrainConfig, object] = OrderedDict()
-        self._jobs: dict[TrainConfig, Job] = {}
+        self._jobs: dict[TrainConfig, Job] = {}  # the live job of each key
+        self._waiting: deque[Job] = deque()  # first asked, first trained
         self._lock = threading.Lock()
-        self._turns = threading.Condition(self._lock)  # a trainer slot came free
-        self._queue: list[Job] = []  # waiting jobs, first come first served
-        self._training = 0
+        self._work_ready = threading.Condition(self._lock)
+        self._workers = 0
         self._failures: dict[TrainConfig, str] = {}  # why the last job of a key failed
 
     def get(self, config: TrainConfig):
@@ -164,10 +119,9 @@ class RunStore:
             return run
 
     def job(self, config: TrainConfig) -> Job | None:
-        """The job working on this config's key, if one is running."""
+        """The job working on this config's key, if one is queued or running."""
         with self._lock:
-            job = self._jobs.get(config.key())
-            return job if job and not job.done else None
+            return self._jobs.get(config.key())
 
     def failure(self, config: TrainConfig) -> str:
         """Why the last training of this config's key failed ("" if it did not)."""
@@ -180,63 +134,78 @@ class RunStore:
             self._runs[run.config.key()] = run
             self._evict()
 
+    def runs(self) -> list:
+        with self._lock:
+            return list(self._runs.values())
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
     def request(self, config: TrainConfig, run=None) -> Job | None:
         """Make sure `config` gets trained to config.epochs epochs.
 
-        Returns the job doing it (a new one, or the one already running for this
-        key), or None when the cached run already has the epochs.
-        `run` is the caller's own copy, used if the store has evicted its own.
+        Returns the job doing it (a new one, joining the end of the queue, or the
+        one already queued or running for this key), or None when the cached run
+        already has the epochs. `run` is the caller's own copy, used if the store
+        has evicted its own.
         """
         config = config.validate()
+        start_tensorflow()  # here, in the asking thread, not first in a worker (see mnist_core.priority)
         key = config.key()
         with self._lock:
             existing = self._jobs.get(key)
-            if existing and not existing.done:
+            if existing is not None:
                 existing.target = max(existing.target, config.epochs)
                 return existing
             cached = self._runs.get(key) or run
             if cached is not None and (cached.epochs_done >= config.epochs or not cached.can_continue):
                 return None
-            job = Job(key=key, target=config.epochs, run=cached)
+            job = Job(config=config, target=config.epochs, run=cached, _store=self)
             self._jobs[key] = job
             self._failures.pop(key, None)
-        threading.Thread(target=self._work, args=(job, config), daemon=True,
-                         name=f"train-{config.describe()}").start()
+            self._waiting.append(job)
+            self._renumber()
+            if self._workers < self.max_concurrent:
+                self._workers += 1
+                threading.Thread(target=self._worker, daemon=True, name="trainer").start()
+            self._work_ready.notify()
         return job
 
-    def _wait_for_turn(self, job: Job) -> bool:
-        """Queue until a trainer slot is free; False if the job was cancelled while waiting."""
-        with self._lock:
-            self._queue.append(job)
-            self._renumber()
-            while not job._stop.is_set() and (self._queue[0] is not job
-                                              or self._training >= self.max_concurrent):
-                self._turns.wait(timeout=0.5)  # also wakes now and then to notice a cancel
-            self._queue.remove(job)
-            job.position = 0
-            self._renumber()
-            if job._stop.is_set():
-                self._turns.notify_all()
-                return False
-            self._training += 1
-            return True
-
     def _renumber(self) -> None:
-        for i, queued in enumerate(self._queue, 1):
+        for i, queued in enumerate(self._waiting, 1):
             queued.position = i
 
-    def _work(self, job: Job, config: TrainConfig) -> None:
+    def _cancel(self, job: Job) -> None:
+        """Take a job that has not started out of the queue (a running one sees its stop flag)."""
+        with self._lock:
+            if job not in self._waiting:
+                return
+            self._waiting.remove(job)
+            job.position = 0
+            self._renumber()
+            self._jobs.pop(job.key, None)
+        job._done.set()
+
+    def _worker(self) -> None:
         lower_thread_priority()
-        if not self._wait_for_turn(job):
-            job._done.set()
+        while True:
             with self._lock:
-                self._evict()
-            return
+                while not self._waiting:
+                    self._work_ready.wait()
+                job = self._waiting.popleft()
+                job.position, job.began = 0, time.monotonic()
+                self._renumber()
+            job._began.set()
+            self._train(job)
+
+    def _train(self, job: Job) -> None:
         try:
             from mnist_core.training import TrainingRun
 
             if job.run is None:
-                job.run = TrainingRun(config)
+                job.run = TrainingRun(job.config)
             with self._lock:
                 self._runs[job.key] = job.run
                 self._runs.move_to_end(job.key)
@@ -247,36 +216,29 @@ class RunStore:
                 if job.run.status in ("stopped", "early_stopped", "diverged"):
                     break
         except Exception as exc:  # kept for the page to show (see `failure`), never lost silently
-            log.exception("training %s failed", config.describe())
+            log.exception("training %s failed", job.config.describe())
             job.error = str(exc) if isinstance(exc, (DataFileError, ConfigError)) \
                 else f"{type(exc).__name__}: {exc}"
             with self._lock:
                 self._failures[job.key] = job.error
         finally:
-            job._done.set()
+            # The store's books are done before anyone waiting on the job wakes up.
             with self._lock:
-                self._training -= 1
-                self._turns.notify_all()
+                self._jobs.pop(job.key, None)
                 self._evict()
+            job._done.set()
 
     def _evict(self) -> None:
-        busy = {k for k, j in self._jobs.items() if not j.done}
-        for k in [k for k, j in self._jobs.items() if j.done]:
-            del self._jobs[k]
-
+        """Drop the least recently used runs (never one with a live job) until within bounds."""
         def total() -> int:
             return sum(getattr(r, "memory_bytes", 0) for r in self._runs.values())
 
         while len(self._runs) > self.max_runs or (total() > self.max_bytes and len(self._runs) > 1):
-            victim = next((k for k in self._runs if k not in busy), None)
+            victim = next((k for k in self._runs if k not in self._jobs), None)
             if victim is None:
                 break
             run = self._runs.pop(victim)
             # A warning, so it shows in the server log with default logging settings.
             log.warning("run cache: evicted %s (%d epochs, %.1f MB); %d runs left",
-                     victim.describe(), run.epochs_done, getattr(run, "memory_bytes", 0) / 2**20,
-                     len(self._runs))
-
-    def runs(self) -> list:
-        with self._lock:
-            return list(self._runs.values())
+                        victim.describe(), run.epochs_done, getattr(run, "memory_bytes", 0) / 2**20,
+                        len(self._runs))

@@ -48,27 +48,16 @@ def prepare_images(images: np.ndarray, normalize: bool = True) -> np.ndarray:
     return scale(flatten(images), normalize)
 
 
-def split_rows(config: TrainConfig, dataset: Dataset):
-    """The training rows as flat uint8 (no float copy) with encoded labels: fit and validation parts.
-
-    Training converts each batch to float32 (and divides by 255 when normalize is
-    on) as it goes: the same conversion as `prepare` (XLA may round the division
-    a hair differently inside its fused kernels), without holding a 188 MB float
-    copy of the training set. Validation rows are None
-    unless validation is a split.
-    """
-    n = config.train_samples or len(dataset.x_train)
-    x = flatten(dataset.x_train[:n])
-    y = encode_labels(dataset.y_train[:n], config.sparse_labels)
-    if not config.validation_fraction:
-        return x, y, None, None
-    cut = n - int(n * config.validation_fraction)
-    return x[:cut], y[:cut], x[cut:], y[cut:]
-
-
 @dataclass(frozen=True, eq=False)
 class Prepared:
-    """Arrays ready for training. x_val is None when there is no validation set."""
+    """A config's data, ready for training. x_val is None when there is no validation set.
+
+    x_fit stays flat uint8 (47 MB for all of MNIST): training converts each batch to
+    float32 (and divides by 255 when normalize is on) inside its compiled loop, the
+    same conversion as `prepare_images` (XLA may round the division a hair
+    differently in its fused kernels), without a 188 MB float copy of the set.
+    `fit_images()` gives that float copy for whoever wants it (tests, small sets).
+    """
 
     x_fit: np.ndarray
     y_fit: np.ndarray
@@ -77,16 +66,20 @@ class Prepared:
     x_test: np.ndarray
     y_test: np.ndarray
     validation_is_test: bool
+    normalize: bool
+
+    def fit_images(self) -> np.ndarray:
+        return scale(self.x_fit, self.normalize)
 
 
 def prepare(config: TrainConfig, dataset: Dataset) -> Prepared:
-    """Apply the config's preprocessing to the dataset (done once per training run).
+    """Apply the config's preprocessing to the dataset: the one way training data is made.
 
     train_samples takes the first N training images; split:f then holds back the
     last fraction f of those, as Keras' validation_split does.
     """
     n = config.train_samples or len(dataset.x_train)
-    x = prepare_images(dataset.x_train[:n], config.normalize)
+    x = flatten(dataset.x_train[:n])
     y = encode_labels(dataset.y_train[:n], config.sparse_labels)
     x_test = prepare_images(dataset.x_test, config.normalize)
     y_test = encode_labels(dataset.y_test, config.sparse_labels)
@@ -94,18 +87,11 @@ def prepare(config: TrainConfig, dataset: Dataset) -> Prepared:
     if config.validation == "test":
         x_val, y_val = x_test, y_test
     elif config.validation_fraction:
-        cut = n - int(n * config.validation_fraction)
-        x, x_val = x[:cut], x[cut:]
+        cut = config.fit_size()
+        x, x_val = x[:cut], prepare_images(x[cut:], config.normalize)
         y, y_val = y[:cut], y[cut:]
-    return Prepared(
-        x_fit=x,
-        y_fit=y,
-        x_val=x_val,
-        y_val=y_val,
-        x_test=x_test,
-        y_test=y_test,
-        validation_is_test=config.validation == "test",
-    )
+    return Prepared(x_fit=x, y_fit=y, x_val=x_val, y_val=y_val, x_test=x_test, y_test=y_test,
+                    validation_is_test=config.validation == "test", normalize=config.normalize)
 
 
 @dataclass(frozen=True)
@@ -166,7 +152,7 @@ def describe_steps(config: TrainConfig, dataset: Dataset, sample: int = 2000) ->
         steps.append(full(_step("labels one-hot", encoded,
                                 "A row of ten with a 1 at the true class, compared with the ten outputs."), n))
     if config.validation_fraction:
-        cut = n - int(n * config.validation_fraction)
+        cut = config.fit_size()
         steps.append(Step("training part", (cut, 784), steps[2].dtype, steps[2].low, steps[2].high,
                           f"The network learns from these {cut:,} images."))
         steps.append(Step("validation part", (n - cut, 784), steps[2].dtype, steps[2].low, steps[2].high,

@@ -164,3 +164,55 @@ class WeightHistory:
     def bits(self) -> list[float]:
         """Bits per weight of each stored epoch (1.6 for the three-level code)."""
         return [BITS_PER_WEIGHT[epoch[0].bits] for epoch in self._deltas]
+
+
+class EpochWeights:
+    """A run's weights after every epoch: the last and the best exact, the rest from a WeightHistory.
+
+    The budget covers the stored changes plus the exact copy of the best epoch.
+    Before the first epoch, the last weights are the exact untrained start.
+    """
+
+    def __init__(self, initial: list[np.ndarray], budget: int = BUDGET_BYTES,
+                 planned_epochs: int = PLANNED_EPOCHS):
+        self.params = sum(w.size for w in initial)
+        self._history = WeightHistory(initial, budget=budget - 4 * self.params,
+                                      planned_epochs=planned_epochs)
+        self.last = [np.array(w, np.float32) for w in initial]
+        self._best: list[np.ndarray] | None = None
+        self._best_epoch: int | None = None
+        self.bits: list[float] = []  # bits per weight of each stored epoch
+
+    @property
+    def epochs(self) -> int:
+        return len(self._history)
+
+    def plan(self, epochs: int) -> None:
+        """Spread the budget over at least `epochs` epochs."""
+        self._history.planned_epochs = max(self._history.planned_epochs, epochs)
+
+    def record(self, weights: list[np.ndarray], is_best: bool) -> None:
+        """Keep the weights after the next epoch; `is_best`: it has the lowest validation loss so far."""
+        self.bits.append(self._history.append(weights))
+        self.last = weights
+        if is_best:
+            self._best, self._best_epoch = weights, self.epochs
+
+    def at(self, epoch: int) -> list[np.ndarray]:
+        """Weights after `epoch` (0: untrained). The last and the best epochs are exact."""
+        if epoch == self.epochs:
+            return self.last
+        if epoch == self._best_epoch:
+            return self._best
+        return self._history.weights_at(epoch)
+
+    def __iter__(self):
+        """The weights after epoch 1, 2, ..., last in turn (cheaper than `at` for each)."""
+        for epoch, weights in enumerate(self._history.iter_weights(), 1):
+            yield self.at(epoch) if epoch in (self.epochs, self._best_epoch) else weights
+
+    @property
+    def nbytes(self) -> int:
+        """Memory for looking at past epochs: the stored changes plus the best epoch's copy."""
+        best = sum(w.nbytes for w in self._best) if self._best is not None else 0
+        return self._history.nbytes + best

@@ -34,17 +34,15 @@ def history_csv(history: list[dict]) -> str:
 
 
 def history_json(run) -> str:
-    from mnist_core.compare import rows
-
-    return json.dumps({"config": run.config.to_dict(), "status": run.status, "history": rows(run)},
-                      indent=2)
+    return json.dumps({"config": run.config.to_dict(), "status": run.status,
+                       "history": [r.as_dict() for r in run.history]}, indent=2)
 
 
 def export_keras(run, epoch: int) -> bytes:
     """The run's network with its weights after `epoch`, as the bytes of a .keras file."""
-    from mnist_core.training import build_model
+    from mnist_core.training import build_seeded
 
-    model = build_model(run.config)
+    model = build_seeded(run.config)  # under the build lock: other threads' seeds stay intact
     model.set_weights(run.weights_at(epoch))
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
@@ -53,26 +51,69 @@ def export_keras(run, epoch: int) -> bytes:
             return fh.read()
 
 
-class ImportedModel:
-    """An uploaded Keras model that maps 784 pixels to 10 class probabilities."""
+_DENSE_STACK = {"InputLayer", "Flatten", "Dense", "Dropout"}
 
-    def __init__(self, model, name: str, normalize: bool = True):
+
+class ImportedRun:
+    """An uploaded Keras model that maps 784 pixels to 10 class probabilities, as a `Run`.
+
+    It has no config and no history: one set of weights, called epoch 0. Its
+    inputs are scaled to 0-1, and its classes are those of `dataset_name` (the
+    dataset chosen when it was uploaded).
+    """
+
+    config = None
+    status = "imported"
+    epochs_done = 0
+    best_epoch = None
+    final_epoch = 0
+
+    def __init__(self, model, name: str, dataset_name: str = "mnist"):
         self.model = model
         self.name = name
-        self.normalize = normalize
+        self.dataset_name = dataset_name
+        self.history: list = []
         self.params = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+        self._probs: np.ndarray | None = None
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """Probabilities (N, 10) for prepared inputs (N, 784)."""
-        from mnist_core.training import predict_proba
+    @property
+    def label(self) -> str:
+        return f"imported model {self.name}"
 
-        x = np.asarray(x, np.float32).reshape(len(x), *self.model.input_shape[1:])
-        probs = predict_proba(self.model, x) if self.model.input_shape[1:] == (784,) else \
-            np.asarray(self.model(x, training=False))
-        return probs
+    @property
+    def dataset(self):
+        from mnist_core.data import load_dataset
+
+        return load_dataset(self.dataset_name)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        from mnist_core.data import CLASS_NAMES
+
+        return CLASS_NAMES[self.dataset_name]
+
+    def predict(self, images: np.ndarray, epoch: int | None = None) -> np.ndarray:
+        """Probabilities (N, 10) for uint8 images (N, 28, 28), scaled to 0-1 in batches."""
+        from mnist_core.preprocess import prepare_images
+
+        x = prepare_images(np.asarray(images).reshape(-1, 28, 28))
+        shape = self.model.input_shape[1:]
+        return np.concatenate([np.asarray(self.model(x[i:i + 4096].reshape(-1, *shape), training=False))
+                               for i in range(0, len(x), 4096)])
+
+    def test_predictions(self, epoch: int | None = None) -> np.ndarray:
+        if self._probs is None:
+            self._probs = self.predict(self.dataset.x_test)
+        return self._probs
+
+    def weights_at(self, epoch: int = 0) -> list[np.ndarray] | None:
+        """The Dense kernels and biases when the model is a plain stack of Dense layers, else None."""
+        if any(type(layer).__name__ not in _DENSE_STACK for layer in self.model.layers):
+            return None
+        return [np.asarray(w) for layer in self.model.layers for w in layer.get_weights()]
 
 
-def import_keras(data: bytes, name: str = "the file") -> ImportedModel:
+def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist") -> ImportedRun:
     """Load an uploaded .keras file safely, or raise ModelFileError saying what is wrong."""
     if len(data) > MAX_MODEL_BYTES:
         raise ModelFileError(f"{name} is {len(data) / 2**20:.1f} MB; models up to "
@@ -92,6 +133,9 @@ def import_keras(data: bytes, name: str = "the file") -> ImportedModel:
     if custom:
         raise ModelFileError(f"{name} uses layers that are not built into Keras ({', '.join(custom)}); "
                              "only standard layers are accepted")
+    from mnist_core.priority import start_tensorflow
+
+    start_tensorflow()
     import keras
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +152,7 @@ def import_keras(data: bytes, name: str = "the file") -> ImportedModel:
     if inputs not in ((784,), (28, 28)) or outputs != (10,):
         raise ModelFileError(f"{name} maps inputs of shape {inputs} to {outputs}; a model here must "
                              "take 784 pixels (or 28x28) and give 10 class scores")
-    return ImportedModel(model, name)
+    return ImportedRun(model, name, dataset_name)
 
 
 def _layers(config: dict) -> list[dict]:

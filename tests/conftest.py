@@ -1,11 +1,14 @@
 """Shared fixtures. Training tests use small subsets: a few thousand images, 1-3 epochs."""
 
 import os
+import shutil
+import time
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from mnist_core import data  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402
 
 
@@ -13,3 +16,29 @@ from mnist_core.config import TrainConfig  # noqa: E402
 def small_config() -> TrainConfig:
     """A network that trains in about a second on 3,000 images."""
     return TrainConfig(hidden=(64,), epochs=2, train_samples=3000, validation="split:0.2", seed=1)
+
+
+@pytest.fixture
+def broken_data(tmp_path, monkeypatch):
+    """A data folder whose MNIST copy lost a file, in use for the length of the test."""
+    shutil.copytree(data.data_dir() / "mnist", tmp_path / "mnist")
+    (tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv("MNIST_LAB_DATA", str(tmp_path))
+    data.load_dataset.cache_clear()
+    yield tmp_path
+    data.load_dataset.cache_clear()  # the next test reads the real files again
+
+
+def _wait_until(condition, timeout: float = 120, what: str = "the condition") -> None:
+    """Poll `condition` (state, not time) until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout} s for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def wait_until():
+    """`wait_until(condition, timeout, what)`: wait on the state of a job, a store or a page."""
+    return _wait_until

@@ -5,8 +5,9 @@ import pytest
 
 from mnist_core.canvas import COM_TARGET, DrawingError, centre_of_mass, ink_map, prepare_drawing
 from mnist_core.data import load_dataset
-from mnist_core.inference import DEFAULT_MODEL, forward, load_run_file
+from mnist_core.inference import forward
 from mnist_core.preprocess import prepare_images
+from mnist_core.runs import DEFAULT_MODEL, load_run_file
 from tests.canvas_samples import as_canvas
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from mnist_core import compare
 from mnist_core.config import TrainConfig
-from mnist_core.inference import StoredRun
+from mnist_core.runs import EpochResult, StoredRun
 from mnist_core.transfer import ModelFileError, export_keras, history_csv, history_json, import_keras
 
 
@@ -18,7 +18,7 @@ def stored(config, val_losses, train_losses, test_acc=0.9):
                 "test_loss": v, "test_accuracy": test_acc, "seconds": 1.0, "elapsed": i + 1.0,
                 "samples_per_second": 1e4}
                for i, (v, t) in enumerate(zip(val_losses, train_losses))]
-    return StoredRun(config, history, [[]] * (len(history) + 1))
+    return StoredRun(config, [EpochResult.from_dict(r) for r in history], [[]] * (len(history) + 1))
 
 
 def test_differing_fields_fold_away_what_is_shared():
@@ -65,10 +65,17 @@ def test_history_exports(small_run):
 
 def test_export_then_import_gives_the_same_predictions(small_run):
     data = export_keras(small_run, 1)
-    model = import_keras(data, "mine.keras")
-    x = np.random.default_rng(0).random((5, 784)).astype(np.float32)
-    assert np.allclose(model.predict(x), small_run.predict(x, epoch=1), atol=1e-5)
-    assert model.params == small_run.params
+    imported = import_keras(data, "mine.keras", "mnist")
+    x = np.random.default_rng(0).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    assert np.allclose(imported.predict(x), small_run.predict(x, epoch=1), atol=1e-5)
+    assert imported.params == small_run.params
+    # It answers the same questions as a trained run, without a history.
+    assert imported.label == "imported model mine.keras" and imported.class_names[3] == "3"
+    assert imported.history == [] and imported.best_epoch is None and imported.final_epoch == 0
+    for got, expected in zip(imported.weights_at(0), small_run.weights_at(1)):
+        assert np.array_equal(got, expected)
+    probs = imported.test_predictions()
+    assert probs.shape == (10000, 10) and imported.test_predictions() is probs
 
 
 def keras_bytes(model) -> bytes:

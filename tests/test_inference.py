@@ -5,19 +5,22 @@ import pytest
 
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_dataset
-from mnist_core.inference import DEFAULT_MODEL, forward, load_run_file
+from mnist_core.inference import forward
 from mnist_core.preprocess import prepare_images
+from mnist_core.runs import DEFAULT_MODEL, load_run_file
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
 def test_numpy_forward_matches_keras(activation):
-    from mnist_core.training import train
+    from mnist_core.training import build_model, train
 
     run = train(TrainConfig(hidden=(32, 16), dropout=(0.2, 0.0), activation=activation, epochs=1,
                             train_samples=1000))
     x = prepare_images(load_dataset("mnist").x_test[:200])
-    keras_probs = run.predict(x)
-    numpy_probs = forward(run.weights_at(run.final_epoch), activation, x)
+    model = build_model(run.config)
+    model.set_weights(run.weights_at(1))
+    keras_probs = np.asarray(model(x, training=False))
+    numpy_probs = forward(run.weights_at(1), activation, x)
     assert np.allclose(keras_probs, numpy_probs, atol=1e-5)
 
 
@@ -29,7 +32,7 @@ def test_run_file_round_trip(tmp_path):
     run.save(path)
     stored = load_run_file(path)
     assert stored.config == run.config and stored.epochs_done == 2
-    assert stored.history == [r.as_dict() for r in run.history]
+    assert stored.history == run.history
     for epoch in (0, 1, 2):
         assert np.allclose(stored.weights_at(epoch)[0], run.weights_at(epoch)[0], atol=2e-3)
 

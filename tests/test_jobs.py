@@ -1,7 +1,6 @@
 """The run store: background jobs, the training queue, and the bounded cache."""
 
 import dataclasses
-import time
 
 from mnist_core.config import TrainConfig
 from mnist_core.jobs import RunStore
@@ -25,27 +24,25 @@ def test_a_request_trains_in_the_background_and_is_cached():
     assert more.run is job.run and job.run.epochs_done == 3
 
 
-def test_one_trainer_at_a_time_the_rest_queue_in_order_and_can_cancel():
+def test_one_trainer_at_a_time_the_rest_queue_in_order_and_can_cancel(wait_until):
     store = RunStore(max_concurrent=1)
     # Long enough to still be training while the others queue (it is stopped below).
     first = store.request(dataclasses.replace(SMALL, seed=1, epochs=100, train_samples=20000))
-    deadline = time.time() + 60
-    while first.run is None and time.time() < deadline:  # the first one holds the slot
-        time.sleep(0.05)
-    second = store.request(dataclasses.replace(SMALL, seed=2))
-    third = store.request(dataclasses.replace(SMALL, seed=3))
-    time.sleep(0.3)
-    assert (second.position, third.position) == (1, 2) and second.queued and third.queued
-    second.stop()  # cancelled while waiting: it leaves the queue and never trains
-    wait(second)
-    assert second.run is None
-    time.sleep(0.3)
-    assert third.position == 1
+    assert first.wait_started(60)
+    jobs = [store.request(dataclasses.replace(SMALL, seed=seed)) for seed in (2, 3, 4, 5)]
+    assert [j.position for j in jobs] == [1, 2, 3, 4] and all(j.queued for j in jobs)
+    jobs[0].stop()  # cancelled while waiting: it leaves the queue at once and never trains
+    assert jobs[0].done and jobs[0].run is None and store.job(jobs[0].config) is None
+    assert [j.position for j in jobs[1:]] == [1, 2, 3]
+    wait_until(lambda: first.run is not None and first.run.epochs_done >= 1, what="the first epoch")
     first.stop()
     wait(first)
-    assert first.run.status == "stopped" and first.run.epochs_done >= 1
-    wait(third)
-    assert third.position == 0 and third.run.epochs_done == 2
+    assert first.run.status == "stopped" and 1 <= first.run.epochs_done < 100
+    for job in jobs[1:]:
+        wait(job)
+    assert all(j.position == 0 and j.run.epochs_done == 2 for j in jobs[1:])
+    began = [j.began for j in jobs[1:]]
+    assert began == sorted(began)  # trained in the order they were asked for
 
 
 def test_the_cache_is_bounded_and_never_drops_a_run_in_training():
@@ -96,29 +93,11 @@ def test_concurrent_predictions_on_one_run_are_safe():
         assert np.allclose(probs, expected[epoch], atol=1e-6)
 
 
-def broken_data(tmp_path, monkeypatch):
-    """A data folder whose MNIST copy lost a file."""
-    import shutil
-
-    from mnist_core import data
-
-    shutil.copytree(data.data_dir() / "mnist", tmp_path / "mnist")
-    (tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
-    monkeypatch.setenv("MNIST_LAB_DATA", str(tmp_path))
-    data.load_dataset.cache_clear()
-
-
-def test_a_failed_training_is_kept_for_the_page(tmp_path, monkeypatch):
-    from mnist_core.data import load_dataset
-
-    broken_data(tmp_path, monkeypatch)
-    try:
-        store = RunStore(max_concurrent=1)
-        config = dataclasses.replace(SMALL, seed=51)
-        job = store.request(config)
-        wait(job)
-        assert job.run is None
-        assert "some files are missing" in store.failure(config)
-        assert store.failure(dataclasses.replace(config, seed=52)) == ""
-    finally:
-        load_dataset.cache_clear()
+def test_a_failed_training_is_kept_for_the_page(broken_data):
+    store = RunStore(max_concurrent=1)
+    config = dataclasses.replace(SMALL, seed=51)
+    job = store.request(config)
+    wait(job)
+    assert job.run is None
+    assert "some files are missing" in store.failure(config)
+    assert store.failure(dataclasses.replace(config, seed=52)) == ""

@@ -7,8 +7,9 @@ from mnist_core.preprocess import describe_steps, one_hot, prepare
 
 def test_classic_preprocessing_shapes_and_ranges():
     p = prepare(TrainConfig(), load_dataset("mnist"))
-    assert p.x_fit.shape == (60000, 784) and p.x_fit.dtype == np.float32
-    assert p.x_fit.min() == 0.0 and p.x_fit.max() == 1.0
+    assert p.x_fit.shape == (60000, 784) and p.x_fit.dtype == np.uint8  # converted per batch
+    x = p.fit_images()
+    assert x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
     assert p.y_fit.shape == (60000, 10) and set(np.unique(p.y_fit)) == {0.0, 1.0}
     assert np.all(p.y_fit.sum(axis=1) == 1)
     assert p.x_val is None and p.x_test.shape == (10000, 784)
@@ -16,7 +17,7 @@ def test_classic_preprocessing_shapes_and_ranges():
 
 def test_raw_inputs_stay_0_to_255_and_sparse_labels_are_integers():
     p = prepare(TrainConfig(normalize=False, loss="sparse_categorical_crossentropy"), load_dataset("mnist"))
-    assert p.x_fit.max() == 255.0
+    assert p.fit_images().max() == 255.0
     assert p.y_fit.shape == (60000,) and p.y_fit.dtype == np.int32
 
 
@@ -51,11 +52,9 @@ def test_describe_steps_reports_shapes_dtypes_and_ranges():
 def test_per_batch_conversion_in_training_equals_prepare():
     import tensorflow as tf
 
-    from mnist_core.preprocess import split_rows
-
     ds = load_dataset("mnist")
-    config = TrainConfig(train_samples=1000, validation="split:0.2")
-    x_rows, y_rows, x_val_rows, _ = split_rows(config, ds)
-    assert x_rows.dtype == np.uint8 and x_rows.shape == (800, 784) and x_val_rows.shape == (200, 784)
-    in_training = (tf.cast(tf.constant(x_rows), tf.float32) / 255.0).numpy()
-    assert np.array_equal(in_training, prepare(config, ds).x_fit)
+    p = prepare(TrainConfig(train_samples=1000, validation="split:0.2"), ds)
+    assert p.x_fit.shape == (800, 784) and p.x_val.shape == (200, 784) and p.x_val.dtype == np.float32
+    in_training = (tf.cast(tf.constant(p.x_fit), tf.float32) / 255.0).numpy()
+    assert np.array_equal(in_training, p.fit_images())
+    assert np.array_equal(p.x_val, ds.x_train[800:1000].reshape(200, 784) / np.float32(255))

@@ -35,7 +35,8 @@ def test_callback_is_called_after_every_epoch_with_metrics_and_speed(run):
 def test_run_facts(run, small_config):
     assert run.params == 784 * 64 + 64 + 64 * 10 + 10
     assert run.updates_per_epoch == 19  # ceil(2400 / 128)
-    assert run.best_epoch in (1, 2)
+    val_losses = [r.val_loss for r in run.history]
+    assert run.best_epoch == 1 + val_losses.index(min(val_losses))
     summary = run.summary()
     assert summary["status"] == "finished" and len(summary["history"]) == 2
     assert summary["config"] == small_config.to_dict()
@@ -83,8 +84,8 @@ def test_cancel_keeps_the_finished_epochs(small_config):
 
 
 def test_a_diverging_run_is_reported_not_raised():
-    # Learning rate 100: the loss explodes to about 1e5 in the first epoch.
-    config = TrainConfig(hidden=(32,), optimizer="sgd", learning_rate=100, normalize=False,
+    # The largest learning rate on raw pixels: the loss explodes in the first epoch.
+    config = TrainConfig(hidden=(32,), optimizer="sgd", learning_rate=10, normalize=False,
                          epochs=3, train_samples=2000)
     run = train(config)
     assert run.status == "diverged"
@@ -184,3 +185,14 @@ def test_predictions_do_not_wait_for_a_run_being_extended(small_config):
     assert worker.is_alive()  # the prediction did not wait for the training to end
     worker.join(300)
     assert run.epochs_done == 100
+
+
+def test_best_epoch_is_the_lowest_validation_loss():
+    from mnist_core.runs import EpochResult, best_epoch
+
+    def row(epoch, val_loss):
+        return EpochResult(epoch, 0.5, 0.9, val_loss, 0.9, 0.3, 0.9, 1.0, 1.0, 1e4)
+
+    assert best_epoch([row(1, 0.4), row(2, 0.2), row(3, 0.3)]) == 2
+    assert best_epoch([row(1, 0.2), row(2, 0.2)]) == 1  # a tie goes to the earlier epoch
+    assert best_epoch([row(1, None), row(2, None)]) is None
