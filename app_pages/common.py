@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mnist_core.config import TrainConfig
-from mnist_core.jobs import RunStore, start_tensorflow
+from mnist_core.jobs import RunStore
 
 MAX_SESSION_RUNS = 20
 
@@ -42,8 +42,8 @@ def session_full(config: TrainConfig) -> bool:
 
 def forget(key: TrainConfig) -> None:
     """Delete a run from this session (the server's cache may still hold it for others)."""
-    session_runs().pop(key, None)
-    if st.session_state.get("selected", (None,))[0] == key:
+    run = session_runs().pop(key, None)
+    if run is not None and st.session_state.get("selected", (None,))[0] is run:
         del st.session_state["selected"]
 
 
@@ -53,9 +53,6 @@ def start_training(config: TrainConfig, run=None):
         st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that. "
                    "Delete some on the Compare page to train new ones.")
         return None
-    # Load TensorFlow now, while this script thread waits, not first in the worker: two
-    # threads compiling Python at once can trip a CPython 3.11.7 bug (see training.py).
-    start_tensorflow()
     job = run_store().request(config, run=run)
     if job is not None:
         st.session_state.setdefault("jobs", []).append(job)
@@ -82,7 +79,7 @@ def config_from_url() -> tuple[TrainConfig | None, int | None]:
     epoch = params.pop("epoch", None)
     if not params:
         return None, None
-    config, _ = TrainConfig.from_dict_lenient(params)
+    config, _ = TrainConfig.from_link(params)
     if config.problems():
         return None, None
     try:
@@ -93,12 +90,12 @@ def config_from_url() -> tuple[TrainConfig | None, int | None]:
 
 
 def selected():
-    """(run, epoch) to evaluate: the session's choice, else the run named in the URL
+    """(run, epoch) to look at: the session's choice, else the run named in the URL
     (so a reload or a shared link finds it), else the session's latest run."""
     runs = session_runs()
     choice = st.session_state.get("selected")
-    if choice and choice[0] in runs:
-        run = runs[choice[0]]
+    if choice and any(choice[0] is r for r in list(runs.values()) + imported_runs()):
+        run = choice[0]
         return run, min(choice[1], run.epochs_done)
     config, epoch = config_from_url()
     if config is not None:
@@ -114,13 +111,22 @@ def selected():
     return run, run.final_epoch
 
 
+def imported_runs() -> list:
+    """Models this session uploaded (mnist_core.transfer.ImportedRun)."""
+    return st.session_state.setdefault("imported", [])
+
+
 def link_params(run, epoch: int) -> dict:
-    """Query parameters that name a run (its config up to `epoch`) and an epoch."""
+    """Query parameters that name a run (its config up to `epoch`) and an epoch; {} for a run
+    that no link can name (an uploaded model)."""
+    if run.config is None:
+        return {}
     return {**run.config.key().to_dict(), "epochs": str(max(run.epochs_done, 1)), "epoch": str(epoch)}
 
 
 def select(run, epoch: int) -> None:
-    st.session_state.selected = (run.config.key(), epoch)
+    """Make (run, epoch) the one Evaluate and Draw show."""
+    st.session_state.selected = (run, epoch)
 
 
 def pct(value: float | None) -> str:

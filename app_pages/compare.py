@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from app_pages.common import MAX_SESSION_RUNS, forget, remember, run_store, session_runs
+from app_pages.common import MAX_SESSION_RUNS, forget, imported_runs, remember, run_store, session_runs
 from mnist_core import compare, figures
-from mnist_core.jobs import start_tensorflow
+from mnist_core.data import DATASET_TITLES
 from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
 
 st.title("Compare")
@@ -92,16 +92,17 @@ else:
     st.page_link("app_pages/train.py", label="Go to Train", icon=":material/show_chart:")
 
 st.subheader("Use your own model")
+dataset = st.session_state.get("dataset", "mnist")
 st.write("Upload a Keras model (.keras) that takes 784 pixels (or 28x28) and gives 10 class scores; "
-         "Evaluate and Draw can then use it. Inputs are scaled to 0-1.")
+         f"Evaluate and Draw can then use it. Inputs are scaled to 0-1, and its classes are read as "
+         f"those of {DATASET_TITLES[dataset]} (the dataset chosen in the sidebar).")
 upload = st.file_uploader("A .keras model file", type=["keras"], max_upload_size=MAX_MODEL_BYTES // 2**20,
                           key="compare_model_upload")
 if upload is not None:
-    imported = st.session_state.setdefault("imported", [])
+    imported = imported_runs()
     if not any(m.name == upload.name for m in imported):
         try:
-            start_tensorflow()
-            imported.append(import_keras(upload.getvalue(), upload.name))
+            imported.append(import_keras(upload.getvalue(), upload.name, dataset))
         except ModelFileError as exc:
             st.error(f"{exc}.")
     if any(m.name == upload.name for m in imported):

@@ -1,68 +1,54 @@
-"""Draw: draw a digit (or upload a picture) and see what the network reads, stroke by stroke."""
+"""Draw: draw a digit (or upload a picture) and see what the network reads, stroke by stroke.
+
+Any run will do: the shipped default model, one of this session's runs (at any of
+its epochs) or an uploaded model. Predictions of the first two are numpy, so this
+page never loads TensorFlow for them.
+"""
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from app_pages.common import selected, session_runs
+from app_pages.common import imported_runs, selected, session_runs
 from mnist_core import figures
 from mnist_core.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture
-from mnist_core.data import CLASS_NAMES
-from mnist_core.inference import DEFAULT_MODEL, forward, load_run_file, predict_over_epochs
+from mnist_core.runs import DEFAULT_MODEL, load_run_file
 
 CANVAS_SIZE = 280
 STROKE = 20  # a 20 px brush on a digit about 200 px tall: MNIST's stroke-to-box ratio
-
-st.title("Draw")
-st.write("Draw a digit and see what the network thinks it is, every time you lift the pen.")
 
 
 @st.cache_resource(show_spinner=False)
 def default_run():
     """The classic network, trained once with the command in the README and shipped."""
-    return load_run_file(DEFAULT_MODEL, name="default MNIST model")
+    return load_run_file(DEFAULT_MODEL, name="default MNIST model (the classic network)")
 
 
-# --- which model -------------------------------------------------------------------
-runs = [r for r in session_runs().values() if r.epochs_done and r.status != "diverged"]
-chosen_run, chosen_epoch = selected()
-imported = st.session_state.get("imported", [])
-options = [default_run()] + runs + imported
-
-
-def label(i: int) -> str:
-    run = options[i]
-    if i > len(runs):
-        return f"Imported model {run.name}"
-    if i == 0:
-        return f"Default MNIST model (classic network, {run.epochs_done} epochs)"
-    return f"Your run: {run.config.describe()}"
-
-
-start = options.index(chosen_run) if chosen_run in runs else 0
-index = st.selectbox("Model", range(len(options)), index=start, format_func=label,
-                     help="The run and epoch chosen on Train are used by default.")
-run = options[index]
-is_imported = index > len(runs)
-if is_imported:
-    epoch, names, normalize = None, CLASS_NAMES[st.session_state.get("dataset", "mnist")], True
-    st.caption(f"Using the imported model {run.name}; its classes are read as "
-               f"{'digits' if names[0] == '0' else 'clothes'} (the dataset chosen in the sidebar).")
-else:
-    epoch = chosen_epoch if run is chosen_run else run.final_epoch
+def choose_model():
+    """(run, epoch): the run chosen on Train or Evaluate by default, or any other offered."""
+    runs = [r for r in session_runs().values() if r.epochs_done and r.status != "diverged"]
+    chosen, chosen_epoch = selected()
+    options = [default_run()] + runs + imported_runs()
+    start = next((i for i, r in enumerate(options) if r is chosen), 0)
+    index = st.selectbox("Model", range(len(options)), index=start,
+                         format_func=lambda i: ("Your run: " if options[i] in runs else "") + options[i].label,
+                         help="The run and epoch chosen on Train are used by default.")
+    run = options[index]
+    epoch = chosen_epoch if run is chosen else run.final_epoch
     if run.epochs_done > 1:
         epoch = st.slider("After epoch", 1, run.epochs_done, epoch, key=f"draw_epoch_{index}",
                           help="Use the weights the network had after this epoch.")
-    names, normalize = CLASS_NAMES[run.config.dataset], run.config.normalize
-    which = "the default MNIST model" if index == 0 else "your run " + run.config.describe()
-    st.caption(f"Using {which}, with its weights after epoch {epoch} of {run.epochs_done}.")
-    if run.config.dataset == "fashion_mnist":
+    which = f"your run {run.label}" if run in runs else run.label
+    after = f", with its weights after epoch {epoch} of {run.epochs_done}" if run.epochs_done else ""
+    st.caption(f"Using {which}{after}; its classes are those of {run.dataset.title}.")
+    if run.dataset.name == "fashion_mnist":
         st.info("This model learnt clothes (Fashion-MNIST). The canvas is made for digits, "
                 "so its answers will be one of the ten clothing classes.")
+    return run, epoch
 
-# --- the drawing --------------------------------------------------------------------
-left, right = st.columns([1, 1])
-with left:
+
+def drawing_input():
+    """The pixels of the canvas, a handed-in drawing or an uploaded picture (None: nothing yet)."""
     st.write("")  # room for the canvas's own toolbar, which floats above it
     st.session_state.setdefault("canvas_round", 0)
     pixels = None
@@ -82,28 +68,20 @@ with left:
     upload = st.file_uploader("Or upload a picture of a digit", type=["png", "jpg", "jpeg"],
                               max_upload_size=MAX_PICTURE_BYTES // 2**20,
                               help="Dark ink on light paper, or light on dark; up to 5 MB.")
+    if "draw_pixels" in st.session_state:  # a drawing handed in directly (tests, or a later feature)
+        pixels = st.session_state.draw_pixels
+    if upload is not None:
+        try:
+            pixels = read_picture(upload.getvalue(), upload.name)
+        except DrawingError as exc:
+            st.error(f"{exc}.")
+            st.stop()
+    return pixels
 
-if "draw_pixels" in st.session_state:  # a drawing handed in directly (tests, or a later feature)
-    pixels = st.session_state.draw_pixels
-if upload is not None:
-    try:
-        pixels = read_picture(upload.getvalue(), upload.name)
-    except DrawingError as exc:
-        st.error(f"{exc}.")
-        st.stop()
 
-try:
-    drawing = prepare_drawing(pixels) if pixels is not None else None
-except DrawingError as exc:
-    st.error(f"That picture cannot be used: {exc}.")
-    st.stop()
-
-with right:
-    if drawing is None or not drawing.ok:
-        st.info(drawing.hint if drawing is not None else "Draw a digit on the canvas, large and in the middle.")
-        st.stop()
-    x = drawing.as_input(normalize)
-    probs = run.predict(x)[0] if is_imported else forward(run.weights_at(epoch), run.config.activation, x)[0]
+def show_prediction(run, epoch: int, drawing) -> None:
+    probs = run.predict(drawing.image[None], epoch)[0]
+    names = run.class_names
     top = int(np.argmax(probs))
     a, b = st.columns([1, 1])
     a.metric("Prediction", names[top], delta=f"{probs[top]:.0%} sure", delta_color="off",
@@ -112,8 +90,30 @@ with right:
             caption="What the network sees: 28x28")
     st.plotly_chart(figures.probability_figure(probs, names), config={"displayModeBar": False})
 
-st.caption("The drawing is cropped to its ink, scaled to fit 20x20 pixels and centred by its centre of "
-           "mass in a 28x28 square, exactly as the MNIST digits were prepared.")
-if not is_imported and run.epochs_done > 1:
-    over = predict_over_epochs(run, x)[:, 0, :]
-    st.plotly_chart(figures.epoch_probability_figure(over, names, epoch), config={"displayModeBar": False})
+
+def main() -> None:
+    st.title("Draw")
+    st.write("Draw a digit and see what the network thinks it is, every time you lift the pen.")
+    run, epoch = choose_model()
+    left, right = st.columns([1, 1])
+    with left:
+        pixels = drawing_input()
+    try:
+        drawing = prepare_drawing(pixels) if pixels is not None else None
+    except DrawingError as exc:
+        st.error(f"That picture cannot be used: {exc}.")
+        st.stop()
+    with right:
+        if drawing is None or not drawing.ok:
+            st.info(drawing.hint if drawing is not None else "Draw a digit on the canvas, large and in the middle.")
+            st.stop()
+        show_prediction(run, epoch, drawing)
+    st.caption("The drawing is cropped to its ink, scaled to fit 20x20 pixels and centred by its centre of "
+               "mass in a 28x28 square, exactly as the MNIST digits were prepared.")
+    if run.epochs_done > 1:
+        over = run.predict_over_epochs(drawing.image[None])[:, 0, :]
+        st.plotly_chart(figures.epoch_probability_figure(over, run.class_names, epoch),
+                        config={"displayModeBar": False})
+
+
+main()

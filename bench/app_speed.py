@@ -1,6 +1,6 @@
 """The app's speed in a real browser: cold start, and training overhead against the command line.
 
-    python bench/app_speed.py [--epochs 10] [--rounds 2]
+    python -m bench.app_speed [--epochs 10] [--rounds 2]
 
 1. A fresh `streamlit run`: seconds from the server answering its health check to
    Home rendered, then to Data rendered (each in a new browser tab).
@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, wait_idle  # noqa: E402
 

@@ -1,6 +1,6 @@
 """The Draw page's path: robustness of the canvas recipe, and its speed.
 
-    python bench/canvas.py [--samples 10000]
+    python -m bench.canvas [--samples 10000]
 
 1. Robustness: every MNIST test digit redrawn on a 280x280 canvas at a random place
    and size (100-250 px tall), stroke a little thinner or thicker
@@ -17,11 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402

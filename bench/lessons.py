@@ -1,6 +1,6 @@
 """Reproduce the lessons of the design guide (section 2) at full size and print the numbers.
 
-    python bench/lessons.py
+    python -m bench.lessons
 
 Each lesson trains the configuration a learner would set in the app, through the
 same code path (mnist_core.training), and prints what the learner should see.
@@ -9,11 +9,8 @@ same code path (mnist_core.training), and prints what the learner should see.
 from __future__ import annotations
 
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from mnist_core.config import TrainConfig  # noqa: E402

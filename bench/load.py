@@ -1,6 +1,6 @@
 """A class opening the app at once: cold start, memory and responsiveness, in real browsers.
 
-    python bench/load.py [--sessions 8] [--training 4]
+    python -m bench.load [--sessions 8] [--training 4]
 
 1. Cold start: a fresh `streamlit run`; seconds from its health check answering to Home
    rendered in a new browser; another fresh server, the same for Data.
@@ -19,11 +19,7 @@ here (on a real deployment they are the students' own computers).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.memory import MB, Sampler  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, wait_idle  # noqa: E402

@@ -1,6 +1,6 @@
 """Memory of the app server (resident set size), in a real browser.
 
-    python bench/memory.py
+    python -m bench.memory
 
 1. A fresh `streamlit run`; one session opens Home, then Data: RSS after each.
 2. The same session trains the classic network (5 epochs, full MNIST) from the Train
@@ -10,12 +10,8 @@ Targets (issue 6): under 600 MB after Home and Data, under 1.2 GB while training
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil  # noqa: E402
 

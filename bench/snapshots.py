@@ -1,6 +1,6 @@
 """How faithful and how big the stored epochs are (mnist_core/snapshots.py).
 
-    python bench/snapshots.py
+    python -m bench.snapshots
 
 Trains (1) the classic network for 20 epochs on full MNIST and (2) the largest
 network the config allows (4 x 1024 units) for 50 epochs on 5,000 images (the
@@ -12,11 +12,8 @@ weights give now.
 from __future__ import annotations
 
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402

@@ -5,8 +5,8 @@ batch 128, 5 epochs, full MNIST scaled to [0, 1]). Each trial runs in a fresh
 process (so "including compilation" means what it says), and the two kinds of
 trial alternate: plain, lab, plain, lab, ...
 
-    python bench/train_speed.py            # 3 rounds
-    python bench/train_speed.py --rounds 5
+    python -m bench.train_speed            # 3 rounds
+    python -m bench.train_speed --rounds 5
 
 Printed: per-trial epoch times, the median epoch after the first, whole-run
 time, test accuracy, achieved GFLOP/s and a matrix-multiply peak measured here.
@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Training FLOPs per image: forward 2*784*512 + 2*512*10, backward the weight
@@ -104,7 +103,7 @@ def trial_peak() -> dict:
 
 
 def run_trial(kind: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--trial", kind], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "bench.train_speed", "--trial", kind], capture_output=True,
                           text=True, check=True, cwd=ROOT)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -47,6 +47,9 @@ class Field:
     choices: tuple[tuple[str, str], ...] = ()  # (value, title)
     layers: tuple[int, int] = (1, 1)  # units only: fewest and most hidden layers
     suggested: float | None = None  # validation: the fraction offered first
+    # The field's second widget: for units, how many layers; for validation, the fraction.
+    sub_label: str = ""
+    sub_help: str = ""
     widget: str = NUMBER
     number_format: str | None = None
 
@@ -97,7 +100,8 @@ FIELDS: tuple[Field, ...] = (
           choices=tuple(DATASET_TITLES.items())),
     Field("hidden", "units", (512,), "Units",
           "Units in each hidden Dense layer, e.g. 512 or 512,512.",
-          low=1, high=1024, step=32, layers=(1, 4)),
+          low=1, high=1024, step=32, layers=(1, 4), sub_label="Hidden layers",
+          sub_help="How many Dense layers sit between the 784 inputs and the 10 outputs."),
     Field("activation", "choice", "relu", "Activation",
           "The function each hidden unit applies to its weighted sum; relu is the usual choice.",
           choices=(("relu", "relu"), ("sigmoid", "sigmoid"), ("tanh", "tanh"))),
@@ -128,7 +132,8 @@ FIELDS: tuple[Field, ...] = (
     Field("validation", "validation", "none", "Validation",
           "Images held out to watch overfitting: a held-back part of the training images "
           "(split:0.2 keeps back the last 20%), the test set, or none.",
-          low=0.05, high=0.5, step=0.05, suggested=0.2,
+          low=0.05, high=0.5, step=0.05, suggested=0.2, widget=SLIDER, sub_label="Held back",
+          sub_help="The fraction of the training images kept for validation.",
           choices=(("split", "hold back part of the training images"), ("test", "use the test set"),
                    ("none", "none"))),
     Field("normalize", "bool", True, "Scale pixels to 0-1",

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from mnist_core.config import ConfigError, TrainConfig
 from mnist_core.data import DataFileError
-from mnist_core.priority import lower_thread_priority, start_tensorflow
+from mnist_core.priority import lower_thread_priority
 
 log = logging.getLogger("mnist_lab")
 
@@ -152,7 +152,10 @@ class RunStore:
         has evicted its own.
         """
         config = config.validate()
-        start_tensorflow()  # here, in the asking thread, not first in a worker (see mnist_core.priority)
+        # Import the training code (and so start TensorFlow) here, in the asking thread: two
+        # threads compiling Python at once can trip a CPython 3.11.7 bug (see training.py).
+        import mnist_core.training  # noqa: F401
+
         key = config.key()
         with self._lock:
             existing = self._jobs.get(key)

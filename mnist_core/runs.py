@@ -73,6 +73,7 @@ class Run(Protocol):
     final_epoch: int  # the epoch the run hands out by default
     dataset: Dataset  # the data it was trained for: its test set and class names
     class_names: tuple[str, ...]
+    params: int  # trainable weights and biases
 
     def predict(self, images: np.ndarray, epoch: int | None = None) -> np.ndarray:
         """Probabilities (N, 10) for uint8 images (N, 28, 28) after `epoch` (None: final_epoch)."""
@@ -104,6 +105,10 @@ class RunBase:
     @property
     def dataset(self) -> Dataset:
         return load_dataset(self.config.dataset)
+
+    @property
+    def params(self) -> int:
+        return self.config.param_count
 
     @property
     def class_names(self) -> tuple[str, ...]:

@@ -218,7 +218,6 @@ class TrainingRun(RunBase):
         self.config = config.validate()
         self._dataset = dataset
         self.net = Network(config)
-        self.params = self.net.params
         self.updates_per_epoch = config.updates_per_epoch
         self.history: list[EpochResult] = []
         self.status = "ready"

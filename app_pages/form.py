@@ -1,0 +1,101 @@
+"""The Train page's settings form, drawn from the settings table (mnist_core.config.FIELDS).
+
+Every widget takes its label, limits, step, choices with their titles and help
+from the table; this module only decides where each one sits. A widget's key is
+"f_" + the setting's name ("f_hidden_0", "f_dropout_0" for the layers).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_core.config import FIELD, NUMBER, SLIDER, Field, TrainConfig
+
+# Where each setting sits: three columns. The dataset is chosen in the sidebar.
+COLUMNS = {
+    "Network": ("hidden", "activation"),
+    "Learning": ("optimizer", "learning_rate", "loss", "epochs", "batch_size"),
+    "Data": ("train_samples", "validation", "normalize", "seed", "early_stopping", "keep_best"),
+}
+
+
+def key(name: str) -> str:
+    return f"f_{name}"
+
+
+def load_form(values: dict) -> list[str]:
+    """Put a config (a dict of strings, as in a link) into the widgets; a note for each change made."""
+    config, notes = TrainConfig.from_link({k: v for k, v in values.items() if k not in ("dataset", "epoch")})
+    state = st.session_state
+    for name in (n for names in COLUMNS.values() for n in names):
+        if FIELD[name].kind in ("choice", "int", "float", "bool"):
+            state[key(name)] = getattr(config, name)
+    state[key("layers")] = len(config.hidden)
+    for i, (units, rate) in enumerate(zip(config.hidden, config.dropout)):
+        state[key(f"hidden_{i}")], state[key(f"dropout_{i}")] = units, rate
+    state[key("validation")] = config.validation.split(":")[0]
+    state[key("validation_fraction")] = config.validation_fraction or FIELD["validation"].suggested
+    state[key("train_samples")] = config.train_samples or FIELD["train_samples"].high
+    return notes
+
+
+def widget(field: Field, *, name: str | None = None, label: str | None = None, **options):
+    """The widget for one value of `field` (a number, a choice or a switch), from the table."""
+    name, label = name or field.name, label or field.label
+    if field.kind == "choice":
+        return st.selectbox(label, field.values, format_func=field.title, key=key(name), help=field.full_help)
+    if field.kind == "bool":
+        return st.toggle(label, key=key(name), help=field.full_help)
+    whole = field.kind in ("int", "units", "samples")
+    low, high, step = (int(v) if whole else v for v in (field.low, field.high, field.step))
+    if field.widget == SLIDER:
+        return st.slider(label, low, high, step=step, key=key(name), help=field.full_help, **options)
+    assert field.widget == NUMBER
+    return st.number_input(label, low, high, step=step, format=field.number_format, key=key(name),
+                           help=field.full_help, **options)
+
+
+def _layers() -> dict:
+    units, rates = FIELD["hidden"], FIELD["dropout"]
+    count = st.number_input(units.sub_label, *units.layers, key=key("layers"), help=units.sub_help)
+    hidden, dropout = [], []
+    for i in range(count):
+        a, b = st.columns(2)
+        st.session_state.setdefault(key(f"hidden_{i}"), units.default[0])
+        st.session_state.setdefault(key(f"dropout_{i}"), rates.default[0])
+        with a:
+            hidden.append(widget(units, name=f"hidden_{i}", label=f"Layer {i + 1} {units.noun}"))
+        with b:
+            dropout.append(widget(rates, name=f"dropout_{i}", label=f"Layer {i + 1} {rates.noun}"))
+    return {"hidden": tuple(hidden), "dropout": tuple(dropout)}
+
+
+def _validation() -> str:
+    field = FIELD["validation"]
+    kind = st.selectbox(field.label, field.values, format_func=field.title, key=key("validation"),
+                        help=field.full_help)
+    fraction = widget(field, name="validation_fraction", label=field.sub_label, disabled=kind != "split")
+    return f"split:{fraction:g}" if kind == "split" else kind
+
+
+def _value(name: str):
+    if name == "hidden":
+        return _layers()
+    if name == "validation":
+        return {"validation": _validation()}
+    value = widget(FIELD[name])
+    if name == "train_samples" and value >= FIELD[name].high:
+        value = None  # every training image
+    return {name: value}
+
+
+def settings_form(dataset: str) -> TrainConfig:
+    """Draw the form and return the config it describes (which may have problems to show)."""
+    values = {"dataset": dataset}
+    with st.expander("Network and training settings", expanded=True):
+        for column, (title, names) in zip(st.columns(len(COLUMNS)), COLUMNS.items()):
+            with column:
+                st.markdown(f"**{title}**")
+                for name in names:
+                    values.update(_value(name))
+    return TrainConfig(**values)
