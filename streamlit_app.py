@@ -11,7 +11,8 @@ on a fresh server a link to /train would run the page without this file.
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
-from mnist_core.data import DATASET_TITLES, DATASETS, DataFileError
+from mnist_core.config import FIELD
+from mnist_core.data import DataFileError
 
 # After every script run Streamlit calls keras.backend.clear_session(). Here that
 # would reset the Keras random state of a model being built or trained in a worker
@@ -37,9 +38,10 @@ page = st.navigation(PAGES)
 # The dataset choice lives in session state under "dataset", which every page reads.
 # The widget has a key of its own, re-seeded on each run, because Streamlit drops a
 # widget's value when a run does not draw it. A shared link may name the dataset.
+DATASET = FIELD["dataset"]  # choices, titles, default and help: the settings table
 if "dataset" not in st.session_state:
     wanted = st.query_params.get("dataset")
-    st.session_state.dataset = wanted if wanted in DATASETS else "mnist"
+    st.session_state.dataset = wanted if wanted in DATASET.values else DATASET.default
 st.session_state.dataset_choice = st.session_state.dataset
 
 
@@ -47,9 +49,8 @@ def _choose_dataset():
     st.session_state.dataset = st.session_state.dataset_choice
 
 
-st.sidebar.selectbox("Dataset", DATASETS, key="dataset_choice", format_func=DATASET_TITLES.get,
-                     on_change=_choose_dataset,
-                     help="Used by every page. Both have 60,000 training and 10,000 test images, 28x28.")
+st.sidebar.selectbox(DATASET.label, DATASET.values, key="dataset_choice", format_func=DATASET.title,
+                     on_change=_choose_dataset, help=f"{DATASET.help} Used by every page.")
 try:
     page.run()
 except DataFileError as exc:  # a damaged bundled file: say which and how to fix it, on any page

@@ -32,9 +32,10 @@ d1.page_link("app_pages/draw.py", label="Open Draw", icon=":material/draw:")
 d2.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
 
 st.divider()
+classic = TrainConfig(validation="split:0.2")  # the defaults are the classic first network
 if st.button("Train the classic network", type="primary",
-             help="One hidden layer of 512 relu units, rmsprop, 5 epochs, batch 128 on MNIST."):
-    classic = TrainConfig(validation="split:0.2")
+             help=f"{classic.describe()}, with {classic.validation_fraction:.0%} of the training images held "
+                  "back for validation."):
     st.session_state.dataset = classic.dataset
     st.session_state.pending_config = classic.to_dict()
     start_training(classic, run=session_runs().get(classic.key()))

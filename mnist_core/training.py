@@ -315,7 +315,7 @@ class TrainingRun(RunBase):
         """An epoch loss above this counts as diverged: 100 times the untrained loss.
 
         Keras computes cross-entropy from the logits, so a blown-up network can
-        report a huge but finite loss (1e5 at learning rate 100) rather than NaN.
+        report a huge but finite loss (1e5 at learning rate 10 on raw pixels) rather than NaN.
         """
         return 100 * max(self.baseline_loss, 1.0)
 

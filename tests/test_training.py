@@ -196,3 +196,23 @@ def test_best_epoch_is_the_lowest_validation_loss():
     assert best_epoch([row(1, 0.4), row(2, 0.2), row(3, 0.3)]) == 2
     assert best_epoch([row(1, 0.2), row(2, 0.2)]) == 1  # a tie goes to the earlier epoch
     assert best_epoch([row(1, None), row(2, None)]) is None
+
+
+def test_every_choice_in_the_settings_table_is_implemented():
+    from mnist_core.config import FIELD
+    from mnist_core.inference import forward
+    from mnist_core.training import make_loss, make_optimizer
+
+    for optimizer in FIELD["optimizer"].values:
+        assert make_optimizer(TrainConfig(optimizer=optimizer)).learning_rate is not None
+    for loss in FIELD["loss"].values:
+        assert make_loss(TrainConfig(loss=loss)) is not None
+    x = np.ones((2, 784), np.float32)
+    weights = [np.full((784, 3), 0.01, np.float32), np.zeros(3, np.float32),
+               np.ones((3, 10), np.float32), np.zeros(10, np.float32)]
+    for activation in FIELD["activation"].values:
+        assert forward(weights, activation, x).shape == (2, 10)
+    for dataset in FIELD["dataset"].values:
+        from mnist_core.data import CLASS_NAMES
+
+        assert len(CLASS_NAMES[dataset]) == 10
