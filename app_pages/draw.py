@@ -21,7 +21,7 @@ STROKE = 20  # a 20 px brush on a digit about 200 px tall: MNIST's stroke-to-box
 @st.cache_resource(show_spinner=False)
 def default_run():
     """The classic network, trained once with the command in the README and shipped."""
-    return load_run_file(DEFAULT_MODEL, name="default MNIST model (the classic network)")
+    return load_run_file(DEFAULT_MODEL, name="the default MNIST model (the classic network)")
 
 
 def choose_model():
@@ -31,7 +31,8 @@ def choose_model():
     options = [default_run()] + runs + imported_runs()
     start = next((i for i, r in enumerate(options) if r is chosen), 0)
     index = st.selectbox("Model", range(len(options)), index=start,
-                         format_func=lambda i: ("Your run: " if options[i] in runs else "") + options[i].label,
+                         format_func=lambda i: f"Your run: {options[i].label}" if options[i] in runs
+                         else options[i].label[:1].upper() + options[i].label[1:],
                          help="The run and epoch chosen on Train are used by default.")
     run = options[index]
     epoch = chosen_epoch if run is chosen else run.final_epoch

@@ -489,5 +489,5 @@ def clamp(field: Field, value) -> tuple[Any, str]:
                                   f"{_num(field.high)}, set to {near:g}"
     if kind in ("int", "float", "samples"):
         near = _nearest(field, value)
-        return near, f"{noun} {value:g}: outside {field.limits}, set to {near:g}"
+        return near, f"{noun} {value:g}: outside {field.limits}, set to {_num(near)}"
     return field.default, f"{noun} {value!r}: not allowed, {to_text(field, field.default)} used"
