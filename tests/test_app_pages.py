@@ -158,6 +158,30 @@ def test_changing_only_epochs_reads_or_continues_the_run(app):
     assert "Trained" in labels(app) and table
 
 
+def test_the_train_form_takes_limits_and_help_from_the_settings_table(app):
+    from mnist_core.config import FIELD, FIELDS
+
+    open_page(app, "app_pages/train.py", validation="split:0.2")
+    widgets = {getattr(w, "key", None): w for w in app.main}
+    keys = {"hidden": "f_hidden_0", "dropout": "f_dropout_0", "validation": "f_validation_fraction"}
+    checked = 0
+    for field in FIELDS:
+        widget = widgets.get(keys.get(field.name, f"f_{field.name}"))
+        if field.name == "dataset":
+            widget = app.selectbox(key="dataset_choice")
+            assert list(widget.options) == [field.title(v) for v in field.values]
+            continue
+        if field.kind == "choice":
+            assert list(widget.options) == [field.title(v) for v in field.values]
+        elif field.low is not None:
+            assert (widget.min, widget.max) == (field.low, field.high), field.name
+        assert widget.help == field.full_help, field.name
+        checked += 1
+    assert checked == len(FIELDS) - 1
+    layers = app.number_input(key="f_layers")
+    assert (layers.min, layers.max) == FIELD["hidden"].layers
+
+
 def test_impossible_values_show_messages_and_disable_training(app):
     open_page(app, "app_pages/train.py")
     fill(app, f_train_samples=1000, f_batch_size=5000, f_validation="split")
