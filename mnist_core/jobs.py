@@ -218,7 +218,7 @@ class RunStore:
                 job.run.train_to(job.target, on_epoch=lambda r: job._stop.is_set())
                 if job.run.status in ("stopped", "early_stopped", "diverged"):
                     break
-        except Exception as exc:  # kept for the page to show (see `failure`), never lost silently
+        except BaseException as exc:  # anything at all: kept for the page, and the worker lives on
             log.exception("training %s failed", job.config.describe())
             job.error = str(exc) if isinstance(exc, (DataFileError, ConfigError)) \
                 else f"{type(exc).__name__}: {exc}"

@@ -46,29 +46,40 @@ tf.get_logger().setLevel("ERROR")  # a new run traces new functions; that is exp
 # fail ("AST constructor recursion depth mismatch"), and the app traces in worker threads
 # while Streamlit compiles page scripts.
 
-# Seeding is global in Keras: building two models at once must not interleave.
-BUILD_LOCK = threading.Lock()
-
 EpochCallback = Callable[[EpochResult], "bool | None"]
 """Called after every epoch; return True to stop training after it."""
 
 
+def layer_seed(config: TrainConfig, layer: int, use: str) -> int:
+    """A seed of the run's own for one layer's starting weights or dropout mask.
+
+    Derived from the config's seed, so no run depends on Keras' global random
+    state: a model built while other threads build theirs starts the same.
+    """
+    return int(np.random.SeedSequence([config.seed, layer, {"init": 0, "dropout": 1}[use]])
+               .generate_state(1)[0] >> 1)  # below 2**31, as Keras wants
+
+
 def build_model(config: TrainConfig) -> keras.Sequential:
-    """Input(784) -> [Dense(units, activation) -> Dropout(rate)] x layers -> Dense(10, softmax)."""
+    """Input(784) -> [Dense(units, activation) -> Dropout(rate)] x layers -> Dense(10, softmax).
+
+    Every layer draws its starting weights (Glorot uniform, Keras' default) and its
+    dropout masks from seeds of its own (`layer_seed`).
+    """
+    def dense(units: int, activation: str, i: int, name: str):
+        init = keras.initializers.GlorotUniform(seed=layer_seed(config, i, "init"))
+        return keras.layers.Dense(units, activation=activation, kernel_initializer=init, name=name)
+
     layers = [keras.Input(shape=(784,), name="pixels")]
     for i, (units, rate) in enumerate(zip(config.hidden, config.dropout), 1):
-        layers.append(keras.layers.Dense(units, activation=config.activation, name=f"hidden_{i}"))
+        layers.append(dense(units, config.activation, i, f"hidden_{i}"))
         if rate > 0:
-            layers.append(keras.layers.Dropout(rate, name=f"dropout_{i}"))
-    layers.append(keras.layers.Dense(N_CLASSES, activation="softmax", name="output"))
+            layers.append(keras.layers.Dropout(rate, seed=layer_seed(config, i, "dropout"), name=f"dropout_{i}"))
+    layers.append(dense(N_CLASSES, "softmax", len(config.hidden) + 1, "output"))
     return keras.Sequential(layers, name="dense_net")
 
 
-def build_seeded(config: TrainConfig) -> keras.Sequential:
-    """The network a run of `config` starts from: built under the config's seed."""
-    with BUILD_LOCK:
-        keras.utils.set_random_seed(config.seed)
-        return build_model(config)
+build_seeded = build_model  # the name transfer.py and bench/predict.py use; build_model is seeded itself
 
 
 def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
@@ -114,7 +125,7 @@ def untrained_accuracy(config: TrainConfig) -> float:
     """
     from mnist_core.inference import forward
 
-    model = build_seeded(config)
+    model = build_model(config)
     ds = load_dataset(config.dataset)
     probs = forward(model.get_weights(), config.activation, prepare_images(ds.x_test, config.normalize))
     return float(np.mean(np.argmax(probs, axis=1) == ds.y_test))
@@ -128,11 +139,9 @@ class Network:
     """
 
     def __init__(self, config: TrainConfig):
-        with BUILD_LOCK:
-            keras.utils.set_random_seed(config.seed)
-            self.model = build_model(config)
-            self.optimizer = make_optimizer(config)
-            self.optimizer.build(self.model.trainable_variables)
+        self.model = build_model(config)
+        self.optimizer = make_optimizer(config)
+        self.optimizer.build(self.model.trainable_variables)
         self.loss_fn = make_loss(config)
         self.params = trainable_params(self.model)
         self._batches = self._compile_batches(config.sparse_labels, config.normalize)

@@ -101,3 +101,26 @@ def test_a_failed_training_is_kept_for_the_page(broken_data):
     assert job.run is None
     assert "some files are missing" in store.failure(config)
     assert store.failure(dataclasses.replace(config, seed=52)) == ""
+
+
+def test_a_failing_job_does_not_stop_the_queue(monkeypatch):
+    """One learner's training that raises (anything at all) leaves the workers serving the rest."""
+    import mnist_core.training
+
+    store = RunStore(max_concurrent=1)
+    real = mnist_core.training.TrainingRun
+
+    class Exploding(real):
+        def train_to(self, epochs, on_epoch=None):
+            if self.config.seed == 61:
+                raise SystemExit("not even an Exception")  # the worker thread must survive this too
+            return super().train_to(epochs, on_epoch)
+
+    monkeypatch.setattr(mnist_core.training, "TrainingRun", Exploding)
+    bad = store.request(dataclasses.replace(SMALL, seed=61))
+    good = store.request(dataclasses.replace(SMALL, seed=62))
+    wait(bad)
+    wait(good)
+    assert bad.run.epochs_done == 0 and store.job(bad.config) is None
+    assert "SystemExit: not even an Exception" in store.failure(bad.config)
+    assert good.run.epochs_done == 2 and not good.error

@@ -216,3 +216,38 @@ def test_every_choice_in_the_settings_table_is_implemented():
         from mnist_core.data import CLASS_NAMES
 
         assert len(CLASS_NAMES[dataset]) == 10
+
+
+def test_same_seed_same_start_and_curves_while_other_threads_use_keras(small_config):
+    """A run's seeds are its own: Keras' global random state, moved by other threads, is not used."""
+    import threading
+
+    import keras
+
+    config = dataclasses.replace(small_config, dropout=(0.3,), train_samples=1000)
+    reference = TrainingRun(config)
+    start = reference.weights_at(0)
+    reference.train_to(2)
+    curves = [(r.loss, r.accuracy, r.val_loss, r.test_accuracy) for r in reference.history]
+    stop = threading.Event()
+
+    def build_and_predict_elsewhere(seed: int) -> None:
+        while not stop.is_set():
+            keras.utils.set_random_seed(seed)
+            seed += 1
+            model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(16), keras.layers.Dropout(0.5)])
+            model(np.ones((4, 784), np.float32), training=True)
+
+    others = [threading.Thread(target=build_and_predict_elsewhere, args=(s,)) for s in (1, 1000)]
+    for thread in others:
+        thread.start()
+    try:
+        for _ in range(3):
+            run = TrainingRun(config)
+            assert all(np.array_equal(a, b) for a, b in zip(run.weights_at(0), start))
+            run.train_to(2)
+            assert [(r.loss, r.accuracy, r.val_loss, r.test_accuracy) for r in run.history] == curves
+    finally:
+        stop.set()
+        for thread in others:
+            thread.join()
