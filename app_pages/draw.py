@@ -81,7 +81,11 @@ def drawing_input():
 
 
 def show_prediction(run, epoch: int, drawing) -> None:
-    probs = run.predict(drawing.image[None], epoch)[0]
+    try:
+        probs = run.predict(drawing.image[None], epoch)[0]
+    except Exception as exc:  # an uploaded model can fail in ways of its own: say so, here only
+        st.error(f"The {run.label} could not read the drawing ({type(exc).__name__}: {str(exc)[:200]}).")
+        return
     names = run.class_names
     top = int(np.argmax(probs))
     a, b = st.columns([1, 1])

@@ -135,8 +135,12 @@ def main() -> None:
     if run.history:
         remember(run)
     st.query_params.from_dict(link_params(run, epoch))  # a reload comes back to this run and epoch
-    with st.spinner("Running the model on the test set..."):
-        probs = run.test_predictions(epoch)
+    try:
+        with st.spinner("Running the model on the test set..."):
+            probs = run.test_predictions(epoch)
+    except Exception as exc:  # an uploaded model can fail in ways of its own: say so, here only
+        st.error(f"The {run.label} could not be run on the test set ({type(exc).__name__}: {str(exc)[:200]}).")
+        st.stop()
     headline(run, epoch, probs)
     confusion(run.dataset, run.class_names, probs.argmax(axis=1))
     gallery(run.dataset, run.class_names, probs)

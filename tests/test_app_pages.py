@@ -473,3 +473,27 @@ def test_a_damaged_data_file_is_a_message_on_the_page(app, broken_data):
     open_page(app, "app_pages/data.py")
     message = " ".join(e.value for e in app.error)
     assert "The mnist data cannot be read" in message and "some files are missing" in message
+
+
+def test_a_model_that_fails_to_predict_is_a_message_on_that_page_only(app):
+    from mnist_core.training import train
+    from mnist_core.transfer import export_keras, import_keras
+
+    run = train(TrainConfig(hidden=(16,), epochs=1, train_samples=1000))
+    broken = import_keras(export_keras(run, 1), "odd.keras")
+
+    def fail(images, epoch=None):
+        raise ValueError("a shape it did not expect")
+
+    broken.predict = fail
+    app.session_state["imported"] = [broken]
+    open_page(app, "app_pages/evaluate.py")
+    assert "imported model odd.keras could not be run on the test set" in app.error[0].value
+    open_page(app, "app_pages/draw.py")
+    model_box = app.selectbox[0]
+    model_box.set_value(len(model_box.options) - 1)
+    app.run()
+    app.session_state["draw_pixels"] = stroke_canvas("one")
+    app.run()
+    assert not app.exception
+    assert "could not read the drawing (ValueError: a shape it did not expect)" in app.error[0].value
