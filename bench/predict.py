@@ -1,9 +1,8 @@
 """Predictions of a run: the numpy forward pass every run now uses, against a Keras model.
 
 Evaluate asks a run for its 10,000 test-set probabilities at an epoch; Draw asks for
-one drawing's. Before, a trained run built a Keras model per epoch looked at (under
-the global seed lock) and called it; now every run does the forward pass in numpy on
-that epoch's weights. Both are timed side by side here, in one process, for the
+one drawing's. Before, a trained run built a Keras model per epoch looked at and
+called it; now every run does the forward pass in numpy on that epoch's weights. Both are timed side by side here, in one process, for the
 classic network and the largest allowed one (4 x 1024 units).
 
     python -m bench.predict [--repeats 5]
@@ -40,9 +39,9 @@ def median_ms(fn, repeats: int) -> float:
 
 
 def compare(config: TrainConfig, x: np.ndarray, repeats: int) -> None:
-    from mnist_core.training import build_seeded
+    from mnist_core.training import build_model
 
-    model = build_seeded(config)
+    model = build_model(config)
     weights = model.get_weights()
     keras_probs = np.asarray(model(x, training=False))
     numpy_probs = forward(weights, config.activation, x)

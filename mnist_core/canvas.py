@@ -16,10 +16,12 @@ pixels to the left, so a drawing has to go through the same steps:
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from mnist_core.preprocess import prepare_images
 
@@ -29,6 +31,14 @@ COM_TARGET = 14.0
 MIN_INK_FRACTION = 0.0015  # of the canvas area: less ink than this is not a digit
 MIN_EXTENT_FRACTION = 0.05  # the ink must span at least 5% of the canvas's longer side
 MAX_PICTURE_BYTES = 5 * 1024 * 1024
+# Checked in the header, before decoding: a 300 KB PNG can hold 9000 x 9000 pixels, 324 MB decoded.
+# 16 million pixels (4000 x 4000; a 12-megapixel phone photo fits) decode to 64 MB (4 bytes a pixel);
+# reading one peaks at about 135 MB (an RGBA picture is copied once to be resized).
+MAX_PICTURE_SIDE = 4096
+MAX_PICTURE_PIXELS = 16_000_000
+# Pillow reads a PNG's chunks one by one in Python: 400,000 empty ones (5 MB) take a second.
+# A 5 MB PNG cut into libpng's 8 KB chunks has 640.
+MAX_PNG_CHUNKS = 10_000
 
 
 class DrawingError(ValueError):
@@ -124,15 +134,68 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
 
 def read_picture(data: bytes, name: str = "the file") -> np.ndarray:
-    """An uploaded PNG or JPEG as an RGBA array (at most 560 px a side), or a DrawingError."""
+    """An uploaded PNG or JPEG as an RGBA array (at most 560 px a side), or a DrawingError.
+
+    Its size is read from the header, and checked, before any pixel is decoded.
+    """
     if len(data) > MAX_PICTURE_BYTES:
         raise DrawingError(f"{name} is {len(data) / 2**20:.1f} MB; pictures up to "
                            f"{MAX_PICTURE_BYTES // 2**20} MB are accepted")
+    if data.startswith(_PNG_SIGNATURE):
+        _check_png_chunks(data, name)
+    picture = _open_picture(data, name)
+    try:
+        picture.thumbnail((560, 560))  # JPEGs are decoded at a reduced scale: cheap
+        return np.asarray(picture.convert("RGBA"))
+    except Exception as exc:  # Pillow raises many kinds (OSError, SyntaxError, ...) for a damaged file
+        raise DrawingError(_damaged(name, picture.format)) from exc
+
+
+_PNG_SIGNATURE, _JPEG_SIGNATURE = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
+
+
+def _damaged(name: str, kind: str) -> str:
+    return f"{name} is a damaged {kind} file (cut short or altered) and cannot be read"
+
+
+def _open_picture(data: bytes, name: str) -> Image.Image:
+    """The picture, opened (header only: no pixels decoded), once its format, size and frames are fine."""
+    too_big = (f"pictures up to {MAX_PICTURE_SIDE:,} px a side and {MAX_PICTURE_PIXELS / 1e6:g} million "
+               "pixels are accepted")
     try:
         picture = Image.open(io.BytesIO(data))
-        if picture.format not in ("PNG", "JPEG"):
-            raise DrawingError(f"{name} is a {picture.format} file; upload a PNG or JPEG picture")
-        picture.thumbnail((560, 560))
-        return np.asarray(picture.convert("RGBA"))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, far above ours
+        raise DrawingError(f"{name} has more than {Image.MAX_IMAGE_PIXELS * 2:,} pixels; {too_big}") from exc
+    except Exception as exc:  # UnidentifiedImageError, or what a damaged header raises
+        if data.startswith(_JPEG_SIGNATURE):
+            raise DrawingError(_damaged(name, "JPEG")) from exc
         raise DrawingError(f"{name} is not a PNG or JPEG picture that can be read") from exc
+    if picture.format not in ("PNG", "JPEG"):
+        raise DrawingError(f"{name} is a {picture.format} file; upload a PNG or JPEG picture")
+    width, height = picture.size
+    if max(width, height) > MAX_PICTURE_SIDE or width * height > MAX_PICTURE_PIXELS:
+        raise DrawingError(f"{name} is {width:,} x {height:,} pixels; {too_big}")
+    frames = getattr(picture, "n_frames", 1)  # an animated PNG declares its frames in the header
+    if frames > 1:
+        raise DrawingError(f"{name} is an animation ({frames} frames); upload a still PNG or JPEG picture")
+    return picture
+
+
+def _check_png_chunks(data: bytes, name: str) -> None:
+    """At most MAX_PNG_CHUNKS chunks, each with its CRC right, up to the closing IEND chunk; checked
+    before Pillow reads them (it checks the CRCs of the chunks before the pixels only)."""
+    view, pos = memoryview(data), len(_PNG_SIGNATURE)
+    for _ in range(MAX_PNG_CHUNKS):
+        if pos + 12 > len(data):
+            break
+        (length,) = struct.unpack_from(">I", data, pos)
+        end = pos + 8 + length
+        if end + 4 > len(data) or zlib.crc32(view[pos + 4:end]) != struct.unpack_from(">I", data, end)[0]:
+            break
+        if view[pos + 4:pos + 8] == b"IEND":
+            return
+        pos = end + 4
+    else:
+        raise DrawingError(f"{name} is cut into more than {MAX_PNG_CHUNKS:,} PNG chunks; up to "
+                           f"{MAX_PNG_CHUNKS:,} are accepted")
+    raise DrawingError(_damaged(name, "PNG"))

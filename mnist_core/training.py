@@ -79,8 +79,6 @@ def build_model(config: TrainConfig) -> keras.Sequential:
     return keras.Sequential(layers, name="dense_net")
 
 
-build_seeded = build_model  # the name transfer.py and bench/predict.py use; build_model is seeded itself
-
 
 def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
     lr = config.learning_rate

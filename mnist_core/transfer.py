@@ -1,8 +1,9 @@
 """Export a run (Keras model at an epoch, history as CSV/JSON) and import a .keras model.
 
-An imported model is checked before anything uses it: Keras' safe mode (no code
-from the file is run), a size limit, only built-in layers, 784 inputs (or 28x28)
-and 10 outputs. Every refusal says why in plain words.
+An uploaded model is first checked within a budget, without Keras
+(mnist_core.modelfile.check_keras_file); only then does Keras load it, in safe
+mode (no code from the file is run), and the loaded model's shapes are checked
+again. It becomes an `ImportedRun`, which answers the same questions as any run.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ import io
 import json
 import os
 import tempfile
-import zipfile
 
 import numpy as np
 
-MAX_MODEL_BYTES = 20 * 1024 * 1024  # the largest allowed network is 16 MB in float32
+from mnist_core.modelfile import MAX_MODEL_BYTES, ModelFileError, check_keras_file, check_shapes
 
-
-class ModelFileError(ValueError):
-    """An uploaded model that cannot be used; the message says why."""
-
+__all__ = ["MAX_MODEL_BYTES", "ImportedRun", "ModelFileError", "export_keras", "history_csv",
+           "history_json", "import_keras"]
 
 def history_csv(history: list[dict]) -> str:
     if not history:
@@ -40,9 +38,9 @@ def history_json(run) -> str:
 
 def export_keras(run, epoch: int) -> bytes:
     """The run's network with its weights after `epoch`, as the bytes of a .keras file."""
-    from mnist_core.training import build_seeded
+    from mnist_core.training import build_model
 
-    model = build_seeded(run.config)  # under the build lock: other threads' seeds stay intact
+    model = build_model(run.config)
     model.set_weights(run.weights_at(epoch))
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
@@ -115,24 +113,7 @@ class ImportedRun:
 
 def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist") -> ImportedRun:
     """Load an uploaded .keras file safely, or raise ModelFileError saying what is wrong."""
-    if len(data) > MAX_MODEL_BYTES:
-        raise ModelFileError(f"{name} is {len(data) / 2**20:.1f} MB; models up to "
-                             f"{MAX_MODEL_BYTES // 2**20} MB are accepted")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ModelFileError(f"{name} is not a Keras model file (.keras files are zip archives "
-                             "saved by model.save)")
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if "config.json" not in archive.namelist():
-            raise ModelFileError(f"{name} is a zip file but not a Keras model (no config.json)")
-        try:
-            config = json.loads(archive.read("config.json"))
-        except ValueError as exc:
-            raise ModelFileError(f"{name}: its model description cannot be read") from exc
-    custom = sorted({layer.get("class_name", "?") for layer in _layers(config)
-                     if not str(layer.get("module")).startswith("keras")})
-    if custom:
-        raise ModelFileError(f"{name} uses layers that are not built into Keras ({', '.join(custom)}); "
-                             "only standard layers are accepted")
+    check_keras_file(data, name)  # every limit, before Keras is imported
     from mnist_core.priority import start_tensorflow
 
     start_tensorflow()
@@ -149,25 +130,5 @@ def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist
                                  f"({type(exc).__name__}: {str(exc)[:200]})") from exc
     inputs = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
     outputs = tuple(model.output_shape[1:]) if hasattr(model, "output_shape") else None
-    if inputs not in ((784,), (28, 28)) or outputs != (10,):
-        raise ModelFileError(f"{name} maps inputs of shape {inputs} to {outputs}; a model here must "
-                             "take 784 pixels (or 28x28) and give 10 class scores")
+    check_shapes(name, inputs, outputs)
     return ImportedRun(model, name, dataset_name)
-
-
-def _layers(config: dict) -> list[dict]:
-    """Every layer entry in a saved model's config, nested models included."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "class_name" in node and "config" in node:
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(config.get("config", {}))
-    return found

@@ -9,6 +9,7 @@ import pytest
 
 from mnist_core import compare
 from mnist_core.config import TrainConfig
+from mnist_core.modelfile import MAX_PARAMS, Declared, check_keras_file
 from mnist_core.runs import EpochResult, StoredRun
 from mnist_core.transfer import ModelFileError, export_keras, history_csv, history_json, import_keras
 
@@ -112,3 +113,35 @@ def test_bad_model_files_get_clear_messages():
     custom = keras.Sequential([keras.Input((784,)), Doubler(), keras.layers.Dense(10, activation="softmax")])
     with pytest.raises(ModelFileError, match="not built into Keras \\(Doubler\\)"):
         import_keras(keras_bytes(custom), "custom.keras")
+    conv = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
+                             keras.layers.Dense(10, activation="softmax")])
+    with pytest.raises(ModelFileError, match=r"conv.keras uses layers this app does not accept \(Conv2D\); "
+                                             r"only InputLayer, Flatten, Dense, Dropout, Activation"):
+        import_keras(keras_bytes(conv), "conv.keras")
+    wide = keras.Sequential([keras.Input((784,)), keras.layers.Dense(6400), keras.layers.Dense(10)])
+    with pytest.raises(ModelFileError, match="wide.keras declares 5,088,010 parameters; models up to 5,000,000"):
+        import_keras(keras_bytes(wide), "wide.keras")
+
+
+def test_what_keras_writes_is_read_the_same_before_keras_loads_it():
+    """The checks count parameters and shapes from the description as Keras does: the app's largest
+    network fits the limit, and a Functional model of the other allowed layers imports."""
+    import keras
+
+    from mnist_core.config import TrainConfig
+    from mnist_core.training import build_model
+
+    largest = build_model(TrainConfig(hidden=(1024,) * 4, dropout=(0.2,) * 4))
+    assert check_keras_file(keras_bytes(largest), "largest.keras") == Declared(3_962_890, (784,), (10,))
+    assert largest.count_params() == 3_962_890 < MAX_PARAMS
+
+    pixels = keras.Input((28, 28))
+    x = keras.layers.Rescaling(1 / 255)(keras.layers.Flatten()(pixels))
+    x = keras.layers.Dropout(0.1)(keras.layers.Dense(32, use_bias=False)(x))
+    x = keras.layers.Reshape((4, 8))(x)
+    x = keras.layers.Activation("softmax")(keras.layers.Dense(10)(keras.layers.Flatten()(x)))
+    functional = keras.Model(pixels, x)
+    data = keras_bytes(functional)
+    assert check_keras_file(data, "f.keras") == Declared(functional.count_params(), (28, 28), (10,))
+    imported = import_keras(data, "f.keras")
+    assert imported.predict(np.zeros((2, 28, 28), np.uint8)).shape == (2, 10)
