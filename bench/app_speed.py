@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, wait_idle  # noqa: E402
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, track_runs, wait_idle  # noqa: E402
 
 
 def renice_chromium() -> None:
@@ -88,11 +88,13 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
             page.set_default_timeout(300_000)
+            track_runs(page)
             page.goto(server.url)
             wait_idle(page)
             page.locator("h1", has_text="MNIST Lab").wait_for()
             home = time.perf_counter() - server.ready_at
             data_page = browser.new_page()
+            track_runs(data_page)
             t = time.perf_counter()
             data_page.goto(f"{server.url}/data")
             wait_idle(data_page)

@@ -22,7 +22,7 @@ import argparse
 import time
 
 from bench.memory import MB, Sampler  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, wait_idle  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, track_runs, wait_idle  # noqa: E402
 
 
 def websocket_home(url: str) -> float:
@@ -66,6 +66,7 @@ def cold_start(browser, path: str, heading: str) -> float:
     server = AppServer()
     try:
         page = browser.new_context().new_page()
+        track_runs(page)
         page.goto(f"{server.url}/{path}")
         wait_idle(page)
         page.locator("h1", has_text=heading).wait_for()
@@ -97,6 +98,7 @@ def main() -> None:
             for i in range(args.sessions):
                 page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
                 page.set_default_timeout(600_000)
+                track_runs(page)
                 page.goto(f"{server.url}/train?validation=none&seed={100 + i}" if i < args.training
                           else server.url)
                 pages.append(page)
@@ -104,6 +106,7 @@ def main() -> None:
                 wait_idle(page)
             print(f"{args.sessions} sessions open: {sampler.rss() / MB:.0f} MB", flush=True)
             idle = browser.new_context().new_page()
+            track_runs(idle)
             t = time.perf_counter()
             idle.goto(server.url)
             wait_idle(idle)
@@ -118,6 +121,7 @@ def main() -> None:
                 time.sleep(4)
                 home_ws = [websocket_home(server.url) for _ in range(3)]
                 newcomer = browser.new_context().new_page()
+                track_runs(newcomer)
                 t = time.perf_counter()
                 newcomer.goto(server.url)
                 wait_idle(newcomer)

@@ -15,7 +15,7 @@ import time
 
 import psutil  # noqa: E402
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, wait_idle  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, AppServer, track_runs, wait_idle  # noqa: E402
 
 MB = 2**20
 
@@ -57,6 +57,7 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.set_default_timeout(300_000)
+            track_runs(page)
             sampler = Sampler(server.proc.pid)
             print(f"server up: {sampler.rss() / MB:.0f} MB")
             page.goto(server.url)

@@ -6,7 +6,7 @@ workers make no Streamlit calls. A run belongs to its config's key (every field
 but the epochs), so asking for more epochs extends it and fewer reads it.
 
 Jobs wait in one queue in the order they were asked for; `max_concurrent`
-worker threads, at the lowest CPU priority, take them from its front. A queued
+worker threads, at a lower CPU priority (mnist_core.priority), take them from its front. A queued
 job can be cancelled (it leaves the queue at once), a running one stopped after
 its current epoch. concurrent.futures would do the queueing, but its worker
 threads are not daemons: a server shutting down would first wait for every

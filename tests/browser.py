@@ -22,6 +22,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+LOADING = "[data-testid='stSkeleton']"  # an element whose code (a lazy chunk) is still on its way
 
 
 def require_browser():
@@ -81,8 +82,92 @@ class AppServer:
         self.log.close()
 
 
-def wait_idle(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_selector(IDLE, timeout=timeout)
-    time.sleep(0.3)
-    page.wait_for_selector(IDLE, timeout=timeout)
+# Installed in every document of a tracked page (track_runs), before the app's own scripts.
+# It keeps window.__mnistLabRuns = {doc, finished, shown}:
+#  - finished counts the script runs that ended, read off Streamlit's websocket: every message
+#    is one ForwardMsg (protobuf) and its field 6 is script_finished. A run cut short by
+#    st.rerun() (status 2, FINISHED_EARLY_FOR_RERUN) is not counted: another run follows at once.
+#  - shown is the value finished had at React's latest commit of the app, i.e. how many ended
+#    runs are on screen. React reports every commit to the DevTools hook, so this holds even
+#    when a short run never showed data-test-script-state='running' (React batched it away).
+# Our websocket listener is added before Streamlit's, and Streamlit hands a message to React
+# within the same task, so a commit never counts a run whose end React has not been given.
+RUN_TRACKER = r"""
+(() => {
+  if (window !== window.top || window.__mnistLabRuns) return;
+  const runs = window.__mnistLabRuns = {doc: `${Date.now()}-${Math.random()}`, finished: 0, shown: 0};
+  const varint = (b, i) => {
+    let v = 0, scale = 1, x;
+    do { x = b[i++]; v += (x & 127) * scale; scale *= 128; } while (x & 128);
+    return [v, i];
+  };
+  const scriptFinished = (b) => {  // the status of a script_finished message, else null
+    for (let i = 0, tag, n; i < b.length;) {
+      [tag, i] = varint(b, i);
+      const wire = tag % 8;
+      if (wire === 0) { [n, i] = varint(b, i); if (Math.floor(tag / 8) === 6) return n; }
+      else if (wire === 2) { [n, i] = varint(b, i); i += n; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return null;
+    }
+    return null;
+  };
+  window.WebSocket = class extends window.WebSocket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        if (!(e.data instanceof ArrayBuffer)) return;
+        const status = scriptFinished(new Uint8Array(e.data));
+        if (status !== null && status !== 2) runs.finished += 1;
+      });
+    }
+  };
+  const hook = window.__REACT_DEVTOOLS_GLOBAL_HOOK__ ??= {supportsFiber: true, inject: () => 1};
+  const onCommit = hook.onCommitFiberRoot;
+  hook.onCommitFiberRoot = function (id, root, ...rest) {
+    if (root?.containerInfo?.querySelector?.("[data-testid='stApp']")) runs.shown = runs.finished;
+    return onCommit?.call(this, id, root, ...rest);
+  };
+})();
+"""
+
+
+def track_runs(target) -> None:
+    """Count the app's script runs in every document that `target` (a Page or a BrowserContext)
+    opens from now on. Call it before the first goto: wait_idle needs it."""
+    target.add_init_script(RUN_TRACKER)
+
+
+def run_marker(page) -> list:
+    """Where the page's run count stands. Read it before an action that makes the app rerun (a
+    click, a stroke, a page link) and pass it to wait_idle(page, after=...)."""
+    return page.evaluate("() => { const r = window.__mnistLabRuns; return r ? [r.doc, r.shown] : [null, 0]; }")
+
+
+def wait_idle(page, after: list | None = None, timeout: float = 60_000) -> None:
+    """Wait until a script run that ended after `after` (a run_marker) is on screen, the app is
+    idle and no element is still loading its code. Without `after`: any run of the current
+    document, which is what a goto or reload needs (each document counts from 0), or a wait that
+    follows an element only the new run draws. If the page left the marker's document meanwhile,
+    the new document's first run counts. What an element does after it is drawn (Plotly drawing
+    a chart, a component loading its script) is for the caller to wait for."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    doc, shown = after if after is not None else (None, 0)
+    try:
+        done = page.wait_for_function(
+            """([doc, shown, idle, loading]) => {
+                const r = window.__mnistLabRuns;
+                if (!r) return "untracked";
+                return (r.doc === doc ? r.shown > shown : r.shown > 0)
+                    && document.querySelector(idle) !== null && document.querySelector(loading) === null;
+            }""", arg=[doc, shown, IDLE, LOADING], timeout=timeout)
+    except PlaywrightTimeoutError as exc:
+        state = page.evaluate("""(loading) => [window.__mnistLabRuns,
+            document.querySelector("[data-testid='stApp']")?.getAttribute("data-test-script-state"),
+            document.querySelectorAll(loading).length]""", LOADING)
+        raise AssertionError(f"no app run ended after {after} and left the app idle within {timeout / 1000:.0f} s "
+                             f"(runs, script state, elements loading: {state})") from exc
+    if done.json_value() == "untracked":
+        raise RuntimeError("wait_idle needs track_runs(page) (or its context) before the page's goto")

@@ -4,7 +4,16 @@ import re
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, require_browser, wait_idle
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    AppServer,
+    require_browser,
+    run_marker,
+    track_runs,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +35,7 @@ def browser_page():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 2600})
         page.set_default_timeout(60_000)
+        track_runs(page)
         yield server, page
         browser.close()
     server.stop()
@@ -48,17 +58,20 @@ def test_train_button_trains_and_shows_charts_and_test_accuracy(browser_page):
     page.goto(f"{server.url}/train?hidden=64&epochs=2&train_samples=3000&validation=split:0.2&seed=3")
     wait_idle(page)
     page.get_by_role("button", name="Train", exact=True).click()
+    # Only the run after training draws "Trained"; wait_idle then waits for that run to end.
     page.get_by_role("button", name="Trained").wait_for(timeout=180_000)
     wait_idle(page)
-    assert page.locator(".js-plotly-plot").count() >= 3  # loss, accuracy, gap
+    charts = page.locator(".js-plotly-plot")
+    charts.nth(2).wait_for()  # Plotly draws a chart once its element is on the page
+    assert charts.count() >= 3  # loss, accuracy, gap
     assert re.search(r"\d+\.\d\d%", metric_text(page, "Test accuracy"))
     page.screenshot(path=ARTIFACTS / "train-done.png")
 
     # Follow the link to Evaluate in the same session...
+    before = run_marker(page)
     page.get_by_text("gets wrong on Evaluate").click()
-    wait_idle(page)
-    page.locator("h1", has_text="Evaluate").wait_for()
-    wait_idle(page)
+    wait_idle(page, after=before)
+    assert page.locator("h1").first.inner_text().strip() == "Evaluate"
     assert re.search(r"\d+\.\d\d%", metric_text(page, "Test accuracy"))
     # ...and a reload (a new session) still finds the run through the URL.
     page.reload()
@@ -94,6 +107,7 @@ def test_a_shared_link_opens_the_same_setup_in_a_fresh_browser(browser_page):
     link = (f"{server.url}/train?dataset=fashion_mnist&hidden=128,64&dropout=0.2,0.1&activation=tanh"
             f"&optimizer=adam&epochs=7&batch_size=64&validation=split:0.2&seed=42")
     context = page.context.browser.new_context(viewport={"width": 1400, "height": 2000})
+    track_runs(context)
     fresh = context.new_page()  # no cookies, no session: what a student clicking the link gets
     fresh.goto(link)
     wait_idle(fresh)

@@ -4,7 +4,16 @@ import math
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, AppServer, require_browser, wait_idle
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    AppServer,
+    require_browser,
+    run_marker,
+    track_runs,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +27,7 @@ def draw_page():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.set_default_timeout(60_000)
+        track_runs(page)
         page.goto(f"{server.url}/draw")
         wait_idle(page)
         yield page
@@ -25,28 +35,40 @@ def draw_page():
     server.stop()
 
 
+def ready_canvas(page):
+    """The drawing canvas, in its place. The component adds it a moment after the run that drew the
+    page, then its stylesheet; until the stylesheet is in, the toolbar pushes the canvas down."""
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    page.wait_for_function("canvas => [...canvas.getRootNode().querySelectorAll('link[rel=stylesheet]')]"
+                           ".every(link => link.sheet !== null)", arg=canvas.element_handle())
+    return canvas
+
+
 def stroke(page, points):
-    box = page.locator("canvas.upper-canvas").first.bounding_box()
+    """Draw one stroke and wait for the run it starts (the canvas sends it a moment after pen-up)."""
+    box = ready_canvas(page).bounding_box()
     x0, y0 = box["x"], box["y"]
+    before = run_marker(page)
     page.mouse.move(x0 + points[0][0], y0 + points[0][1])
     page.mouse.down()
     for x, y in points[1:]:
         page.mouse.move(x0 + x, y0 + y, steps=2)
     page.mouse.up()
+    wait_idle(page, after=before)
 
 
 def prediction(page) -> str:
-    page.wait_for_timeout(500)
-    wait_idle(page)
     metric = page.locator("[data-testid='stMetric']", has_text="Prediction")
     metric.wait_for()
     return metric.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
 def clear(page):
+    before = run_marker(page)
     page.get_by_role("button", name="Clear").click()
-    wait_idle(page)
-    page.locator("canvas.upper-canvas").first.wait_for()
+    wait_idle(page, after=before)  # the click's run ends in st.rerun(): this waits for the rerun too
+    ready_canvas(page)
 
 
 def test_a_vertical_stroke_reads_as_1(draw_page):
@@ -70,7 +92,6 @@ def test_a_closed_loop_reads_as_0(draw_page):
 def test_clearing_brings_the_hint_back(draw_page):
     page = draw_page
     clear(page)
-    wait_idle(page)
     assert page.locator("[data-testid='stMetric']", has_text="Prediction").count() == 0
     assert "Draw a digit on the canvas" in page.inner_text("body") or "empty" in page.inner_text("body")
     page.screenshot(path=ARTIFACTS / "draw-cleared.png")
