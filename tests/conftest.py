@@ -29,7 +29,7 @@ def broken_data(tmp_path, monkeypatch):
     data.load_dataset.cache_clear()  # the next test reads the real files again
 
 
-def _wait_until(condition, timeout: float = 120, what: str = "the condition") -> None:
+def _wait_until(condition, timeout: float = 300, what: str = "the condition") -> None:
     """Poll `condition` (state, not time) until it holds; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
