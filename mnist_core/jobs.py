@@ -52,7 +52,6 @@ class Job:
     run: object | None = None  # the TrainingRun, once built
     error: str = ""
     position: int = 0  # place in the queue (1 = next); 0 once training or done
-    asked: float = field(default_factory=time.monotonic)
     began: float | None = None  # when a worker took it from the queue (time.monotonic)
     _began: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
