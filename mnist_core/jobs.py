@@ -12,6 +12,10 @@ its current epoch. concurrent.futures would do the queueing, but its worker
 threads are not daemons: a server shutting down would first wait for every
 queued training to finish. These workers are daemons and end with the server.
 
+With a run directory (mnist_core.rundir) the store writes every run after each
+finished epoch and reads runs back on demand: memory is a cache in front of the
+disk, and a run another server is training shows its epochs as they land.
+
 Importing this module does not import TensorFlow; asking for a run does.
 """
 
@@ -27,8 +31,13 @@ from dataclasses import dataclass, field
 from mnist_core.config import ConfigError, TrainConfig
 from mnist_core.data import DataFileError
 from mnist_core.priority import lower_thread_priority
+from mnist_core.rundir import RunDirectory, SavedRun
 
 log = logging.getLogger("mnist_lab")
+
+ELSEWHERE = ("Another server of this app is training this network right now; "
+             "its epochs show here as they finish.")
+MAX_LEARNERS_IN_MEMORY = 1000
 
 
 def default_concurrency() -> int:
@@ -97,7 +106,10 @@ class RunStore:
     """
 
     def __init__(self, max_runs: int = 12, max_bytes: int = 1024 * 1024 * 1024,
-                 max_concurrent: int | None = None):
+                 max_concurrent: int | None = None, disk: RunDirectory | None = None):
+        self.disk = disk
+        self._stamps: dict[TrainConfig, int | None] = {}  # run.npz version each cached run matches
+        self._learners: OrderedDict[str, list[TrainConfig]] = OrderedDict()  # without a disk
         self.max_runs = max_runs
         self.max_bytes = max_bytes
         self.max_concurrent = max_concurrent or default_concurrency()
@@ -110,12 +122,65 @@ class RunStore:
         self._failures: dict[TrainConfig, str] = {}  # why the last job of a key failed
 
     def get(self, config: TrainConfig):
-        """The cached run for this config's key, or None."""
+        """The run of this config's key: from memory, or from disk when the disk has a newer
+        version (after a restart, an eviction, or epochs another server trained); else None."""
+        key = config.key()
         with self._lock:
-            run = self._runs.get(config.key())
+            run = self._runs.get(key)
             if run is not None:
-                self._runs.move_to_end(config.key())
+                self._runs.move_to_end(key)
+            if self.disk is None or key in self._jobs:
+                return run
+        stamp = self.disk.stamp(key)
+        stale_remote = isinstance(run, SavedRun) and run.elsewhere and not self.disk.locked_elsewhere(key)
+        if stamp is None or (stamp == self._stamps.get(key) and not stale_remote):
             return run
+        saved = self.disk.load(key)
+        with self._lock:
+            self._stamps[key] = stamp
+            if saved is None or key in self._jobs or (run is not None and saved.epochs_done < run.epochs_done):
+                return self._runs.get(key, run)
+            self._runs[key] = saved
+            self._evict()
+        return saved
+
+    def elsewhere(self, config: TrainConfig) -> bool:
+        """True while another server trains this config's run (it cannot be trained here meanwhile)."""
+        with self._lock:
+            if self.disk is None or config.key() in self._jobs:
+                return False
+        return self.disk.locked_elsewhere(config.key())
+
+    def recent(self, limit: int = 30) -> list:
+        """Runs with at least one epoch, on disk or in memory, the most recently saved first."""
+        found: dict[TrainConfig, object] = {}
+        for saved in self.disk.runs() if self.disk is not None else []:
+            found[saved.config.key()] = saved
+        with self._lock:
+            for key, run in reversed(self._runs.items()):
+                if key not in found or run.epochs_done >= found[key].epochs_done:
+                    found[key] = run
+        return [r for r in found.values() if r.epochs_done][:limit]
+
+    def learner_runs(self, learner: str) -> list[TrainConfig]:
+        """The run configs a browser listed, by its id (kept on disk, or in memory without one)."""
+        if self.disk is not None:
+            return self.disk.learner_runs(learner)
+        with self._lock:
+            return list(self._learners.get(learner, []))
+
+    def set_learner_runs(self, learner: str, configs: list[TrainConfig]) -> None:
+        if self.disk is not None:
+            try:
+                self.disk.set_learner_runs(learner, configs)
+            except OSError as exc:
+                log.warning("run directory: cannot save a learner's list (%s)", exc)
+            return
+        with self._lock:
+            self._learners[learner] = list(configs)
+            self._learners.move_to_end(learner)
+            while len(self._learners) > MAX_LEARNERS_IN_MEMORY:
+                self._learners.popitem(last=False)
 
     def job(self, config: TrainConfig) -> Job | None:
         """The job working on this config's key, if one is queued or running."""
@@ -156,12 +221,17 @@ class RunStore:
         import mnist_core.training  # noqa: F401
 
         key = config.key()
+        if self.elsewhere(config):
+            return None  # the page says so (`elsewhere`) and shows the other server's epochs
+        stored = self.get(config)
+        if run is None or (stored is not None and stored.epochs_done >= run.epochs_done):
+            run = stored
         with self._lock:
             existing = self._jobs.get(key)
             if existing is not None:
                 existing.target = max(existing.target, config.epochs)
                 return existing
-            cached = self._runs.get(key) or run
+            cached = self._runs.get(key) if run is None else run
             if cached is not None and (cached.epochs_done >= config.epochs or not cached.can_continue):
                 return None
             job = Job(config=config, target=config.epochs, run=cached, _store=self)
@@ -203,18 +273,21 @@ class RunStore:
             self._train(job)
 
     def _train(self, job: Job) -> None:
+        locked = False
         try:
-            from mnist_core.training import TrainingRun
-
-            if job.run is None:
-                job.run = TrainingRun(job.config)
+            if self.disk is not None:
+                locked = self.disk.acquire(job.key)
+                if not locked:
+                    job.error = ELSEWHERE
+                    return
+            job.run = self._training_run(job)
             with self._lock:
                 self._runs[job.key] = job.run
                 self._runs.move_to_end(job.key)
             # Train one call at a time so a raised target (more epochs asked for
             # while running) is honoured without a second job.
             while not job._stop.is_set() and job.run.can_continue and job.run.epochs_done < job.target:
-                job.run.train_to(job.target, on_epoch=lambda r: job._stop.is_set())
+                job.run.train_to(job.target, on_epoch=lambda r: self._after_epoch(job))
                 if job.run.status in ("stopped", "early_stopped", "diverged"):
                     break
         except BaseException as exc:  # anything at all: kept for the page, and the worker lives on
@@ -224,11 +297,56 @@ class RunStore:
             with self._lock:
                 self._failures[job.key] = job.error
         finally:
+            if locked:
+                self._save(job)  # the final status
+                self.disk.release(job.key)
+                self.disk.enforce_bound(keep=job.key)
             # The store's books are done before anyone waiting on the job wakes up.
             with self._lock:
                 self._jobs.pop(job.key, None)
                 self._evict()
             job._done.set()
+
+    def _training_run(self, job: Job):
+        """The TrainingRun the job extends: its own, the newer one on disk read back, or a new one."""
+        from mnist_core.training import TrainingRun
+
+        run = job.run
+        if self.disk is not None:
+            saved = self.disk.load(job.key)
+            if saved is not None and saved.epochs_done > (run.epochs_done if run is not None else 0):
+                run = saved  # another server, or this one before a restart, trained further
+        if run is None or isinstance(run, TrainingRun):
+            return run or TrainingRun(job.config)
+        try:
+            return TrainingRun(job.config, saved=run)
+        except ValueError as exc:  # its files are damaged; the same seed trains the same run again
+            log.warning("run %s cannot be continued from disk (%s): training it from the start",
+                        job.config.describe(), exc)
+            return TrainingRun(job.config)
+
+    def _after_epoch(self, job: Job) -> bool:
+        """Save the epoch just finished; True (stop) if asked to, or if the run's lock was lost."""
+        if self.disk is not None:
+            if not self.disk.holds(job.key):
+                log.warning("run %s: another server took its lock; stopping here", job.config.describe())
+                job._stop.set()
+                return True
+            self._save(job)
+        return job._stop.is_set()
+
+    def _save(self, job: Job) -> None:
+        """Write the job's run to disk; a full or read-only disk is logged, and training goes on."""
+        if job.run is None or not job.run.epochs_done or not hasattr(job.run, "state_arrays"):
+            return
+        try:
+            self.disk.save(job.run)
+            stamp = self.disk.stamp(job.key)
+        except OSError as exc:
+            log.warning("run %s could not be saved (%s); it is kept in memory", job.config.describe(), exc)
+            return
+        with self._lock:
+            self._stamps[job.key] = stamp
 
     def _evict(self) -> None:
         """Drop the least recently used runs (never one with a live job) until within bounds."""

@@ -95,6 +95,26 @@ class _Delta:
     def nbytes(self) -> int:
         return self.codes.nbytes + self.scale.nbytes
 
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The stored form, as named arrays (for a run file)."""
+        return {f"{prefix}codes": self.codes, f"{prefix}scale": self.scale,
+                f"{prefix}shape": np.array(self.shape, np.int64), f"{prefix}bits": np.array(self.bits, np.int64)}
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> _Delta:
+        """The inverse of `arrays`; ValueError if they do not fit together."""
+        delta = cls.__new__(cls)
+        delta.bits = int(arrays[f"{prefix}bits"])
+        delta.shape = tuple(int(n) for n in arrays[f"{prefix}shape"])
+        delta.codes = np.asarray(arrays[f"{prefix}codes"], np.uint8)
+        delta.scale = np.asarray(arrays[f"{prefix}scale"], np.float32)
+        count = int(np.prod(delta.shape))
+        per_byte = {8: 1, 4: 2, 3: 5, 1: 8}.get(delta.bits)
+        if (per_byte is None or len(delta.shape) not in (1, 2) or len(delta.codes) != -(-count // per_byte)
+                or delta.scale.shape != (delta.shape[-1],)):
+            raise ValueError(f"a stored change of shape {delta.shape} does not fit its codes")
+        return delta
+
 
 class WeightHistory:
     """Weights after epoch 0 (untrained), 1, 2, ... within `budget` bytes."""
@@ -165,6 +185,31 @@ class WeightHistory:
         """Bits per weight of each stored epoch (1.6 for the three-level code)."""
         return [BITS_PER_WEIGHT[epoch[0].bits] for epoch in self._deltas]
 
+    def epoch_arrays(self, epoch: int) -> dict[str, np.ndarray]:
+        """What is stored for `epoch` (0: the untrained start), as named arrays for a file."""
+        deltas = self._start if epoch == 0 else self._deltas[epoch - 1]
+        arrays = {}
+        for i, delta in enumerate(deltas):
+            arrays.update(delta.arrays(f"t{i}_"))
+        return arrays
+
+    @classmethod
+    def restore(cls, epochs: list, latest: list[np.ndarray], budget: int, planned_epochs: int) -> WeightHistory:
+        """Rebuild a history from `epoch_arrays(0..n)` and its exact latest reconstruction.
+
+        ValueError if the parts do not fit together (a damaged file).
+        """
+        history = cls.__new__(cls)
+        history.budget, history.planned_epochs = int(budget), int(planned_epochs)
+        history._latest = [np.asarray(w, np.float32) for w in latest]
+        parts = [[_Delta.from_arrays(arrays, f"t{i}_") for i in range(len(latest))] for arrays in epochs]
+        if not parts or any(d.shape != w.shape for deltas in parts for d, w in zip(deltas, history._latest)):
+            raise ValueError("the stored epochs do not match the network's shapes")
+        history._start, history._deltas = parts[0], parts[1:]
+        history.params = sum(w.size for w in latest)
+        history._scale_bytes = sum(4 * w.shape[-1] for w in latest)
+        return history
+
 
 class EpochWeights:
     """A run's weights after every epoch: the last and the best exact, the rest from a WeightHistory.
@@ -205,6 +250,42 @@ class EpochWeights:
         if epoch == self._best_epoch:
             return self._best
         return self._history.weights_at(epoch)
+
+    def epoch_arrays(self, epoch: int) -> dict[str, np.ndarray]:
+        """The stored change of `epoch` (0: the start), as named arrays; written once per epoch."""
+        return self._history.epoch_arrays(epoch)
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Everything but the per-epoch changes, exact: rewritten after every epoch."""
+        arrays = {"budget": np.array(self._history.budget + 4 * self.params, np.int64),
+                  "planned": np.array(self._history.planned_epochs, np.int64),
+                  "best_epoch": np.array(-1 if self._best_epoch is None else self._best_epoch, np.int64)}
+        for name, weights in (("last", self.last), ("latest", self._history._latest), ("best", self._best)):
+            for i, w in enumerate(weights or []):
+                arrays[f"{name}{i}"] = np.asarray(w, np.float32)
+        return arrays
+
+    @classmethod
+    def restore(cls, state, epochs: list) -> EpochWeights:
+        """Rebuild from `state_arrays()` and `epoch_arrays(0..n)`; ValueError if they do not fit."""
+        def tensors(name: str) -> list[np.ndarray]:
+            count = sum(1 for k in state if k.startswith(name) and k[len(name):].isdigit())
+            return [np.asarray(state[f"{name}{i}"], np.float32) for i in range(count)]
+
+        last, latest, best = tensors("last"), tensors("latest"), tensors("best")
+        weights = cls.__new__(cls)
+        weights.params = sum(w.size for w in last)
+        weights._history = WeightHistory.restore(epochs, latest, int(state["budget"]) - 4 * weights.params,
+                                                 int(state["planned"]))
+        best_epoch = int(state["best_epoch"])
+        if (len(last) != len(latest) or [w.shape for w in last] != [w.shape for w in latest]
+                or (best and [w.shape for w in best] != [w.shape for w in last])
+                or not -1 <= best_epoch <= len(weights._history) or (best_epoch > 0) != bool(best)):
+            raise ValueError("the stored weights do not fit together")
+        weights.last = last
+        weights._best, weights._best_epoch = (best, best_epoch) if best else (None, None)
+        weights.bits = weights._history.bits()
+        return weights
 
     def __iter__(self):
         """The weights after epoch 1, 2, ..., last in turn (cheaper than `at` for each)."""

@@ -145,6 +145,28 @@ class Network:
         self._batches = self._compile_batches(config.sparse_labels, config.normalize)
         self._eval = self._compile_eval(config.sparse_labels)
 
+    @property
+    def random_state(self) -> list:
+        """The model's variables that are not weights: the dropout layers' random generators."""
+        weights = {id(w) for w in self.model.weights}
+        return [v for v in self.model.variables if id(v) not in weights]
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """What continuing needs besides the weights: the optimizer's slots and the random state."""
+        arrays = {f"opt{i}": v.numpy() for i, v in enumerate(self.optimizer.variables)}
+        arrays.update({f"rng{i}": v.numpy() for i, v in enumerate(self.random_state)})
+        return arrays
+
+    def restore(self, weights: list[np.ndarray], arrays) -> None:
+        """Set the weights and the `state_arrays()` saved with them; ValueError if they do not fit."""
+        self.model.set_weights(weights)
+        for prefix, variables in (("opt", self.optimizer.variables), ("rng", self.random_state)):
+            for i, variable in enumerate(variables):
+                value = np.asarray(arrays[f"{prefix}{i}"])
+                if tuple(value.shape) != tuple(variable.shape):
+                    raise ValueError(f"saved {prefix}{i} has shape {value.shape}, not {tuple(variable.shape)}")
+                variable.assign(value)
+
     def _hits(self, y, pred, sparse: bool):
         truth = tf.cast(y, tf.int64) if sparse else tf.argmax(y, axis=-1)
         return tf.reduce_sum(tf.cast(tf.equal(tf.argmax(pred, axis=-1), truth), tf.float32))
@@ -220,21 +242,43 @@ class TrainingRun(RunBase):
     """
 
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
-                 budget: int = BUDGET_BYTES):
+                 budget: int = BUDGET_BYTES, saved=None):
+        """A new run of `config`, or with `saved` (a rundir.SavedRun) one read back from disk,
+        which then continues exactly as if it had never left memory."""
         super().__init__()
         self.config = config.validate()
         self._dataset = dataset
         self.net = Network(config)
         self.updates_per_epoch = config.updates_per_epoch
+        self._train_lock = threading.Lock()  # one training call at a time
+        if saved is not None:
+            self._adopt(saved)
+            return
         self.history: list[EpochResult] = []
         self.status = "ready"
         self.message = ""
         self.diverged_epoch: int | None = None
         self._weights = EpochWeights(self.net.model.get_weights(), budget=budget,
                                      planned_epochs=max(50, config.epochs))
-        self._train_lock = threading.Lock()  # one training call at a time
         data = self._data()
         self.baseline_loss, self.baseline_accuracy = self.net.evaluate(data.x_test, data.y_test)
+
+    def _adopt(self, saved) -> None:
+        """Take over a saved run's history, stored epochs, weights, optimizer and random state."""
+        weights, arrays = saved.state()
+        self.history = list(saved.history)
+        self.status, self.message, self.diverged_epoch = saved.status, saved.message, saved.diverged_epoch
+        self._weights = weights
+        self.net.restore(weights.last, arrays)
+        self.baseline_loss, self.baseline_accuracy = saved.baseline_loss, saved.baseline_accuracy
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The run's exact state for a run file: last and best weights, optimizer, random state."""
+        return {**self._weights.state_arrays(), **self.net.state_arrays()}
+
+    def epoch_arrays(self, epoch: int) -> dict[str, np.ndarray]:
+        """The stored change of `epoch` (0: the start), written once (mnist_core.rundir)."""
+        return self._weights.epoch_arrays(epoch)
 
     @property
     def dataset(self) -> Dataset:

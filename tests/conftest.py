@@ -2,11 +2,15 @@
 
 import os
 import shutil
+import tempfile
 import time
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Runs the tests train (in this process and in the app servers they start) go to a fresh
+# directory, never to the user's own cache. Tests of the run directory make their own.
+os.environ["MNIST_LAB_RUNS"] = tempfile.mkdtemp(prefix="mnist-lab-test-runs-")
 
 from mnist_core import data  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402

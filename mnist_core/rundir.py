@@ -1,0 +1,485 @@
+"""Runs on disk: a directory that outlives the server and can be shared by replicas.
+
+Layout (one folder per run, named by a hash of its config key, never by anything
+a visitor typed)::
+
+    <root>/<hash>/epoch-0000.npz   the untrained start, quantised (snapshots.py)
+                  epoch-0001.npz   what epoch 1 changed; written once, never again
+                  ...
+                  run.npz          metadata (config, history, status) and the exact state:
+                                   last and best weights, optimizer slots, random state
+                  used             its modification time is when the run was last used
+                  lock             while a server trains it: owner, refreshed as a heartbeat
+    <root>/learners/<id>.json      the runs of one browser (a cookie holds the id)
+
+Every file is written to a temporary name and renamed over the old one (atomic on
+one filesystem), epoch files before run.npz, so a reader, or a server restarted
+after being killed mid-epoch, sees every finished epoch and nothing half written.
+An epoch costs one small file plus run.npz, whatever the number of epochs before it.
+
+A lock names its owner (host, process, a random token) and its file's
+modification time is a heartbeat, refreshed every `HEARTBEAT` seconds. A lock is
+dead when its heartbeat is older than `STALE` seconds, or at once when its owner
+was a process on this host that no longer exists; a dead lock is taken over.
+
+Nothing here imports TensorFlow: a run is read back as a `SavedRun` that loads its
+weights only when asked for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import socket
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from mnist_core.config import FIELD, ConfigError, TrainConfig
+from mnist_core.runs import EpochResult, RunBase
+from mnist_core.snapshots import EpochWeights
+
+log = logging.getLogger("mnist_lab")
+
+FORMAT = 1
+HEARTBEAT = 5.0  # seconds between lock refreshes
+STALE = 30.0  # a lock not refreshed for this long is dead
+DEFAULT_MAX_MB = 2048
+MAX_LEARNERS = 10_000  # learner files kept; the oldest go first
+MAX_META_BYTES = 4 * 1024 * 1024  # a run's metadata (100 epochs of history is about 30 kB)
+_RUN_NAME = re.compile(r"^[0-9a-f]{24}$")
+_LEARNER = re.compile(r"^[0-9a-f]{32}$")
+
+
+def default_root() -> Path:
+    """The user's cache directory (XDG on Linux, ~/Library/Caches, %LOCALAPPDATA%) / mnist-lab / runs."""
+    if sys.platform == "darwin":
+        cache = Path.home() / "Library" / "Caches"
+    elif os.name == "nt":
+        cache = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "mnist-lab" / "runs"
+
+
+def from_environment() -> RunDirectory | None:
+    """The run directory MNIST_LAB_RUNS names (default: `default_root()`; "off": None, memory only),
+    bounded by MNIST_LAB_RUNS_MAX_MB. None, with a warning in the log, if it cannot be used."""
+    where = os.environ.get("MNIST_LAB_RUNS", "").strip()
+    if where.lower() == "off":
+        return None
+    limit = os.environ.get("MNIST_LAB_RUNS_MAX_MB", "")
+    max_mb = int(limit) if limit.isdigit() and int(limit) > 0 else DEFAULT_MAX_MB
+    try:
+        return RunDirectory(Path(where) if where else default_root(), max_bytes=max_mb * 2**20)
+    except OSError as exc:
+        log.warning("run directory %s cannot be used (%s): runs are kept in memory only", where, exc)
+        return None
+
+
+def run_name(config: TrainConfig) -> str:
+    """A run's folder name: a hash of its config key (every setting but the epochs)."""
+    text = json.dumps(config.key().to_dict(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _write_atomic(path: Path, write) -> None:
+    """Call write(file) on a temporary file beside `path`, then rename it over `path`."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _save_npz(path: Path, arrays: dict) -> None:
+    _write_atomic(path, lambda f: np.savez(f, **arrays))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+class SavedRun(RunBase):
+    """A run read back from disk: metadata at once, weights when first asked for.
+
+    status "running" on disk with no live lock means its server stopped mid-epoch:
+    it reads as "stopped", and Continue resumes it from the last finished epoch.
+    `elsewhere` is True while another server holds its lock and trains it.
+    """
+
+    def __init__(self, folder: Path, meta: dict, elsewhere: bool = False):
+        super().__init__()
+        self.folder = folder
+        self.config = TrainConfig.from_dict(meta["config"])
+        self.history = [EpochResult.from_dict(row) for row in meta["history"]]
+        self.status, self.message = meta["status"], meta.get("message", "")
+        self.diverged_epoch = meta.get("diverged_epoch")
+        self.baseline_loss, self.baseline_accuracy = meta["baseline"]
+        self.saved_at = float(meta.get("saved_at", 0))
+        self.elsewhere = elsewhere
+        if self.status in ("running", "ready") and not elsewhere:
+            self.status = "stopped"
+            self.message = (f"The server stopped during epoch {self.epochs_done + 1}; "
+                            f"the {self.epochs_done} finished epochs are kept.")
+        self._loaded: tuple[EpochWeights, dict] | None = None
+        self._load_lock = threading.Lock()
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    @property
+    def can_continue(self) -> bool:
+        return self.status != "diverged" and self.epochs_done < FIELD["epochs"].high
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.result_at(self.final_epoch).test_accuracy if self.history else self.baseline_accuracy
+
+    def state(self) -> tuple[EpochWeights, dict]:
+        """(the stored epochs, the arrays of run.npz); read once. ValueError if damaged."""
+        with self._load_lock:
+            if self._loaded is None:
+                self._loaded = _read_state(self.folder, self.epochs_done)
+            return self._loaded
+
+    def weights_at(self, epoch: int) -> list[np.ndarray]:
+        if not 0 <= epoch <= self.epochs_done:
+            raise IndexError(f"epoch {epoch}: this run has epochs 0 to {self.epochs_done}")
+        return self.state()[0].at(epoch)
+
+    def iter_weights(self):
+        yield from self.state()[0]
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.state()[0].nbytes + 16 * self.params if self._loaded else 0
+
+
+def _read_meta(folder: Path) -> dict:
+    """run.npz's metadata; ValueError if it is missing, damaged or not ours."""
+    try:
+        with np.load(folder / "run.npz", allow_pickle=False) as data:
+            raw = data["meta"]
+            if raw.dtype != np.uint8 or raw.size > MAX_META_BYTES:
+                raise ValueError("metadata of the wrong kind")
+            meta = json.loads(bytes(raw).decode())
+        if meta.get("format") != FORMAT or len(meta["history"]) != meta["epochs"]:
+            raise ValueError(f"format {meta.get('format')!r}, not {FORMAT}")
+        meta["baseline"] = [float(v) for v in meta["baseline"]]
+        return meta
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise ValueError(f"{folder.name}: not a readable run ({exc})") from exc
+
+
+def _read_state(folder: Path, epochs: int) -> tuple[EpochWeights, dict]:
+    try:
+        with np.load(folder / "run.npz", allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files if k != "meta"}
+        parts = []
+        for epoch in range(epochs + 1):
+            with np.load(folder / f"epoch-{epoch:04d}.npz", allow_pickle=False) as data:
+                parts.append({k: data[k] for k in data.files})
+        return EpochWeights.restore(arrays, parts), arrays
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise ValueError(f"{folder.name}: its weights cannot be read ({exc})") from exc
+
+
+class RunDirectory:
+    """The run folders under `root`, at most `max_bytes` of them, and this process's locks."""
+
+    def __init__(self, root: str | Path, max_bytes: int = DEFAULT_MAX_MB * 2**20):
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "learners").mkdir(exist_ok=True)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._written: dict[str, int] = {}  # run name -> epoch files this process has written
+        self._held: set[str] = set()  # run names whose lock this process holds
+        self._warned: set[tuple[str, float]] = set()  # damaged files already logged
+        self._meta_cache: dict[str, tuple[int, dict]] = {}  # name -> (run.npz mtime_ns, meta)
+        self._lock = threading.Lock()
+        self._heart = threading.Event()
+        threading.Thread(target=self._heartbeat, daemon=True, name="run-locks").start()
+
+    def folder(self, config: TrainConfig) -> Path:
+        return self.root / run_name(config)
+
+    # --- writing ----------------------------------------------------------------
+
+    def save(self, run) -> None:
+        """Write a TrainingRun's new epochs, then its metadata and state (call after every epoch)."""
+        if not run.epochs_done:
+            return
+        name = run_name(run.config)
+        folder = self.root / name
+        folder.mkdir(exist_ok=True)
+        start = self._written.get(name, 0) if (folder / "epoch-0000.npz").exists() else 0
+        for epoch in range(start, run.epochs_done + 1):
+            _save_npz(folder / f"epoch-{epoch:04d}.npz", run.epoch_arrays(epoch))
+        self._written[name] = run.epochs_done + 1
+        meta = {"format": FORMAT, "config": run.config.to_dict(), "epochs": run.epochs_done,
+                "history": [r.as_dict() for r in run.history], "status": run.status, "message": run.message,
+                "diverged_epoch": run.diverged_epoch, "baseline": [run.baseline_loss, run.baseline_accuracy],
+                "saved_at": time.time(), "owner": self.owner}
+        arrays = run.state_arrays()
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        _save_npz(folder / "run.npz", arrays)
+        (folder / "used").touch()
+
+    # --- reading ----------------------------------------------------------------
+
+    def stamp(self, config: TrainConfig) -> int | None:
+        """When run.npz of this config last changed (ns), or None if there is none."""
+        try:
+            return (self.folder(config) / "run.npz").stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def load(self, config: TrainConfig) -> SavedRun | None:
+        """The saved run of this config's key, or None (missing, or damaged: logged)."""
+        run = self._open(run_name(config))
+        if run is not None:
+            try:
+                (run.folder / "used").touch()
+            except OSError:
+                pass
+        return run
+
+    def _open(self, name: str) -> SavedRun | None:
+        folder = self.root / name
+        try:
+            stamp = (folder / "run.npz").stat().st_mtime_ns
+        except OSError:
+            return None
+        cached = self._meta_cache.get(name)
+        try:
+            meta = cached[1] if cached and cached[0] == stamp else _read_meta(folder)
+            self._meta_cache[name] = (stamp, meta)
+            return SavedRun(folder, meta, elsewhere=self.locked_elsewhere(name))
+        except (ValueError, KeyError, TypeError, ConfigError) as exc:
+            self._warn(name, stamp, f"skipped a damaged or foreign run folder: {exc}")
+            return None
+
+    def _warn(self, name: str, stamp: float, message: str) -> None:
+        if (name, stamp) not in self._warned:  # once per file version, not on every page poll
+            self._warned.add((name, stamp))
+            log.warning("run directory %s: %s", self.root, message)
+
+    def runs(self) -> list[SavedRun]:
+        """Every readable saved run, the most recently saved first (damaged ones skipped)."""
+        found = []
+        for entry in self._entries():
+            if entry.is_dir() and _RUN_NAME.match(entry.name):
+                run = self._open(entry.name)
+                if run is not None:
+                    found.append(run)
+            elif entry.name != "learners" and not entry.name.startswith("."):
+                self._warn(entry.name, 0, f"left alone a file that is not a run: {entry.name}")
+        return sorted(found, key=lambda r: r.saved_at, reverse=True)
+
+    def _entries(self) -> list:
+        try:
+            return list(os.scandir(self.root))
+        except OSError as exc:
+            self._warn("", 0, f"cannot be listed: {exc}")
+            return []
+
+    # --- locks: one trainer per run across servers ---------------------------------
+
+    def _lock_info(self, name: str) -> tuple[dict, float] | None:
+        """(the lock's owner record, its heartbeat age in seconds), or None if unlocked."""
+        path = self.root / name / "lock"
+        try:
+            age = time.time() - path.stat().st_mtime
+            info = json.loads(path.read_text()[:1000])
+            return (info if isinstance(info, dict) else {}), age
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {}, 0.0  # being written right now: alive
+
+    def _alive(self, info: dict, age: float) -> bool:
+        if age > STALE:
+            return False
+        if info.get("host") == socket.gethostname() and isinstance(info.get("pid"), int):
+            return _pid_alive(info["pid"])
+        return True
+
+    def locked_elsewhere(self, name_or_config) -> bool:
+        """True while another server (or another store in this process) holds a live lock on it."""
+        name = name_or_config if isinstance(name_or_config, str) else run_name(name_or_config)
+        found = self._lock_info(name)
+        return found is not None and found[0].get("owner") != self.owner and self._alive(*found)
+
+    def acquire(self, config: TrainConfig) -> bool:
+        """Take the run's lock (True), or find it held by a live owner elsewhere (False).
+
+        A dead owner's lock is moved aside and deleted, then taken like a free one.
+        """
+        name = run_name(config)
+        folder = self.root / name
+        folder.mkdir(exist_ok=True)
+        record = json.dumps({"owner": self.owner, "host": socket.gethostname(), "pid": os.getpid(),
+                             "since": time.time()})
+        for _ in range(3):
+            try:
+                fd = os.open(folder / "lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                found = self._lock_info(name)
+                if found is None:
+                    continue  # released meanwhile: try again
+                if found[0].get("owner") == self.owner:
+                    return True
+                if self._alive(*found):
+                    return False
+                self._break(folder, found[0])
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(record)
+            with self._lock:
+                self._held.add(name)
+            return True
+        return False
+
+    def _break(self, folder: Path, dead: dict) -> None:
+        """Remove a dead owner's lock, unless another server took it over first."""
+        aside = folder / f".lock.{self.owner.replace(':', '-')}.dead"
+        try:
+            os.replace(folder / "lock", aside)
+        except FileNotFoundError:
+            return
+        try:
+            moved = json.loads(aside.read_text()[:1000])
+        except (OSError, ValueError):
+            moved = {}
+        if moved.get("owner") != dead.get("owner"):  # a live server's fresh lock: put it back
+            try:
+                os.link(aside, folder / "lock")
+            except OSError:
+                pass
+        else:
+            log.warning("run %s: took over the lock of %s, which stopped", folder.name, dead.get("owner"))
+        aside.unlink(missing_ok=True)
+
+    def holds(self, config: TrainConfig) -> bool:
+        """True while this process's lock on the run is still its own."""
+        found = self._lock_info(run_name(config))
+        return found is not None and found[0].get("owner") == self.owner
+
+    def release(self, config: TrainConfig) -> None:
+        name = run_name(config)
+        with self._lock:
+            self._held.discard(name)
+        if self.holds(config):
+            (self.root / name / "lock").unlink(missing_ok=True)
+
+    def _heartbeat(self) -> None:
+        while not self._heart.wait(HEARTBEAT):
+            with self._lock:
+                held = list(self._held)
+            for name in held:
+                try:
+                    os.utime(self.root / name / "lock")
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        """Stop the heartbeat (tests; a server's directory lives as long as the process)."""
+        self._heart.set()
+
+    # --- the bound on disk ----------------------------------------------------------
+
+    def enforce_bound(self, keep: TrainConfig | None = None) -> list[str]:
+        """Delete the least recently used runs until the directory is within max_bytes.
+
+        Never a run that is locked by a live server, nor `keep`. Returns the names deleted.
+        """
+        sizes, used = {}, {}
+        for entry in self._entries():
+            if entry.is_dir() and _RUN_NAME.match(entry.name):
+                sizes[entry.name], used[entry.name] = _folder_size(Path(entry.path))
+        total = sum(sizes.values())
+        spare = run_name(keep) if keep is not None else None
+        deleted = []
+        for name in sorted(sizes, key=used.get):
+            if total <= self.max_bytes:
+                break
+            found = self._lock_info(name)
+            if name == spare or (found is not None and self._alive(*found)):
+                continue
+            shutil.rmtree(self.root / name, ignore_errors=True)
+            self._written.pop(name, None)
+            total -= sizes[name]
+            deleted.append(name)
+            log.warning("run directory: deleted run %s (%.1f MB, unused for %.0f s) to stay within %d MB",
+                        name, sizes[name] / 2**20, time.time() - used[name], self.max_bytes // 2**20)
+        return deleted
+
+    # --- learners: the runs of one browser ----------------------------------------------
+
+    def learner_runs(self, learner: str) -> list[TrainConfig]:
+        """The run configs this browser listed (oldest first); [] for an unknown or odd id."""
+        if not _LEARNER.match(learner or ""):
+            return []
+        try:
+            rows = json.loads((self.root / "learners" / f"{learner}.json").read_text()[:MAX_META_BYTES])
+            return [TrainConfig.from_dict(row) for row in rows["runs"]]
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError, KeyError, TypeError, ConfigError) as exc:
+            self._warn(learner, 0, f"skipped a damaged learner file: {exc}")
+            return []
+
+    def set_learner_runs(self, learner: str, configs: list[TrainConfig]) -> None:
+        if not _LEARNER.match(learner or ""):
+            return
+        path = self.root / "learners" / f"{learner}.json"
+        if not path.exists():
+            self._prune_learners()
+        text = json.dumps({"runs": [c.to_dict() for c in configs]})
+        _write_atomic(path, lambda f: f.write(text.encode()))
+
+    def _prune_learners(self) -> None:
+        folder = self.root / "learners"
+        try:
+            files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        except OSError:
+            return
+        for path in files[: max(0, len(files) - MAX_LEARNERS + 1)]:
+            path.unlink(missing_ok=True)
+
+
+def _folder_size(folder: Path) -> tuple[int, float]:
+    """(bytes in a run folder, when it was last used); stray temporary files are removed."""
+    size, used = 0, 0.0
+    for entry in os.scandir(folder):
+        try:
+            info = entry.stat()
+        except OSError:
+            continue
+        if entry.name.endswith(".tmp") and time.time() - info.st_mtime > 600:
+            Path(entry.path).unlink(missing_ok=True)  # left by a server killed while writing
+            continue
+        size += info.st_size
+        if entry.name in ("used", "run.npz"):
+            used = max(used, info.st_mtime)
+    return size, used
