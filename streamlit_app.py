@@ -11,6 +11,7 @@ on a fresh server a link to /train would run the page without this file.
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
+from app_pages.common import learner_id
 from mnist_core.config import FIELD
 from mnist_core.data import DataFileError
 
@@ -51,6 +52,7 @@ def _choose_dataset():
 
 st.sidebar.selectbox(DATASET.label, DATASET.values, key="dataset_choice", format_func=DATASET.title,
                      on_change=_choose_dataset, help=f"{DATASET.help} Used by every page.")
+learner_id()  # a new browser gets its cookie on whichever page it opens first
 try:
     page.run()
 except DataFileError as exc:  # a damaged bundled file: say which and how to fix it, on any page

@@ -1,38 +1,85 @@
-"""Helpers shared by the pages: the server's run store and this session's runs.
+"""Helpers shared by the pages: the server's run store and this learner's runs.
 
 No training happens here: the store's worker threads train (mnist_core.jobs).
+A learner is a browser: a random id in a cookie names its list of runs, which
+the store keeps (on disk, so a reload or a restart finds it again).
 """
 
 from __future__ import annotations
 
+import re
+import secrets
+
 import streamlit as st
 
+from mnist_core import rundir
 from mnist_core.config import TrainConfig
 from mnist_core.jobs import RunStore
 
 MAX_SESSION_RUNS = 20
+COOKIE = "mnist_lab_learner"
+COOKIE_DAYS = 365
 
 
 @st.cache_resource
 def run_store() -> RunStore:
-    """One store per server: finished runs are shared by configuration."""
-    return RunStore()
+    """One store per server: runs shared by configuration, kept on disk unless MNIST_LAB_RUNS=off."""
+    return RunStore(disk=rundir.from_environment())
+
+
+def learner_id() -> str:
+    """This browser's id: from its cookie, or a new one that a cookie will keep (no login).
+
+    Called by the entry script on every page run, so the cookie is set on whichever page
+    a learner opens first. Only 32 hex digits are accepted from a cookie.
+    """
+    if "learner" not in st.session_state:
+        cookie = st.context.cookies.get(COOKIE)
+        if isinstance(cookie, str) and re.fullmatch(r"[0-9a-f]{32}", cookie):
+            st.session_state.learner = cookie
+        else:
+            st.session_state.learner = secrets.token_hex(16)
+            st.session_state.set_cookie = True
+    if st.session_state.pop("set_cookie", False):
+        st.html(f"<script>document.cookie = '{COOKIE}={st.session_state.learner}; "
+                f"max-age={COOKIE_DAYS * 86400}; path=/; SameSite=Lax';</script>",
+                unsafe_allow_javascript=True)
+    return st.session_state.learner
 
 
 def session_runs() -> dict:
-    """This session's runs by config key, oldest first (they survive cache eviction).
+    """This learner's runs by config key, oldest first.
 
-    Runs started by this session join the list as soon as their first epoch is
-    done, even if the learner has moved on to another configuration.
+    On a session's first call the list is read back from the store (a reload, a
+    new tab or a restarted server loses nothing). Runs started here join it as
+    soon as their first epoch is done, even if the learner has moved on to
+    another configuration. Each run is the store's newest version of it.
     """
-    runs = st.session_state.setdefault("runs", {})
+    store = run_store()
+    if "runs" not in st.session_state:
+        found = ((c.key(), store.get(c)) for c in store.learner_runs(learner_id()))
+        st.session_state.runs = {key: run for key, run in found if run is not None}
+        st.session_state.listed = list(st.session_state.runs)
+    runs = st.session_state.runs
     jobs = st.session_state.setdefault("jobs", [])
     for job in list(jobs):
         if job.run is not None and job.run.epochs_done:
             runs[job.key] = job.run
         if job.done:
             jobs.remove(job)
+    for key, run in runs.items():
+        newer = store.get(key)
+        if newer is not None and newer is not run and newer.epochs_done >= run.epochs_done:
+            runs[key] = newer
+    _keep_list(runs)
     return runs
+
+
+def _keep_list(runs: dict) -> None:
+    """Save the learner's list in the store when it changed."""
+    if list(runs) != st.session_state.get("listed"):
+        st.session_state.listed = list(runs)
+        run_store().set_learner_runs(learner_id(), list(runs))
 
 
 def session_full(config: TrainConfig) -> bool:
@@ -41,8 +88,10 @@ def session_full(config: TrainConfig) -> bool:
 
 
 def forget(key: TrainConfig) -> None:
-    """Delete a run from this session (the server's cache may still hold it for others)."""
-    run = session_runs().pop(key, None)
+    """Take a run off this learner's list (the server keeps it for others)."""
+    runs = session_runs()
+    run = runs.pop(key, None)
+    _keep_list(runs)
     if run is not None and st.session_state.get("selected", (None,))[0] is run:
         del st.session_state["selected"]
 
@@ -60,17 +109,27 @@ def start_training(config: TrainConfig, run=None):
 
 
 def remember(run) -> None:
-    """Keep a run in this session's list (unless the list is full)."""
+    """Keep a run in this learner's list (unless the list is full)."""
     if not session_full(run.config):
-        session_runs()[run.config.key()] = run
+        runs = session_runs()
+        runs[run.config.key()] = run
+        _keep_list(runs)
 
 
 def find_run(config: TrainConfig):
-    """The run for this config: the session's own copy first, then the server's cache."""
-    run = session_runs().get(config.key()) or run_store().get(config)
+    """The run for this config: the store's (memory, then disk), else the session's own copy
+    (kept when the store evicted it), whichever has more epochs."""
+    mine, stored = session_runs().get(config.key()), run_store().get(config)
+    run = stored if mine is None or (stored is not None and stored.epochs_done >= mine.epochs_done) else mine
     if run is not None and run.epochs_done:
         remember(run)
     return run
+
+
+def others(limit: int = 30) -> list:
+    """Runs on this server (and any replica sharing its directory) not in this learner's list."""
+    mine = session_runs()
+    return [r for r in run_store().recent(limit + len(mine)) if r.config.key() not in mine][:limit]
 
 
 def config_from_url() -> tuple[TrainConfig | None, int | None]:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import MAX_SESSION_RUNS, forget, imported_runs, remember, run_store, session_runs
+from app_pages.common import MAX_SESSION_RUNS, forget, imported_runs, others, remember, session_runs
 from mnist_core import compare, figures
 from mnist_core.data import DATASET_TITLES
 from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
@@ -70,17 +70,16 @@ def show_runs(runs: list) -> None:
         st.rerun()
 
 
-others = [r for r in run_store().runs() if r.epochs_done and r.config.key() not in session_runs()]
-if others:
-    with st.expander(f"Runs trained on this server that are not in your list ({len(others)})",
+elsewhere = others()
+if elsewhere:
+    with st.expander(f"Runs on this server that are not in your list ({len(elsewhere)})",
                      expanded=not session_runs()):
-        st.caption("A reload starts a new session with an empty list; runs trained earlier are still "
-                   "on the server for a while. Add them back here.")
-        add = st.multiselect("Add", range(len(others)), format_func=lambda i: others[i].config.describe(),
+        st.caption("Runs trained by others, or by you in another browser, the most recent first.")
+        add = st.multiselect("Add", range(len(elsewhere)), format_func=lambda i: elsewhere[i].config.describe(),
                              key="compare_add")
         if st.button("Add to my runs", disabled=not add):
             for i in add:
-                remember(others[i])
+                remember(elsewhere[i])
             st.rerun()
 
 runs = [r for r in session_runs().values() if r.epochs_done]

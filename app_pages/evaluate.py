@@ -10,9 +10,9 @@ import streamlit as st
 from app_pages.common import (
     imported_runs,
     link_params,
+    others,
     pct,
     remember,
-    run_store,
     select,
     selected,
     session_runs,
@@ -24,10 +24,10 @@ from mnist_core.evaluate import confusion_matrix, most_confident_mistakes, per_c
 def no_run_yet() -> None:
     st.info("No trained run yet in this session.")
     st.page_link("app_pages/train.py", label="Train a network first", icon=":material/show_chart:")
-    recent = [r for r in run_store().runs() if r.epochs_done]
+    recent = others(10)
     if recent:
         st.write("Or open a run trained on this server:")
-        for r in recent[-10:]:
+        for r in recent:
             st.page_link("app_pages/evaluate.py", label=r.config.describe().rsplit(",", 1)[0]
                          + f", {r.epochs_done} epochs", query_params=link_params(r, r.final_epoch))
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import pct, remember, session_runs, start_training
+from app_pages.common import others, pct, remember, session_runs, start_training
 from mnist_core.config import TrainConfig
 
 st.title("MNIST Lab")
@@ -41,17 +41,41 @@ if st.button("Train the classic network", type="primary",
     start_training(classic, run=session_runs().get(classic.key()))
     st.switch_page("app_pages/train.py", query_params=classic.to_dict())
 
-runs = session_runs()
-st.subheader("Your runs")
-if not runs:
-    st.write("None yet. Each run you train in this session is listed here with its results.")
-else:
-    for key, run in reversed(list(runs.items())):
-        config = TrainConfig.from_dict({**key.to_dict(), "epochs": str(max(run.epochs_done, 1))})
+
+
+def run_rows(runs: list, add: bool = False) -> None:
+    """One line per run: a link to it on Train, its epochs and status, and its results."""
+    for run in runs:
+        config = TrainConfig.from_dict({**run.config.key().to_dict(), "epochs": str(max(run.epochs_done, 1))})
         cols = st.columns([4, 2, 2, 2])
         cols[0].page_link("app_pages/train.py", label=config.describe(), query_params=config.to_dict())
-        cols[1].write(f"{run.epochs_done} epochs, {run.status.replace('_', ' ')}")
+        cols[1].write(f"{run.epochs_done} epochs, {status_text(run)}")
         cols[2].write(f"test accuracy {pct(run.test_accuracy)}")
-        best = run.best_epoch
-        cols[3].write(f"best epoch {best}" if best else "no validation set")
-        remember(run)
+        if add:
+            if cols[3].button("Add to my runs", key=f"add_{hash(config.key())}"):
+                remember(run)
+                st.rerun()
+        else:
+            best = run.best_epoch
+            cols[3].write(f"best epoch {best}" if best else "no validation set")
+
+
+def status_text(run) -> str:
+    if getattr(run, "elsewhere", False):
+        return "training on another server"
+    return run.status.replace("_", " ")
+
+
+mine = list(session_runs().values())
+st.subheader("Your runs")
+if not mine:
+    st.write("None yet. Each run you train is listed here with its results, and stays listed "
+             "when you reload or come back later in this browser.")
+else:
+    run_rows(list(reversed(mine)))
+
+recent = others(10)
+if recent:
+    st.subheader("Recent runs on this server")
+    st.caption("Trained by others (or by you in another browser). Open one to look at it, or add it to your list.")
+    run_rows(recent, add=True)

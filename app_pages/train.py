@@ -23,6 +23,7 @@ from app_pages.common import (
 from app_pages.form import load_form, settings_form
 from mnist_core import figures
 from mnist_core.config import TrainConfig
+from mnist_core.jobs import ELSEWHERE
 from mnist_core.runs import best_epoch
 from mnist_core.transfer import export_keras, history_csv, history_json
 
@@ -157,6 +158,22 @@ def live_progress(config: TrainConfig) -> None:
     charts(config, run.history[:done], None, job.target, with_table=False)
 
 
+@st.fragment(run_every=2.0)
+def remote_progress(config: TrainConfig) -> None:
+    """A run another server (sharing the run directory) is training: follow its epochs."""
+    store = run_store()
+    if not store.elsewhere(config):  # it finished or stopped there: show it like any other
+        st.rerun()
+    st.info(ELSEWHERE)
+    run = store.get(config)
+    if run is None or not run.history:
+        st.write("Its first epoch has not finished yet.")
+        return
+    target = max(config.epochs, run.epochs_done)
+    st.progress(run.epochs_done / target, text=f"Epoch {run.epochs_done} of {target} (on the other server)")
+    charts(config, run.history, None, target, with_table=False)
+
+
 def status_message(config: TrainConfig, run) -> None:
     if run.status == "diverged":
         st.error(run.message)
@@ -240,6 +257,9 @@ def main() -> None:
     network_preview(config)
     store = run_store()
     run, job = find_run(config), store.job(config)
+    if job is None and store.elsewhere(config):
+        remote_progress(config)
+        return
     controls(config, run, job)
     if job is None and store.failure(config):
         st.error(f"Training could not run: {store.failure(config)}")

@@ -11,8 +11,10 @@ SMALL = {"f_hidden_0": 32, "f_train_samples": 2000, "f_epochs": 2}
 
 
 @pytest.fixture
-def app():
-    st.cache_resource.clear()  # a fresh run store: no runs left over from other tests
+def app(tmp_path, monkeypatch):
+    # A fresh run store on a fresh run directory: no runs left over from other tests.
+    monkeypatch.setenv("MNIST_LAB_RUNS", str(tmp_path / "runs"))
+    st.cache_resource.clear()
     at = AppTest.from_file("../streamlit_app.py", default_timeout=90)
     at.run()
     assert not at.exception
@@ -417,12 +419,14 @@ def test_the_session_limit_is_announced_not_silent(app, monkeypatch):
     assert button(app, "Train").disabled
 
 
-def test_same_seed_same_curves_through_the_app(app):
+def test_same_seed_same_curves_through_the_app(app, tmp_path, monkeypatch):
     open_page(app, "app_pages/train.py")
     fill(app, **SMALL, f_validation="split", f_seed=11)
     train_and_wait(app)
     first = [r.as_dict() for r in next(iter(app.session_state["runs"].values())).history]
-    st.cache_resource.clear()  # forget the server's copy and the session's: train again
+    # Forget the server's copy (memory and disk) and the session's: train again.
+    monkeypatch.setenv("MNIST_LAB_RUNS", str(tmp_path / "other-runs"))
+    st.cache_resource.clear()
     app.session_state["runs"] = {}
     app.run()
     train_and_wait(app)
