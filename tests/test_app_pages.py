@@ -1,11 +1,15 @@
 """Every page through Streamlit's AppTest: renders, keeps state, trains, reports bad input."""
 
+import json
+
 import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import run_store
 from mnist_core.config import TrainConfig
+from mnist_core.rundir import RunDirectory
 
 SMALL = {"f_hidden_0": 32, "f_train_samples": 2000, "f_epochs": 2}
 
@@ -506,3 +510,80 @@ def test_a_model_that_fails_to_predict_is_a_message_on_that_page_only(app):
     draw_a_one_with_the_last_model(app)
     assert not app.exception
     assert "could not read the drawing (ValueError: a shape it did not expect)" in app.error[0].value
+
+
+# --- runs that outlive the session and the server (mnist_core.rundir) -------------------------
+
+
+def same_browser(learner: str) -> AppTest:
+    """A new session of the app for the browser whose cookie holds `learner` (a reload)."""
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=90)
+    at.session_state["learner"] = learner
+    at.run()
+    assert not at.exception
+    return at
+
+
+def home_runs(at) -> tuple[list[str], list[str]]:
+    """Home's two lists: (your runs, recent runs on this server with an Add button)."""
+    open_page(at, "app_pages/home.py")
+    links = [link.label for link in at.get("page_link") if " epochs" in link.label]
+    recent = len([b for b in at.button if b.label == "Add to my runs"])
+    return links[:len(links) - recent], links[len(links) - recent:]
+
+
+def test_a_reload_and_a_restart_keep_the_learners_runs(app):
+    open_page(app, "app_pages/train.py")
+    fill(app, **SMALL, f_validation="split")
+    train_and_wait(app)
+    mine, recent = home_runs(app)
+    assert len(mine) == 1 and recent == []
+    learner = app.session_state["learner"]
+    assert home_runs(same_browser(learner)) == (mine, [])  # a reload: a new session, same cookie
+    assert home_runs(same_browser("f" * 32)) == ([], mine)  # another browser: among the server's runs
+    st.cache_resource.clear()  # a restarted server finds everything on disk
+    again = same_browser(learner)
+    assert home_runs(again) == (mine, [])
+    config = next(iter(app.session_state["runs"]))
+    open_page(again, "app_pages/train.py", **{**config.to_dict(), "epochs": str(SMALL["f_epochs"])})
+    assert button(again, "Trained").disabled  # read back, not trained again
+    assert not session_jobs(again)
+    before, after = next(iter(app.session_state["runs"].values())), next(iter(again.session_state["runs"].values()))
+    assert after is not before and [r.as_dict() for r in after.history] == [r.as_dict() for r in before.history]
+
+
+def test_a_run_another_server_trains_is_followed_not_trained_twice(app):
+    open_page(app, "app_pages/train.py")
+    fill(app, **SMALL, f_seed=77)
+    config = TrainConfig.from_dict({k: v[0] if isinstance(v, list) else v for k, v in app.query_params.items()})
+    other = RunDirectory(run_store().disk.root)  # a replica on the same directory
+    try:
+        assert other.acquire(config)
+        app.run()
+        assert any("Another server" in i.value for i in app.info)
+        assert "Train" not in labels(app) and not session_jobs(app)
+        other.release(config)
+        app.run()
+        assert "Train" in labels(app)
+    finally:
+        other.close()
+
+
+def test_a_run_whose_server_died_mid_epoch_can_be_continued(app):
+    open_page(app, "app_pages/train.py")
+    fill(app, **SMALL, f_seed=78)
+    train_and_wait(app)
+    config = next(iter(app.session_state["runs"]))
+    folder = run_store().disk.folder(config)
+    with np.load(folder / "run.npz") as data:  # as a server killed during epoch 3 leaves it
+        arrays = dict(data)
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["status"] = "running"
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(folder / "run.npz", **arrays)
+    st.cache_resource.clear()  # the restart
+    again = same_browser(app.session_state["learner"])
+    open_page(again, "app_pages/train.py", **{**config.to_dict(), "epochs": "3"})
+    assert any("stopped during epoch 3" in w.value for w in again.warning)
+    train_and_wait(again, "Continue")
+    assert next(iter(again.session_state["runs"].values())).epochs_done == 3
