@@ -6,8 +6,9 @@ a visitor typed)::
     <root>/<hash>/epoch-0000.npz   the untrained start, quantised (snapshots.py)
                   epoch-0001.npz   what epoch 1 changed; written once, never again
                   ...
+                  best.npz         the exact weights of the best epoch, once it is not the last
                   run.npz          metadata (config, history, status) and the exact state:
-                                   last and best weights, optimizer slots, random state
+                                   last weights, optimizer slots, random state
                   used             its modification time is when the run was last used
                   lock             while a server trains it: owner, refreshed as a heartbeat
     <root>/learners/<id>.json      the runs of one browser (a cookie holds the id)
@@ -198,7 +199,12 @@ def _read_state(folder: Path, epochs: int) -> tuple[EpochWeights, dict]:
         for epoch in range(epochs + 1):
             with np.load(folder / f"epoch-{epoch:04d}.npz", allow_pickle=False) as data:
                 parts.append({k: data[k] for k in data.files})
-        return EpochWeights.restore(arrays, parts), arrays
+        best = None
+        if (folder / "best.npz").exists():
+            with np.load(folder / "best.npz", allow_pickle=False) as data:
+                if int(data["epoch"]) == int(arrays["best_epoch"]):
+                    best = {k: data[k] for k in data.files}
+        return EpochWeights.restore(arrays, parts, best), arrays
     except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise ValueError(f"{folder.name}: its weights cannot be read ({exc})") from exc
 
@@ -213,6 +219,7 @@ class RunDirectory:
         (self.root / "learners").mkdir(exist_ok=True)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._written: dict[str, int] = {}  # run name -> epoch files this process has written
+        self._best_written: dict[str, int] = {}  # run name -> the epoch its best.npz holds
         self._held: set[str] = set()  # run names whose lock this process holds
         self._warned: set[tuple[str, float]] = set()  # damaged files already logged
         self._meta_cache: dict[str, tuple[int, dict]] = {}  # name -> (run.npz mtime_ns, meta)
@@ -236,6 +243,10 @@ class RunDirectory:
         for epoch in range(start, run.epochs_done + 1):
             _save_npz(folder / f"epoch-{epoch:04d}.npz", run.epoch_arrays(epoch))
         self._written[name] = run.epochs_done + 1
+        best = run.best_arrays()
+        if best is not None and self._best_written.get(name) != best[0]:
+            _save_npz(folder / "best.npz", {**best[1], "epoch": np.array(best[0], np.int64)})
+            self._best_written[name] = best[0]
         meta = {"format": FORMAT, "config": run.config.to_dict(), "epochs": run.epochs_done,
                 "history": [r.as_dict() for r in run.history], "status": run.status, "message": run.message,
                 "diverged_epoch": run.diverged_epoch, "baseline": [run.baseline_loss, run.baseline_accuracy],
@@ -428,6 +439,7 @@ class RunDirectory:
                 continue
             shutil.rmtree(self.root / name, ignore_errors=True)
             self._written.pop(name, None)
+            self._best_written.pop(name, None)
             total -= sizes[name]
             deleted.append(name)
             log.warning("run directory: deleted run %s (%.1f MB, unused for %.0f s) to stay within %d MB",

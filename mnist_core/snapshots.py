@@ -194,20 +194,24 @@ class WeightHistory:
         return arrays
 
     @classmethod
-    def restore(cls, epochs: list, latest: list[np.ndarray], budget: int, planned_epochs: int) -> WeightHistory:
-        """Rebuild a history from `epoch_arrays(0..n)` and its exact latest reconstruction.
+    def restore(cls, epochs: list, budget: int, planned_epochs: int) -> WeightHistory:
+        """Rebuild a history from its `epoch_arrays(0..n)`; ValueError if they do not fit together.
 
-        ValueError if the parts do not fit together (a damaged file).
+        The latest reconstruction is summed again in the order `append` summed it, so it
+        comes out bit for bit the same and the next epoch is stored exactly as it would have been.
         """
         history = cls.__new__(cls)
         history.budget, history.planned_epochs = int(budget), int(planned_epochs)
-        history._latest = [np.asarray(w, np.float32) for w in latest]
-        parts = [[_Delta.from_arrays(arrays, f"t{i}_") for i in range(len(latest))] for arrays in epochs]
-        if not parts or any(d.shape != w.shape for deltas in parts for d, w in zip(deltas, history._latest)):
-            raise ValueError("the stored epochs do not match the network's shapes")
+        tensors = sum(1 for k in epochs[0] if k.endswith("_codes")) if epochs else 0
+        parts = [[_Delta.from_arrays(arrays, f"t{i}_") for i in range(tensors)] for arrays in epochs]
+        if not tensors or any([d.shape for d in deltas] != [d.shape for d in parts[0]] for deltas in parts):
+            raise ValueError("the stored epochs do not fit together")
         history._start, history._deltas = parts[0], parts[1:]
-        history.params = sum(w.size for w in latest)
-        history._scale_bytes = sum(4 * w.shape[-1] for w in latest)
+        history._latest = [d.decode() for d in history._start]
+        for deltas in history._deltas:
+            history._latest = [w + d.decode() for w, d in zip(history._latest, deltas)]
+        history.params = sum(w.size for w in history._latest)
+        history._scale_bytes = sum(4 * w.shape[-1] for w in history._latest)
         return history
 
 
@@ -256,34 +260,45 @@ class EpochWeights:
         return self._history.epoch_arrays(epoch)
 
     def state_arrays(self) -> dict[str, np.ndarray]:
-        """Everything but the per-epoch changes, exact: rewritten after every epoch."""
+        """The exact last weights and the bookkeeping: rewritten after every epoch."""
         arrays = {"budget": np.array(self._history.budget + 4 * self.params, np.int64),
                   "planned": np.array(self._history.planned_epochs, np.int64),
                   "best_epoch": np.array(-1 if self._best_epoch is None else self._best_epoch, np.int64)}
-        for name, weights in (("last", self.last), ("latest", self._history._latest), ("best", self._best)):
-            for i, w in enumerate(weights or []):
-                arrays[f"{name}{i}"] = np.asarray(w, np.float32)
+        arrays.update({f"last{i}": np.asarray(w, np.float32) for i, w in enumerate(self.last)})
         return arrays
 
-    @classmethod
-    def restore(cls, state, epochs: list) -> EpochWeights:
-        """Rebuild from `state_arrays()` and `epoch_arrays(0..n)`; ValueError if they do not fit."""
-        def tensors(name: str) -> list[np.ndarray]:
-            count = sum(1 for k in state if k.startswith(name) and k[len(name):].isdigit())
-            return [np.asarray(state[f"{name}{i}"], np.float32) for i in range(count)]
+    @property
+    def best_epoch(self) -> int | None:
+        return self._best_epoch
 
-        last, latest, best = tensors("last"), tensors("latest"), tensors("best")
+    def best_arrays(self) -> dict[str, np.ndarray] | None:
+        """The exact weights of the best epoch when it is not the last (else they are `last`)."""
+        if self._best is None or self._best_epoch == self.epochs:
+            return None
+        return {f"best{i}": np.asarray(w, np.float32) for i, w in enumerate(self._best)}
+
+    @classmethod
+    def restore(cls, state, epochs: list, best=None) -> EpochWeights:
+        """Rebuild from `state_arrays()`, `epoch_arrays(0..n)` and, when the best epoch is not the
+        last, `best_arrays()`; ValueError if they do not fit together."""
+        def tensors(arrays, name: str) -> list[np.ndarray]:
+            count = sum(1 for k in arrays if k.startswith(name) and k[len(name):].isdigit())
+            return [np.asarray(arrays[f"{name}{i}"], np.float32) for i in range(count)]
+
         weights = cls.__new__(cls)
-        weights.params = sum(w.size for w in last)
-        weights._history = WeightHistory.restore(epochs, latest, int(state["budget"]) - 4 * weights.params,
+        weights.last = tensors(state, "last")
+        weights.params = sum(w.size for w in weights.last)
+        weights._history = WeightHistory.restore(epochs, int(state["budget"]) - 4 * weights.params,
                                                  int(state["planned"]))
-        best_epoch = int(state["best_epoch"])
-        if (len(last) != len(latest) or [w.shape for w in last] != [w.shape for w in latest]
-                or (best and [w.shape for w in best] != [w.shape for w in last])
-                or not -1 <= best_epoch <= len(weights._history) or (best_epoch > 0) != bool(best)):
+        shapes = [w.shape for w in weights.last]
+        best_epoch, epochs_done = int(state["best_epoch"]), len(weights._history)
+        exact_best = tensors(best, "best") if best_epoch not in (-1, epochs_done) and best is not None else []
+        if (shapes != [w.shape for w in weights._history._latest] or not -1 <= best_epoch <= epochs_done
+                or best_epoch == 0 or (best_epoch not in (-1, epochs_done) and
+                                       [w.shape for w in exact_best] != shapes)):
             raise ValueError("the stored weights do not fit together")
-        weights.last = last
-        weights._best, weights._best_epoch = (best, best_epoch) if best else (None, None)
+        weights._best_epoch = None if best_epoch == -1 else best_epoch
+        weights._best = None if best_epoch == -1 else (weights.last if best_epoch == epochs_done else exact_best)
         weights.bits = weights._history.bits()
         return weights
 

@@ -273,12 +273,17 @@ class TrainingRun(RunBase):
         self.baseline_loss, self.baseline_accuracy = saved.baseline_loss, saved.baseline_accuracy
 
     def state_arrays(self) -> dict[str, np.ndarray]:
-        """The run's exact state for a run file: last and best weights, optimizer, random state."""
+        """The run's exact state for a run file: last weights, optimizer, random state."""
         return {**self._weights.state_arrays(), **self.net.state_arrays()}
 
     def epoch_arrays(self, epoch: int) -> dict[str, np.ndarray]:
         """The stored change of `epoch` (0: the start), written once (mnist_core.rundir)."""
         return self._weights.epoch_arrays(epoch)
+
+    def best_arrays(self) -> tuple[int, dict[str, np.ndarray]] | None:
+        """(best epoch, its exact weights) when the best epoch is not the last one, else None."""
+        arrays = self._weights.best_arrays()
+        return None if arrays is None else (self._weights.best_epoch, arrays)
 
     @property
     def dataset(self) -> Dataset:

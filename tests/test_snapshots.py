@@ -56,3 +56,25 @@ def test_weights_at_checks_the_epoch():
     history = WeightHistory([np.zeros((2, 2), np.float32)])
     with pytest.raises(IndexError, match="stored epochs are 0 to 0"):
         history.weights_at(1)
+
+
+def test_epoch_weights_come_back_exactly_from_their_arrays():
+    from mnist_core.snapshots import EpochWeights
+
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(0, 0.1, s).astype(np.float32) for s in [(20, 8), (8,), (8, 10), (10,)]]
+    kept = EpochWeights(weights, budget=200_000, planned_epochs=4)
+    for is_best in (True, True, False, False):  # the best epoch (2) ends up older than the last
+        weights = [w + rng.normal(0, 0.01, w.shape).astype(np.float32) for w in weights]
+        kept.record(weights, is_best)
+    assert kept.best_arrays() is not None
+    back = EpochWeights.restore(kept.state_arrays(), [kept.epoch_arrays(k) for k in range(5)], kept.best_arrays())
+    for epoch in range(5):
+        assert all(np.array_equal(a, b) for a, b in zip(back.at(epoch), kept.at(epoch)))
+    assert back.bits == kept.bits and back.nbytes == kept.nbytes
+    nxt = [w + 0.01 for w in weights]
+    kept.record(nxt, False)
+    back.record(nxt, False)  # the next epoch is stored exactly as it would have been
+    assert all(np.array_equal(a, b) for a, b in zip(back.at(3), kept.at(3)))
+    with pytest.raises(ValueError):
+        EpochWeights.restore(kept.state_arrays(), [kept.epoch_arrays(k) for k in range(5)], None)
