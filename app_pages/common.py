@@ -99,7 +99,7 @@ def forget(key: TrainConfig) -> None:
 def start_training(config: TrainConfig, run=None):
     """Ask the server to train `config` and remember the job for this session."""
     if session_full(config):
-        st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that. "
+        st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full. "
                    "Delete some on the Compare page to train new ones.")
         return None
     job = run_store().request(config, run=run)

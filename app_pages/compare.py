@@ -1,4 +1,4 @@
-"""Compare: this session's runs side by side, and what one changed setting did."""
+"""Compare: your runs side by side, and what one changed setting did."""
 
 import streamlit as st
 
@@ -14,7 +14,7 @@ st.write("Put your runs side by side to see what each setting changed.")
 def show_runs(runs: list) -> None:
     """The table, the one-change sentences, the overlaid curves, and deleting."""
     if len(session_runs()) >= MAX_SESSION_RUNS:
-        st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that: "
+        st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full: "
                    "delete some below to train new ones.")
 
     keys = compare.differing_fields([r.config for r in runs])

@@ -22,7 +22,7 @@ from mnist_core.evaluate import confusion_matrix, most_confident_mistakes, per_c
 
 
 def no_run_yet() -> None:
-    st.info("No trained run yet in this session.")
+    st.info("No trained run in your list yet.")
     st.page_link("app_pages/train.py", label="Train a network first", icon=":material/show_chart:")
     recent = others(10)
     if recent:

@@ -1,4 +1,4 @@
-"""Home: what the app is, the three steps, and this session's runs."""
+"""Home: what the app is, the three steps, your runs and the server's recent ones."""
 
 import streamlit as st
 

@@ -83,7 +83,7 @@ def controls(config: TrainConfig, run, job) -> None:
     elif not disabled and done:
         label = f"Continue to {config.epochs} epochs"
     if session_full(config):
-        st.warning(f"This session keeps at most {MAX_SESSION_RUNS} runs and has reached that. "
+        st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full. "
                    "Delete some on the Compare page to train new ones.")
         disabled = True
     if st.button(label, type="primary", disabled=disabled):
