@@ -402,6 +402,10 @@ class RunDirectory:
             self._held.discard(name)
         if self.holds(config):
             (self.root / name / "lock").unlink(missing_ok=True)
+            try:
+                (self.root / name).rmdir()  # only if empty: a training that ended before epoch 1
+            except OSError:
+                pass
 
     def _heartbeat(self) -> None:
         while not self._heart.wait(HEARTBEAT):
