@@ -50,19 +50,27 @@ def free_port() -> int:
 
 
 class AppServer:
-    """`streamlit run streamlit_app.py` on a free loopback port."""
+    """`streamlit run streamlit_app.py` on a free loopback port.
 
-    def __init__(self):
+    `env`: extra environment variables for the server process, over this process's own
+    (e.g. {"MNIST_LAB_RUNS": "/some/dir"} to give it a run directory of its own).
+    """
+
+    def __init__(self, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        ARTIFACTS.mkdir(exist_ok=True)
         self.log = open(ARTIFACTS / f"server-{self.port}.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, **{k: str(v) for k, v in (env or {}).items()}},
         )
         deadline = time.time() + 60
         while time.time() < deadline:
+            if self.proc.poll() is not None:
+                break  # it exited: its log says why
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
                     if r.status == 200:
@@ -70,15 +78,26 @@ class AppServer:
                         return
             except OSError:
                 time.sleep(0.2)
+        exited = self.proc.poll()
         self.stop()
-        raise RuntimeError("the app server did not come up within 60 s")
+        why = f"exited with code {exited}" if exited is not None else "did not come up within 60 s"
+        raise RuntimeError(f"the app server {why} (log: {self.log.name})")
 
     def stop(self):
+        """Shut the server down the ordinary way (SIGTERM), or kill it after 10 s. Idempotent."""
         self.proc.terminate()
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def kill(self):
+        """SIGKILL the server and wait for it to be gone: no clean-up of any kind runs (a crash,
+        an out-of-memory kill, a pulled plug)."""
+        self.proc.kill()
+        self.proc.wait()
         self.log.close()
 
 
