@@ -6,6 +6,8 @@ while a job runs -> the results of the run: numbers and curves at a chosen epoch
 share and download.
 """
 
+import statistics
+
 import streamlit as st
 
 from app_pages.common import (
@@ -218,9 +220,10 @@ def results(config: TrainConfig, run) -> None:
         select(run, epoch)
         st.toast(f"Evaluate now uses epoch {epoch} of this run.")
     charts(config, history, epoch, shown)
-    seconds = sorted(r.seconds for r in history)
-    st.caption(f"Training took {sum(seconds):.1f} s: {seconds[len(seconds) // 2]:.2f} s per epoch "
-               f"(median), {run.history[shown - 1].samples_per_second:,.0f} images per second.")
+    seconds = [r.seconds for r in history]
+    speed = statistics.median(r.samples_per_second for r in history)
+    st.caption(f"Training took {sum(seconds):.1f} s: {statistics.median(seconds):.2f} s per epoch and "
+               f"{speed:,.0f} images per second (medians; the first epoch includes compiling).")
     st.query_params["epoch"] = str(epoch)
     st.page_link("app_pages/evaluate.py", label=f"See what epoch {epoch} gets wrong on Evaluate",
                  icon=":material/search:", query_params=link_params(run, epoch))
