@@ -213,3 +213,16 @@ def test_the_environment_names_the_directory_or_turns_it_off(tmp_path, monkeypat
     (tmp_path / "file").write_text("x")
     monkeypatch.setenv("MNIST_LAB_RUNS", str(tmp_path / "file" / "runs"))
     assert from_environment() is None  # cannot be made: memory only, with a warning
+
+
+def test_a_disk_that_cannot_be_written_is_logged_and_training_goes_on(disk, monkeypatch, caplog):
+    def full(run):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(disk, "save", full)
+    store = RunStore(max_concurrent=1, disk=disk)
+    with caplog.at_level(logging.WARNING, logger="mnist_lab"):
+        job = store.request(CONFIG)
+        assert job.wait(300)
+    assert not job.error and job.run.epochs_done == 2 and store.get(CONFIG) is job.run
+    assert "could not be saved (" in caplog.text and "No space left" in caplog.text
