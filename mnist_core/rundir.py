@@ -29,6 +29,7 @@ weights only when asked for them.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -226,6 +227,7 @@ class RunDirectory:
         self._lock = threading.Lock()
         self._heart = threading.Event()
         threading.Thread(target=self._heartbeat, daemon=True, name="run-locks").start()
+        atexit.register(self._release_all)  # a server stopped normally frees its runs at once
 
     def folder(self, config: TrainConfig) -> Path:
         return self.root / run_name(config)
@@ -420,6 +422,14 @@ class RunDirectory:
     def close(self) -> None:
         """Stop the heartbeat (tests; a server's directory lives as long as the process)."""
         self._heart.set()
+        atexit.unregister(self._release_all)
+
+    def _release_all(self) -> None:
+        for name in list(self._held):
+            path = self.root / name / "lock"
+            found = self._lock_info(name)
+            if found is not None and found[0].get("owner") == self.owner:
+                path.unlink(missing_ok=True)
 
     # --- the bound on disk ----------------------------------------------------------
 
