@@ -8,6 +8,8 @@ pages/ as the old multipage layout until a session has called st.navigation, so
 on a fresh server a link to /train would run the page without this file.
 """
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
@@ -24,7 +26,10 @@ from mnist_core.data import DataFileError
 # checks the hook still exists.
 script_runner._clean_problem_modules = lambda: None
 
-st.set_page_config(page_title="MNIST Lab", page_icon=":material/neurology:", layout="wide")
+# The tab icon is a file of the app: a Material icon would be fetched from fonts.gstatic.com,
+# which fails offline.
+ICON = str(Path(__file__).parent / "app_pages" / "icon.png")
+st.set_page_config(page_title="MNIST Lab", page_icon=ICON, layout="wide")
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),

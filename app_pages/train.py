@@ -79,16 +79,18 @@ def controls(config: TrainConfig, run, job) -> None:
             st.rerun()
         return
     done = run.epochs_done if run else 0
-    label, disabled = "Train", run is not None and run.status == "diverged"
-    if not disabled and done >= config.epochs:
-        label, disabled = "Trained", True
-    elif not disabled and done:
+    label, disabled, why = "Train", False, None
+    if run is not None and run.status == "diverged":
+        disabled, why = True, "This run diverged and cannot go on: change a setting (a smaller learning rate) first."
+    elif done >= config.epochs:
+        label, disabled, why = "Trained", True, "Every epoch asked for is trained: raise Epochs to continue."
+    elif done:
         label = f"Continue to {config.epochs} epochs"
     if session_full(config):
         st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full. "
                    "Delete some on the Compare page to train new ones.")
-        disabled = True
-    if st.button(label, type="primary", disabled=disabled):
+        disabled, why = True, "Your list of runs is full."
+    if st.button(label, type="primary", disabled=disabled, help=why):
         start_training(config, run=run)
         st.rerun()
 

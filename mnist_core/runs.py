@@ -18,7 +18,7 @@ import io
 import json
 import threading
 import zipfile
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -100,7 +100,8 @@ class RunBase:
 
     @property
     def label(self) -> str:
-        return self.config.describe()
+        """Its settings with the epochs it has (a continued run's, not the number first asked for)."""
+        return replace(self.config, epochs=max(self.epochs_done, 1)).describe()
 
     @property
     def dataset(self) -> Dataset:

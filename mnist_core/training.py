@@ -383,7 +383,7 @@ class TrainingRun(RunBase):
             f"Training diverged in epoch {epoch}: the loss {what}. "
             f"Try a smaller learning rate (now {self.config.learning_rate:g})"
             + ("" if self.config.normalize else " or scale the inputs")
-            + ". The epochs before it are kept."
+            + (". The epochs before it are kept." if epoch > 1 else ": no epoch finished, so there is nothing to show.")
         )
         self.net.model.set_weights(self._weights.last)  # the finished epochs stay usable
         return None

@@ -206,6 +206,9 @@ def test_a_diverging_run_shows_a_clear_message(app):
     train_and_wait(app)
     message = " ".join(e.value for e in app.error)
     assert "diverged in epoch 1" in message and "smaller learning rate" in message
+    assert "no epoch finished" in message and "epochs before it are kept" not in message
+    train = button(app, "Train")
+    assert train.disabled and "diverged" in train.help  # greyed out, and the reason is on it
 
 
 def start_long_training(at, wait_until, **changes):

@@ -55,6 +55,11 @@ def test_each_url_path_opens(browser_page, path, heading):
     assert page.locator("h1").first.inner_text().strip() == heading
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=ARTIFACTS / f"page-{path or 'home'}.png")
+    # The tab icon comes from the app itself (a Material icon is fetched from Google: offline, none).
+    page.wait_for_function("() => document.querySelector(\"link[rel*='icon']\")?.href.includes('/media/')")
+    icon = page.evaluate("() => document.querySelector(\"link[rel*='icon']\").href")
+    assert icon.startswith(server.url)
+    assert page.request.get(icon).headers["content-type"] == "image/png"
 
 
 def test_train_button_trains_and_shows_charts_and_test_accuracy(browser_page):

@@ -91,6 +91,7 @@ def test_a_diverging_run_is_reported_not_raised():
     assert run.status == "diverged"
     assert run.diverged_epoch == 1 and run.epochs_done == 0
     assert "diverged in epoch 1" in run.message and "smaller learning rate" in run.message
+    assert "no epoch finished" in run.message
     assert run.train_to(5).epochs_done == 0  # nothing to continue
 
 
@@ -251,3 +252,14 @@ def test_same_seed_same_start_and_curves_while_other_threads_use_keras(small_con
         stop.set()
         for thread in others:
             thread.join()
+
+
+def test_a_runs_label_counts_the_epochs_it_has_not_the_first_request():
+    from mnist_core.runs import RunBase
+
+    class Continued(RunBase):  # asked for 25 epochs, then continued to 30
+        config = TrainConfig(hidden=(64,), epochs=25)
+        history = [None] * 30
+        epochs_done = 30
+
+    assert Continued().label == TrainConfig(hidden=(64,), epochs=30).describe()
