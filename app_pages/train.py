@@ -39,6 +39,8 @@ def read_settings() -> TrainConfig:
     pending = st.session_state.pop("pending_config", None)
     if pending or "f_layers" not in st.session_state:
         first_visit = FORM not in st.session_state
+        if first_visit and not pending and str(st.query_params.get("epoch", "")).isdigit():
+            st.session_state.link_epoch = int(st.query_params["epoch"])
         source = pending or (st.query_params.to_dict() if first_visit else st.session_state[FORM])
         notes = load_form(source)
         if notes and first_visit:
@@ -188,14 +190,21 @@ def status_message(config: TrainConfig, run) -> None:
 
 
 def pick_epoch(config: TrainConfig, run, shown: int) -> int:
-    """The "Look at epoch" slider: the best epoch with keep-best, else the last one shown."""
+    """The "Look at epoch" slider: at a shared link's epoch, else the best one with keep-best, else
+    the last one shown. The learner's choice is kept when Epochs changes the slider's range."""
+    chosen = f"chosen_epoch_{hash(config.key())}"
+    if "link_epoch" in st.session_state:  # a link's epoch= counts once, on the first visit
+        st.session_state[chosen] = st.session_state.pop("link_epoch")
     best = best_epoch(run.history[:shown])
-    key = f"epoch_{hash(config.key())}"
-    if key not in st.session_state or st.session_state[key] > shown:
-        st.session_state[key] = best if (config.keep_best and best) else shown
+    epoch = max(1, min(st.session_state.get(chosen, best if (config.keep_best and best) else shown), shown))
     if shown == 1:
         return 1
+    # Streamlit resets a slider whose range changed, so each range gets a slider of its own,
+    # set from the remembered choice.
+    key = f"epoch_{hash(config.key())}_{shown}"
+    st.session_state[key] = epoch
     return st.slider("Look at epoch", 1, shown, key=key,
+                     on_change=lambda: st.session_state.update({chosen: st.session_state[key]}),
                      help="Move back through training: the charts, numbers and the model follow.")
 
 

@@ -590,3 +590,23 @@ def test_a_run_whose_server_died_mid_epoch_can_be_continued(app):
     assert any("stopped during epoch 3" in w.value for w in again.warning)
     train_and_wait(again, "Continue")
     assert next(iter(again.session_state["runs"].values())).epochs_done == 3
+
+
+def test_the_chosen_epoch_holds_when_epochs_change_and_a_link_names_one(app):
+    def look(at):
+        return next(s for s in at.slider if s.key.startswith("epoch_"))
+
+    open_page(app, "app_pages/train.py")
+    fill(app, **{**SMALL, "f_epochs": 4})
+    train_and_wait(app)
+    look(app).set_value(2)
+    app.run()
+    fill(app, f_epochs=3)  # fewer epochs: the stored ones are shown, the chosen epoch stays
+    assert look(app).value == 2 and look(app).max == 3
+    fill(app, f_epochs=4)
+    assert look(app).value == 2
+    config = next(iter(app.session_state["runs"]))
+    fresh = same_browser(app.session_state["learner"])
+    open_page(fresh, "app_pages/train.py", **{**config.to_dict(), "epochs": "4", "epoch": "3"})
+    assert look(fresh).value == 3  # a shared link's epoch is the one shown
+    assert fresh.query_params["epoch"] in ("3", ["3"])
