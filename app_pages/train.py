@@ -71,14 +71,23 @@ def network_preview(config: TrainConfig) -> None:
                  help="Random weights guess: about 1 in 10 is right by chance.")
 
 
+def job_button(job, key: str = "job_control") -> None:
+    """Cancel while the job waits in the queue, Stop while it trains. Drawn inside a polling
+    fragment, so the label follows the job's state within 2 s."""
+    if st.button("Cancel" if job.queued else "Stop", key=key, disabled=job.stopping,
+                 help="Leave the queue." if job.queued else "Stop after the current epoch; finished epochs are kept."):
+        job.stop()
+        st.rerun()
+
+
+def my_jobs() -> list:
+    """This session's jobs that are queued or training."""
+    return [j for j in st.session_state.get("jobs", []) if not j.done]
+
+
 def controls(config: TrainConfig, run, job) -> None:
-    """Stop (or leave the queue) while a job runs; otherwise Train, Continue or Trained."""
+    """Train, Continue or Trained (while a job runs, live_progress draws Stop or Cancel)."""
     if job is not None:
-        if st.button("Cancel" if job.queued else "Stop",
-                     help="Leave the queue." if job.queued else
-                     "Stop after the current epoch; finished epochs are kept.", disabled=job.stopping):
-            job.stop()
-            st.rerun()
         return
     done = run.epochs_done if run else 0
     label, disabled, why = "Train", False, None
@@ -143,10 +152,9 @@ def live_progress(config: TrainConfig) -> None:
     job = store.job(config)
     if job is None:  # finished: redraw the whole page with the results
         st.rerun()
+    job_button(job)
     if job.queued:
-        st.info(f"The server trains {store.max_concurrent} network(s) at a time and others are "
-                f"ahead of you: you are number {job.position} in the queue. Training starts by "
-                "itself; you can leave this page and come back.")
+        st.info(queue_text(job, store.max_concurrent))
         return
     run = job.run
     done = run.epochs_done if run else 0
@@ -162,6 +170,36 @@ def live_progress(config: TrainConfig) -> None:
     c.metric("Validation accuracy" if last.val_accuracy is not None else "Training accuracy",
              pct(last.val_accuracy if last.val_accuracy is not None else last.accuracy))
     charts(config, run.history[:done], None, job.target, with_table=False)
+
+
+def queue_text(job, at_once: int) -> str:
+    """Where a queued job stands, counting this learner's own runs apart from everyone else's."""
+    mine = [j for j in my_jobs() if j is not job]
+    mine_queued = sum(1 for j in mine if j.queued and j.position < job.position)
+    mine_training = [j for j in mine if not j.queued]
+    others = job.position - 1 - mine_queued
+    ahead = []
+    if mine_training or mine_queued:
+        ahead.append(f"{len(mine_training) + mine_queued} of your own runs")
+    if others:
+        ahead.append(f"{others} run(s) of other learners")
+    before = " and ".join(ahead) if ahead else "the run(s) training now"
+    return (f"The server trains {at_once} network(s) at a time; this one waits for {before}. "
+            "It starts by itself: you can leave this page and come back.")
+
+
+@st.fragment(run_every=2.0)
+def my_other_jobs(config: TrainConfig) -> None:
+    """Runs this learner started with other settings, still queued or training: shown until they end."""
+    for i, job in enumerate(j for j in my_jobs() if j.key != config.key()):
+        run = job.run
+        where = "waits in the queue" if job.queued else f"is training: epoch {run.epochs_done if run else 0} of {job.target}"
+        a, b, c = st.columns([6, 2, 1], vertical_alignment="center")
+        a.info(f"Your run {job.config.describe()} {where}.")
+        b.page_link("app_pages/train.py", label="Open it", icon=":material/show_chart:",
+                    query_params={**job.config.to_dict(), "epochs": str(job.target)})
+        with c:
+            job_button(job, key=f"other_job_{i}")
 
 
 @st.fragment(run_every=2.0)
@@ -268,6 +306,8 @@ def main() -> None:
                    "keeps the test set for the final check.")
     if problems:
         return
+    if any(j.key != config.key() for j in my_jobs()):
+        my_other_jobs(config)
     network_preview(config)
     store = run_store()
     run, job = find_run(config), store.job(config)

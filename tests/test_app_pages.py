@@ -473,10 +473,13 @@ def test_a_second_training_waits_in_the_queue_and_can_cancel(app, monkeypatch, w
     st.cache_resource.clear()
     open_page(app, "app_pages/train.py")
     first = start_long_training(app, wait_until)
-    fill(app, f_seed=5)  # another configuration while the first trains
+    fill(app, f_seed=5)  # another configuration while the first trains: the first stays in view
+    assert any(i.value.startswith("Your run") and "is training: epoch" in i.value for i in app.info)
+    assert "Stop" in labels(app) and "Train" in labels(app)
     button(app, "Train").click()
     app.run()
-    assert any("number 1 in the queue" in i.value for i in app.info)
+    # The learner's own run is not counted as someone else's.
+    assert any("waits for 1 of your own runs." in i.value for i in app.info)
     second = session_jobs(app)[-1]
     button(app, "Cancel").click()
     app.run()
