@@ -305,6 +305,7 @@ def main() -> None:
                    "so that score ends up a little optimistic. Holding back part of the training images "
                    "keeps the test set for the final check.")
     if problems:
+        st.button("Train", type="primary", disabled=True, help="Fix the settings named in red above first.")
         return
     if any(j.key != config.key() for j in my_jobs()):
         my_other_jobs(config)

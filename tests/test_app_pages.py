@@ -197,7 +197,9 @@ def test_impossible_values_show_messages_and_disable_training(app):
     open_page(app, "app_pages/train.py")
     fill(app, f_train_samples=1000, f_batch_size=5000, f_validation="split")
     assert any("batch size 5000: larger than the 800 training images" in e.value for e in app.error)
-    assert "Train" not in labels(app)
+    train = button(app, "Train")  # stays in its place, greyed out, with the reason
+    assert train.disabled and "settings named in red" in train.help
+    assert not [m for m in app.markdown if "Press **Train**" in m.value]
 
 
 def test_a_diverging_run_shows_a_clear_message(app):
