@@ -44,8 +44,14 @@ def read_settings() -> TrainConfig:
         source = pending or (st.query_params.to_dict() if first_visit else st.session_state[FORM])
         notes = load_form(source)
         if notes and first_visit:
-            st.info("Some settings in the link were changed or not used: " + "; ".join(notes))
+            st.session_state.link_notes = notes
+    slot = st.empty()  # the link's notes, above the form
     config = settings_form(st.session_state.get("dataset", "mnist"))
+    if "link_notes" in st.session_state:  # shown until the learner changes a setting
+        if st.session_state.get(FORM, config.to_dict()) != config.to_dict():
+            del st.session_state["link_notes"]
+        else:
+            slot.info("Some settings in the link were changed or not used: " + "; ".join(st.session_state.link_notes))
     st.session_state[FORM] = config.to_dict()
     st.query_params.from_dict(config.to_dict())  # a reload or a copied link keeps this setup
     return config

@@ -249,7 +249,7 @@ def test_a_link_fills_the_form_and_bad_values_are_noted(app):
 
 def test_evaluate_without_a_run_links_to_train(app):
     open_page(app, "app_pages/evaluate.py")
-    assert "No trained run yet" in app.info[0].value
+    assert "No trained run in your list yet" in app.info[0].value
 
 
 def test_home_button_starts_the_classic_network(app):
@@ -454,6 +454,18 @@ def test_partial_and_invalid_links(app):
     assert app.number_input(key="f_hidden_0").value == 1024  # out of range: clamped to the widget
     assert app.number_input(key="f_learning_rate").value == pytest.approx(1e-5)
     assert not app.exception
+
+
+def test_a_links_notes_stay_until_a_setting_changes(app):
+    open_page(app, "app_pages/train.py", epochs="-5")
+    def notes():
+        return [i.value for i in app.info if "changed or not used" in i.value]
+
+    assert app.slider(key="f_epochs").value == 1 and "epochs -5: outside 1 to 100, set to 1" in notes()[0]
+    app.run()  # any rerun (a click elsewhere, a poll) keeps the note
+    assert notes()
+    fill(app, f_seed=3)
+    assert not notes()
 
 
 def test_an_imported_model_works_on_evaluate_and_draw(app):
