@@ -160,7 +160,9 @@ def test_a_dead_owners_lock_is_taken_over(disk):
     (folder / "lock").write_text(json.dumps({"owner": "gone", "host": os.uname().nodename, "pid": 2**22 + 7}))
     assert not disk.locked_elsewhere(CONFIG) and disk.acquire(CONFIG)
     disk.release(CONFIG)
+    assert not folder.exists()  # nothing was saved in it: released and removed
     # Another host whose heartbeat stopped long ago: taken over too.
+    folder.mkdir()
     (folder / "lock").write_text(json.dumps({"owner": "far", "host": "elsewhere", "pid": 1}))
     assert disk.locked_elsewhere(CONFIG)  # fresh heartbeat: alive
     old = time.time() - 600
