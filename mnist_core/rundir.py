@@ -46,8 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.config import FIELD, ConfigError, TrainConfig
-from mnist_core.runs import EpochResult, RunBase
+from mnist_core.config import ConfigError, TrainConfig
+from mnist_core.runs import EpochResult, TrainedRun
 from mnist_core.snapshots import EpochWeights
 
 log = logging.getLogger("mnist_lab")
@@ -119,7 +119,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-class SavedRun(RunBase):
+class SavedRun(TrainedRun):
     """A run read back from disk: metadata at once, weights when first asked for.
 
     status "running" on disk with no live lock means its server stopped mid-epoch:
@@ -143,18 +143,6 @@ class SavedRun(RunBase):
                             f"the {self.epochs_done} finished epochs are kept.")
         self._loaded: tuple[EpochWeights, dict] | None = None
         self._load_lock = threading.Lock()
-
-    @property
-    def epochs_done(self) -> int:
-        return len(self.history)
-
-    @property
-    def can_continue(self) -> bool:
-        return self.status != "diverged" and self.epochs_done < FIELD["epochs"].high
-
-    @property
-    def test_accuracy(self) -> float:
-        return self.result_at(self.final_epoch).test_accuracy if self.history else self.baseline_accuracy
 
     def state(self) -> tuple[EpochWeights, dict]:
         """(the stored epochs, the arrays of run.npz); read once. ValueError if damaged."""

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from mnist_core.config import TrainConfig
+from mnist_core.config import FIELD, TrainConfig
 from mnist_core.data import CLASS_NAMES, Dataset, load_dataset
 from mnist_core.inference import forward
 from mnist_core.preprocess import prepare_images
@@ -158,6 +158,30 @@ class RunBase:
         """Probabilities (epochs, N, 10) of the images after each epoch 1..epochs_done."""
         x = prepare_images(np.asarray(images).reshape(-1, 28, 28), self.config.normalize)
         return np.stack([forward(w, self.config.activation, x) for w in self.iter_weights()])
+
+
+class TrainedRun(RunBase):
+    """A run that training made, in memory (training.TrainingRun) or read back from disk
+    (rundir.SavedRun): one history row per epoch, and an untrained baseline before the first.
+
+    Subclasses set `history`, `status`, `baseline_loss` and `baseline_accuracy`.
+    """
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    @property
+    def can_continue(self) -> bool:
+        return self.status != "diverged" and self.epochs_done < FIELD["epochs"].high
+
+    @property
+    def test_loss(self) -> float:
+        return self.result_at(self.final_epoch).test_loss if self.history else self.baseline_loss
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.result_at(self.final_epoch).test_accuracy if self.history else self.baseline_accuracy
 
 
 class StoredRun(RunBase):

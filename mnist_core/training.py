@@ -24,11 +24,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mnist_core.config import FIELD, TrainConfig
+from mnist_core.config import TrainConfig
 from mnist_core.data import Dataset, load_dataset
 from mnist_core.preprocess import N_CLASSES, Prepared, prepare, prepare_images
 from mnist_core.priority import start_tensorflow
-from mnist_core.runs import EpochResult, RunBase, save_run_file
+from mnist_core.runs import EpochResult, TrainedRun, save_run_file
 from mnist_core.snapshots import BUDGET_BYTES, EpochWeights
 
 start_tensorflow()
@@ -234,7 +234,7 @@ class Network:
         return loss_sum / len(x), hits / len(x)
 
 
-class TrainingRun(RunBase):
+class TrainingRun(TrainedRun):
     """A configuration, its per-epoch history, its network and the weights of every epoch.
 
     status: "ready" (no epoch yet), "running", "finished", "stopped" (asked to stop),
@@ -293,14 +293,6 @@ class TrainingRun(RunBase):
         return prepare(self.config, self.dataset)
 
     # --- training ------------------------------------------------------------
-
-    @property
-    def epochs_done(self) -> int:
-        return len(self.history)
-
-    @property
-    def can_continue(self) -> bool:
-        return self.status != "diverged" and self.epochs_done < FIELD["epochs"].high
 
     def train_to(self, epochs: int, on_epoch: EpochCallback | None = None) -> TrainingRun:
         """Train until `epochs` epochs are done (nothing to do if they already are).
@@ -393,14 +385,6 @@ class TrainingRun(RunBase):
         return bool(patience) and best is not None and self.epochs_done - best >= patience
 
     # --- reading the run -----------------------------------------------------
-
-    @property
-    def test_loss(self) -> float:
-        return self.result_at(self.final_epoch).test_loss if self.history else self.baseline_loss
-
-    @property
-    def test_accuracy(self) -> float:
-        return self.result_at(self.final_epoch).test_accuracy if self.history else self.baseline_accuracy
 
     @property
     def bits(self) -> list[float]:
