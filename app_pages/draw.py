@@ -1,4 +1,7 @@
-"""Draw: draw a digit (or upload a picture) and see what the network reads, stroke by stroke.
+"""Draw: draw a digit or a piece of clothing (or upload a picture) and see what the network reads.
+
+The drawing is made into a 28x28 image the way the model's dataset was made
+(mnist_core.canvas: the digit recipe, or the clothing one for Fashion-MNIST).
 
 Any run will do: the shipped default model, one of this session's runs (at any of
 its epochs) or an uploaded model. Predictions of the first two are numpy, so this
@@ -11,11 +14,12 @@ from PIL import Image
 
 from app_pages.common import imported_runs, selected, session_runs
 from mnist_core import figures
-from mnist_core.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture
+from mnist_core.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture, recipe_for
 from mnist_core.runs import DEFAULT_MODEL, load_run_file
 
 CANVAS_SIZE = 280
 STROKE = 20  # a 20 px brush on a digit about 200 px tall: MNIST's stroke-to-box ratio
+WIDE_STROKE = 32  # clothes are filled shapes: a wider brush fills them in fewer strokes
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,12 +47,12 @@ def choose_model():
     after = f", with its weights after epoch {epoch} of {run.epochs_done}" if run.epochs_done else ""
     st.caption(f"Using {which}{after}; its classes are those of {run.dataset.title}.")
     if run.dataset.name == "fashion_mnist":
-        st.info("This model learnt clothes (Fashion-MNIST). The canvas is made for digits, "
-                "so its answers will be one of the ten clothing classes.")
+        st.info("This model learnt clothes: draw one of its ten classes (" + ", ".join(run.class_names)
+                + "), filled in, as large as the canvas.")
     return run, epoch
 
 
-def drawing_input():
+def drawing_input(recipe):
     """The pixels of the canvas, a handed-in drawing or an uploaded picture (None: nothing yet)."""
     st.write("")  # room for the canvas's own toolbar, which floats above it
     st.session_state.setdefault("canvas_round", 0)
@@ -56,7 +60,7 @@ def drawing_input():
     try:
         from streamlit_drawable_canvas import st_canvas
 
-        result = st_canvas(stroke_width=STROKE, stroke_color="#000000", height=CANVAS_SIZE,
+        result = st_canvas(stroke_width=WIDE_STROKE if recipe.box == 28 else STROKE, stroke_color="#000000", height=CANVAS_SIZE,
                            width=CANVAS_SIZE, drawing_mode="freedraw", return_image_data=True,
                            update_streamlit=True, key=f"canvas_{st.session_state.canvas_round}")
         pixels = result.image_data
@@ -66,7 +70,7 @@ def drawing_input():
     if st.button("Clear", help="Wipe the canvas."):
         st.session_state.canvas_round += 1
         st.rerun()
-    upload = st.file_uploader("Or upload a picture of a digit", type=["png", "jpg", "jpeg"],
+    upload = st.file_uploader(f"Or upload a picture of {recipe.thing}", type=["png", "jpg", "jpeg"],
                               max_upload_size=MAX_PICTURE_BYTES // 2**20,
                               help="Dark ink on light paper, or light on dark; up to 5 MB.")
     if "draw_pixels" in st.session_state:  # a drawing handed in directly (tests, or a later feature)
@@ -98,23 +102,24 @@ def show_prediction(run, epoch: int, drawing) -> None:
 
 def main() -> None:
     st.title("Draw")
-    st.write("Draw a digit and see what the network thinks it is, every time you lift the pen.")
+    intro = st.empty()  # the sentence names what to draw, which depends on the model chosen below
     run, epoch = choose_model()
+    recipe = recipe_for(run.dataset.name)
+    intro.write(f"Draw {recipe.thing} and see what the network thinks it is, every time you lift the pen.")
     left, right = st.columns([1, 1])
     with left:
-        pixels = drawing_input()
+        pixels = drawing_input(recipe)
     try:
-        drawing = prepare_drawing(pixels) if pixels is not None else None
+        drawing = prepare_drawing(pixels, recipe) if pixels is not None else None
     except DrawingError as exc:
         st.error(f"That picture cannot be used: {exc}.")
         st.stop()
     with right:
         if drawing is None or not drawing.ok:
-            st.info(drawing.hint if drawing is not None else "Draw a digit on the canvas, large and in the middle.")
+            st.info(drawing.hint if drawing is not None else f"Draw {recipe.thing} on the canvas, large and in the middle.")
             st.stop()
         show_prediction(run, epoch, drawing)
-    st.caption("The drawing is cropped to its ink, scaled to fit 20x20 pixels and centred by its centre of "
-               "mass in a 28x28 square, exactly as the MNIST digits were prepared.")
+    st.caption(recipe.steps)
     if run.epochs_done > 1:
         over = run.predict_over_epochs(drawing.image[None])[:, 0, :]
         st.plotly_chart(figures.epoch_probability_figure(over, run.class_names, epoch),

@@ -11,6 +11,11 @@ pixels to the left, so a drawing has to go through the same steps:
 3. scale the longer side to 20 pixels (area averaging: anti-aliased);
 4. paste into 28x28 with the centre of mass where MNIST has it (pixel 14, 14);
 5. scale exactly as the training data was (0-1, or raw 0-255).
+
+Fashion-MNIST was made another way: each product photo was trimmed to the object,
+its longest side resized to 28 pixels, sharpened, and the short side padded to 28
+with the object centred by its box (not its centre of mass). A drawing for a
+clothing model follows that recipe instead (`CLOTHING`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from mnist_core.preprocess import prepare_images
 
@@ -39,6 +44,32 @@ MAX_PICTURE_PIXELS = 16_000_000
 # Pillow reads a PNG's chunks one by one in Python: 400,000 empty ones (5 MB) take a second.
 # A 5 MB PNG cut into libpng's 8 KB chunks has 640.
 MAX_PNG_CHUNKS = 10_000
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a dataset's images were made, so a drawing can be made the same way."""
+
+    thing: str  # what to draw, as in "draw a digit"
+    box: int  # the longer side of the object, in pixels
+    by_mass: bool  # centred by centre of mass (MNIST) or by the box (Fashion-MNIST)
+    sharpen: bool
+    trim: float  # the crop keeps pixels with at least this fraction of the strongest ink
+    steps: str  # the recipe in one sentence, for the page
+
+
+DIGITS = Recipe("a digit", 20, True, False, 0.2,
+                "The drawing is cropped to its ink, scaled to fit 20x20 pixels and centred by its centre "
+                "of mass in a 28x28 square, as the MNIST digits were.")
+# Clothes have faint edges (a sleeve, a sole) that belong to the object's box: a lower trim.
+CLOTHING = Recipe("a piece of clothing", 28, False, True, 0.05,
+                  "The drawing is cropped to its ink, its longer side scaled to 28 pixels, sharpened and "
+                  "centred in a 28x28 square, as the Fashion-MNIST photos were.")
+
+
+def recipe_for(dataset: str) -> Recipe:
+    """The recipe for a dataset's name ("mnist", "fashion_mnist")."""
+    return CLOTHING if dataset == "fashion_mnist" else DIGITS
 
 
 class DrawingError(ValueError):
@@ -89,31 +120,44 @@ def ink_map(pixels: np.ndarray) -> np.ndarray:
     return np.clip(np.abs(grey - np.median(border)), 0, 1)
 
 
-def prepare_drawing(pixels: np.ndarray) -> Drawing:
-    """The MNIST recipe applied to a drawing; a hint instead when there is too little ink."""
+def prepare_drawing(pixels: np.ndarray, recipe: Recipe = DIGITS) -> Drawing:
+    """The dataset's recipe applied to a drawing; a hint instead when there is too little ink."""
     ink = ink_map(pixels)
     h, w = ink.shape
     strong = ink > 0.2 * ink.max() if ink.max() > 0 else np.zeros_like(ink, bool)
     if not strong.any() or ink.max() < 0.1:
-        return Drawing(None, "The canvas is empty: draw a digit, large, in the middle.")
-    rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        return Drawing(None, f"The canvas is empty: draw {recipe.thing}, large, in the middle.")
+    top, bottom, left, right = _box(strong)
     extent = max(bottom - top, right - left)
     if strong.sum() < MIN_INK_FRACTION * h * w or extent < MIN_EXTENT_FRACTION * max(h, w):
-        return Drawing(None, "That is too little ink for a digit: draw it bigger.")
+        return Drawing(None, f"That is too little ink for {recipe.thing}: draw it bigger.")
+    top, bottom, left, right = _box(ink > recipe.trim * ink.max())
 
     crop = ink[top:bottom, left:right]
-    crop = crop / crop.max()  # full-strength strokes, as in MNIST
+    crop = crop / crop.max()  # full-strength strokes, as in both datasets
     ch, cw = crop.shape
-    scale = BOX / max(ch, cw)
+    scale = recipe.box / max(ch, cw)
     size = (max(1, round(cw * scale)), max(1, round(ch * scale)))
     resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
     small = np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").resize(size, resample))
+    window = _centre_by_mass(small) if recipe.by_mass else _centre_by_box(small)
+    image = np.clip(np.rint(window * 255), 0, 255).astype(np.uint8)
+    if recipe.sharpen:
+        image = np.asarray(Image.fromarray(image).filter(ImageFilter.UnsharpMask(radius=1, percent=60, threshold=0)))
+    return Drawing(image)
 
-    # Paste into a roomy field, then cut the 28x28 window centred on the centre of mass.
+
+def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the True pixels, bottom and right exclusive."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+
+
+def _centre_by_mass(small: np.ndarray) -> np.ndarray:
+    """Paste into a roomy field, then cut the 28x28 window centred on the centre of mass."""
     field = np.zeros((FIELD * 2, FIELD * 2), np.float32)
-    y0, x0 = (FIELD * 2 - size[1]) // 2, (FIELD * 2 - size[0]) // 2
-    field[y0:y0 + size[1], x0:x0 + size[0]] = small
+    y0, x0 = (FIELD * 2 - small.shape[0]) // 2, (FIELD * 2 - small.shape[1]) // 2
+    field[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
     total = field.sum()
     yy, xx = np.indices(field.shape)
     cy, cx = (yy * field).sum() / total, (xx * field).sum() / total
@@ -121,9 +165,16 @@ def prepare_drawing(pixels: np.ndarray) -> Drawing:
     # set: mean 13.99, 14.00, spread 0.29), half a pixel off the geometric 13.5. Match it.
     top = int(round(cy - COM_TARGET))
     left = int(round(cx - COM_TARGET))
-    window = field[top:top + FIELD, left:left + FIELD]
-    image = np.clip(np.rint(window * 255), 0, 255).astype(np.uint8)
-    return Drawing(image)
+    return field[top:top + FIELD, left:left + FIELD]
+
+
+def _centre_by_box(small: np.ndarray) -> np.ndarray:
+    """Pad the short side to 28 with the object in the middle."""
+    field = np.zeros((FIELD, FIELD), np.float32)
+    # An odd margin puts the extra pixel above and to the left, as in Fashion-MNIST (measured).
+    y0, x0 = (FIELD - small.shape[0] + 1) // 2, (FIELD - small.shape[1] + 1) // 2
+    field[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
+    return field
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:

@@ -1,9 +1,20 @@
 """The canvas recipe: drawings become MNIST-like 28x28 inputs."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from mnist_core.canvas import COM_TARGET, DrawingError, centre_of_mass, ink_map, prepare_drawing
+from mnist_core.canvas import (
+    CLOTHING,
+    COM_TARGET,
+    DIGITS,
+    DrawingError,
+    centre_of_mass,
+    ink_map,
+    prepare_drawing,
+)
+from mnist_core.config import TrainConfig
 from mnist_core.data import load_dataset
 from mnist_core.inference import forward
 from mnist_core.preprocess import prepare_images
@@ -113,6 +124,42 @@ def test_redrawn_test_digits_are_read_within_two_points():
     acc_direct = (direct == ds.y_test[idx]).mean()
     acc_drawn = (drawn == ds.y_test[idx]).mean()
     assert acc_drawn >= acc_direct - 0.02, (acc_direct, acc_drawn)
+
+
+def test_fashion_images_survive_the_clothing_recipe_unchanged():
+    """Cropped to the object, its longer side 28 px, centred by its box: Fashion-MNIST's own steps
+    (without the sharpening, which a second pass would apply twice)."""
+    ds = load_dataset("fashion_mnist")
+    geometry = dataclasses.replace(CLOTHING, sharpen=False)
+    same = [np.array_equal(prepare_drawing(np.pad(img, 30), geometry).image, img) for img in ds.x_test[:300]]
+    assert np.mean(same) > 0.8  # the rest differ where a faint edge sits below the crop's threshold
+    digit_way = prepare_drawing(np.pad(ds.x_test[0], 30), DIGITS).image
+    assert not np.array_equal(digit_way, ds.x_test[0])
+
+
+def test_redrawn_clothes_are_read_with_the_clothing_recipe_not_the_digit_one():
+    from mnist_core.training import train
+
+    run = train(TrainConfig(dataset="fashion_mnist", hidden=(128,), epochs=2, train_samples=5000))
+    weights = run.weights_at(run.final_epoch)
+    ds = load_dataset("fashion_mnist")
+    rng = np.random.default_rng(3)
+    idx = rng.choice(len(ds.x_test), 400, replace=False)
+    canvases = [as_canvas(ds.x_test[i], rng) for i in idx]
+
+    def accuracy(inputs):
+        return (forward(weights, "relu", inputs).argmax(1) == ds.y_test[idx]).mean()
+
+    direct = accuracy(prepare_images(ds.x_test[idx]))
+    clothing = accuracy(np.concatenate([prepare_drawing(c, CLOTHING).as_input() for c in canvases]))
+    digits = accuracy(np.concatenate([prepare_drawing(c, DIGITS).as_input() for c in canvases]))
+    assert clothing >= direct - 0.04 and clothing > digits + 0.2, (direct, clothing, digits)
+
+
+def test_the_hints_name_what_to_draw():
+    blank = np.zeros((280, 280, 4), np.uint8)
+    assert "draw a piece of clothing" in prepare_drawing(blank, CLOTHING).hint
+    assert "draw a digit" in prepare_drawing(blank).hint
 
 
 def png_bytes(array: np.ndarray, fmt="PNG") -> bytes:
