@@ -89,10 +89,26 @@ def _value(name: str):
     return {name: value}
 
 
-def settings_form(dataset: str) -> TrainConfig:
-    """Draw the form and return the config it describes (which may have problems to show)."""
+OPEN = "settings_open"  # the form's expander: open, or folded to one line after Train
+FOLD = "fold_form"
+
+
+def fold() -> None:
+    """Fold the form to its one-line summary on the next run (a widget's state cannot change once it
+    is drawn), so the progress and charts fit on a projected screen."""
+    st.session_state[FOLD] = True
+
+
+def settings_form(dataset: str, summary: str | None = None) -> TrainConfig:
+    """Draw the form and return the config it describes (which may have problems to show).
+    `summary` describes the settings as they stand, for the label of the folded form."""
     values = {"dataset": dataset}
-    with st.expander("Network and training settings", expanded=True):
+    if st.session_state.pop(FOLD, False) and summary:
+        st.session_state[OPEN] = False
+    st.session_state.setdefault(OPEN, True)
+    label = f"Settings: {summary} (open to change)" if summary and not st.session_state[OPEN] \
+        else "Network and training settings"
+    with st.expander(label, key=OPEN, on_change="rerun"):
         for column, (title, names) in zip(st.columns(len(COLUMNS)), COLUMNS.items()):
             with column:
                 st.markdown(f"**{title}**")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages.common import others, pct, remember, session_runs, start_training
+from app_pages.form import fold
 from mnist_core.config import TrainConfig
 
 st.title("MNIST Lab")
@@ -32,12 +33,13 @@ d1.page_link("app_pages/draw.py", label="Open Draw", icon=":material/draw:")
 d2.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
 
 st.divider()
-classic = TrainConfig(validation="split:0.2")  # the defaults are the classic first network
+classic = TrainConfig()  # the defaults are the classic first network, with 20% held back
 if st.button("Train the classic network", type="primary",
              help=f"{classic.describe()}, with {classic.validation_fraction:.0%} of the training images held "
                   "back for validation."):
     st.session_state.dataset = classic.dataset
     st.session_state.pending_config = classic.to_dict()
+    fold()
     start_training(classic, run=session_runs().get(classic.key()))
     st.switch_page("app_pages/train.py", query_params=classic.to_dict())
 

@@ -22,9 +22,9 @@ from app_pages.common import (
     share_link,
     start_training,
 )
-from app_pages.form import load_form, settings_form
+from app_pages.form import fold, load_form, settings_form
 from mnist_core import figures
-from mnist_core.config import TrainConfig
+from mnist_core.config import FIELD, TrainConfig
 from mnist_core.jobs import ELSEWHERE
 from mnist_core.runs import best_epoch
 from mnist_core.transfer import export_keras, history_csv, history_json
@@ -46,7 +46,9 @@ def read_settings() -> TrainConfig:
         if notes and first_visit:
             st.session_state.link_notes = notes
     slot = st.empty()  # the link's notes, above the form
-    config = settings_form(st.session_state.get("dataset", "mnist"))
+    shown = pending or st.session_state.get(FORM)
+    config = settings_form(st.session_state.get("dataset", "mnist"),
+                           TrainConfig.from_dict(shown).describe() if shown else None)
     if "link_notes" in st.session_state:  # shown until the learner changes a setting
         if st.session_state.get(FORM, config.to_dict()) != config.to_dict():
             del st.session_state["link_notes"]
@@ -109,6 +111,7 @@ def controls(config: TrainConfig, run, job) -> None:
         disabled, why = True, "Your list of runs is full."
     if st.button(label, type="primary", disabled=disabled, help=why):
         start_training(config, run=run)
+        fold()
         st.rerun()
 
 
@@ -301,7 +304,9 @@ def share_and_download(config: TrainConfig, run, epoch: int, history: list) -> N
 
 def main() -> None:
     st.title("Train")
-    st.write("Set up a network, train it, and watch it learn one epoch at a time.")
+    dataset = FIELD["dataset"].title(st.session_state.get("dataset", FIELD["dataset"].default))
+    st.write(f"Set up a network, train it on **{dataset}**, and watch it learn one epoch at a time. "
+             "The dataset is chosen in the sidebar.")
     config = read_settings()
     problems = config.problems()
     for problem in problems:

@@ -129,7 +129,7 @@ FIELDS: tuple[Field, ...] = (
           "Images per gradient update; updates per epoch = ceil(training images / batch size).",
           low=1, high=TRAIN_SIZE, step=1),
     # A split below 5% of a small training set leaves too few images to judge by.
-    Field("validation", "validation", "none", "Validation",
+    Field("validation", "validation", "split:0.2", "Validation",
           "Images held out to watch overfitting: a held-back part of the training images "
           "(split:0.2 keeps back the last 20%), the test set, or none.",
           low=0.05, high=0.5, step=0.05, suggested=0.2, widget=SLIDER, sub_label="Held back",

@@ -128,7 +128,7 @@ def test_data_page_filters_and_reshuffles(app):
 def test_before_training_the_page_shows_the_network(app):
     open_page(app, "app_pages/train.py")
     assert metric(app, "Trainable parameters") == "407,050"
-    assert metric(app, "Gradient updates per epoch") == "469"
+    assert metric(app, "Gradient updates per epoch") == "375"  # 48,000 images: 20% are held back
     untrained = float(metric(app, "Untrained test accuracy").rstrip("%"))
     assert 2 < untrained < 25
 
@@ -252,6 +252,21 @@ def test_evaluate_without_a_run_links_to_train(app):
     assert "No trained run in your list yet" in app.info[0].value
 
 
+def test_the_form_holds_back_a_split_names_the_dataset_and_folds_after_train(app):
+    open_page(app, "app_pages/train.py")
+    assert app.selectbox(key="f_validation").value == "split" and app.slider(key="f_validation_fraction").value == 0.2
+    assert "on **MNIST digits**" in app.markdown[0].value
+    assert app.expander[0].label == "Network and training settings"
+    fill(app, **SMALL)
+    train_and_wait(app)
+    folded = app.expander[0].label
+    assert folded.startswith("Settings: mnist 32 relu") and "2 epochs" in folded
+    assert app.session_state["settings_open"] is False
+    app.sidebar.selectbox(key="dataset_choice").set_value("fashion_mnist")
+    app.run()
+    assert "on **Fashion-MNIST**" in app.markdown[0].value
+
+
 def test_home_button_starts_the_classic_network(app):
     open_page(app, "app_pages/home.py")
     button(app, "Train the classic network").click()
@@ -260,6 +275,7 @@ def test_home_button_starts_the_classic_network(app):
     assert app.number_input(key="f_hidden_0").value == 512 and app.slider(key="f_epochs").value == 5
     assert app.selectbox(key="f_validation").value == "split"
     assert "Stop" in labels(app)  # already training in the background
+    assert app.expander[0].label.startswith("Settings: mnist 512 relu")  # folded: the progress shows
     button(app, "Stop").click()
     app.run()
     wait_for_jobs(app)
@@ -358,6 +374,7 @@ def stroke_canvas(kind: str) -> np.ndarray:
 def test_draw_page_uses_the_default_model_without_a_run(app):
     open_page(app, "app_pages/draw.py")
     assert "default MNIST model" in app.caption[0].value
+    assert "Draw a digit and see" in app.markdown[0].value
     assert "Draw a digit on the canvas" in app.info[0].value  # nothing drawn yet
     app.session_state["draw_pixels"] = stroke_canvas("one")
     app.run()
@@ -380,9 +397,12 @@ def test_draw_page_uses_the_selected_run_and_notes_fashion(app):
     train_and_wait(app)
     open_page(app, "app_pages/draw.py")
     assert "your run fashion_mnist 32 relu" in app.caption[0].value
-    assert any("Fashion-MNIST" in i.value for i in app.info)
+    assert "Draw a piece of clothing and see" in app.markdown[0].value
+    assert any("learnt clothes" in i.value and "Ankle boot" in i.value for i in app.info)
+    assert any("Draw a piece of clothing on the canvas" in i.value for i in app.info)
     app.session_state["draw_pixels"] = stroke_canvas("one")
     app.run()
+    assert any("longer side scaled to 28 pixels" in c.value for c in app.caption)  # the clothing recipe
     assert metric(app, "Prediction") in ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
     assert len(app.get("plotly_chart")) == 2  # the ten probabilities, and over the epochs

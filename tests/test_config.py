@@ -46,7 +46,7 @@ def test_defaults_are_the_classic_network_and_valid():
         ({"train_samples": 10}, "training images 10: must be between 100 and 60,000"),
         ({"seed": -1}, "seed -1: must be between 0 and 2,147,483,647"),
         ({"early_stopping": -2}, "early stopping patience -2: must be between 0 and 100"),
-        ({"keep_best": True}, "early stopping and keep-best watch the validation loss: choose a validation set"),
+        ({"keep_best": True, "validation": "none"}, "early stopping and keep-best watch the validation loss: choose a validation set"),
         ({"batch_size": 900, "train_samples": 1000, "validation": "split:0.2"},
          "batch size 900: larger than the 800 training images"),
     ],
