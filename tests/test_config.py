@@ -166,9 +166,9 @@ def test_configs_that_differ_only_in_epochs_share_a_key():
 
 
 def test_gradient_updates_per_epoch_match_the_lesson():
-    assert TrainConfig(batch_size=10).updates_per_epoch == 6000
-    assert TrainConfig(batch_size=128).updates_per_epoch == 469
-    assert TrainConfig(validation="split:0.2").updates_per_epoch == math.ceil(48000 / 128)
+    assert TrainConfig(batch_size=10, validation="none").updates_per_epoch == 6000
+    assert TrainConfig(batch_size=128, validation="none").updates_per_epoch == 469
+    assert TrainConfig().updates_per_epoch == math.ceil(48000 / 128)  # 20% held back by default
 
 
 def test_config_is_frozen():

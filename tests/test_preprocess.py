@@ -6,7 +6,7 @@ from mnist_core.preprocess import describe_steps, one_hot, prepare
 
 
 def test_classic_preprocessing_shapes_and_ranges():
-    p = prepare(TrainConfig(), load_dataset("mnist"))
+    p = prepare(TrainConfig(validation="none"), load_dataset("mnist"))
     assert p.x_fit.shape == (60000, 784) and p.x_fit.dtype == np.uint8  # converted per batch
     x = p.fit_images()
     assert x.dtype == np.float32 and x.min() == 0.0 and x.max() == 1.0
@@ -16,7 +16,8 @@ def test_classic_preprocessing_shapes_and_ranges():
 
 
 def test_raw_inputs_stay_0_to_255_and_sparse_labels_are_integers():
-    p = prepare(TrainConfig(normalize=False, loss="sparse_categorical_crossentropy"), load_dataset("mnist"))
+    p = prepare(TrainConfig(normalize=False, loss="sparse_categorical_crossentropy", validation="none"),
+                load_dataset("mnist"))
     assert p.fit_images().max() == 255.0
     assert p.y_fit.shape == (60000,) and p.y_fit.dtype == np.int32
 
