@@ -26,7 +26,7 @@ import numpy as np
 
 from mnist_core.config import TrainConfig
 from mnist_core.data import Dataset, load_dataset
-from mnist_core.preprocess import N_CLASSES, Prepared, prepare, prepare_images
+from mnist_core.preprocess import N_CLASSES, Prepared, encode_labels, flatten, prepare, prepare_images
 from mnist_core.priority import start_tensorflow
 from mnist_core.runs import EpochResult, TrainedRun, save_run_file
 from mnist_core.snapshots import BUDGET_BYTES, EpochWeights
@@ -129,6 +129,18 @@ def untrained_accuracy(config: TrainConfig) -> float:
     return float(np.mean(np.argmax(probs, axis=1) == ds.y_test))
 
 
+def _random_state(model: keras.Model) -> list:
+    """The model's variables that are not weights: the dropout layers' random generators."""
+    weights = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def _state_arrays(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> dict[str, np.ndarray]:
+    arrays = {f"opt{i}": v.numpy() for i, v in enumerate(optimizer.variables)}
+    arrays.update({f"rng{i}": v.numpy() for i, v in enumerate(_random_state(model))})
+    return arrays
+
+
 class Network:
     """A config's Keras model, optimizer and loss, with its two compiled functions.
 
@@ -137,6 +149,7 @@ class Network:
     """
 
     def __init__(self, config: TrainConfig):
+        self.shape = self.shape_of(config)
         self.model = build_model(config)
         self.optimizer = make_optimizer(config)
         self.optimizer.build(self.model.trainable_variables)
@@ -144,23 +157,33 @@ class Network:
         self.params = trainable_params(self.model)
         self._batches = self._compile_batches(config.sparse_labels, config.normalize)
         self._eval = self._compile_eval(config.sparse_labels)
+        # Whose state the variables hold: ("start", config key) when new, (run token, epochs)
+        # once a run trained on it, None when unknown (a warm-up, an interrupted call).
+        self.holds: tuple | None = ("start", config.key())
 
-    @property
-    def random_state(self) -> list:
-        """The model's variables that are not weights: the dropout layers' random generators."""
-        weights = {id(w) for w in self.model.weights}
-        return [v for v in self.model.variables if id(v) not in weights]
+    @staticmethod
+    def shape_of(config: TrainConfig) -> tuple:
+        """What the compiled code depends on: everything else is a variable's value (the learning
+        rate, the starting weights from the seed) or an input's shape (images, batch size)."""
+        return (config.hidden, config.activation, config.dropout, config.optimizer, config.loss, config.normalize)
+
+    @staticmethod
+    def start_of(config: TrainConfig) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+        """The weights and state a new run of `config` starts from: those a new Network of it has."""
+        model = build_model(config)
+        optimizer = make_optimizer(config)
+        optimizer.build(model.trainable_variables)
+        return model.get_weights(), _state_arrays(model, optimizer)
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """What continuing needs besides the weights: the optimizer's slots and the random state."""
-        arrays = {f"opt{i}": v.numpy() for i, v in enumerate(self.optimizer.variables)}
-        arrays.update({f"rng{i}": v.numpy() for i, v in enumerate(self.random_state)})
-        return arrays
+        return _state_arrays(self.model, self.optimizer)
 
     def restore(self, weights: list[np.ndarray], arrays) -> None:
         """Set the weights and the `state_arrays()` saved with them; ValueError if they do not fit."""
+        self.holds = None
         self.model.set_weights(weights)
-        for prefix, variables in (("opt", self.optimizer.variables), ("rng", self.random_state)):
+        for prefix, variables in (("opt", self.optimizer.variables), ("rng", _random_state(self.model))):
             for i, variable in enumerate(variables):
                 value = np.asarray(arrays[f"{prefix}{i}"])
                 if tuple(value.shape) != tuple(variable.shape):
@@ -234,6 +257,65 @@ class Network:
         return loss_sum / len(x), hits / len(x)
 
 
+class NetworkPool:
+    """Compiled networks kept between training calls, so that a new run of the same shape
+    (`Network.shape_of`) skips tracing and XLA compiling: about 2 s on two cores.
+
+    A run borrows a network for one call (its start, or a stretch of epochs), puts its own
+    state into it unless it still holds it, and gives it back. At most `idle` networks wait.
+    """
+
+    def __init__(self, idle: int = 4):
+        self.idle = idle
+        self._free: list[Network] = []  # oldest first
+        self._lock = threading.Lock()
+
+    def borrow(self, config: TrainConfig) -> Network:
+        """A free network of this config's shape (the most recent), else a new one."""
+        shape = Network.shape_of(config)
+        with self._lock:
+            for i in range(len(self._free) - 1, -1, -1):
+                if self._free[i].shape == shape:
+                    return self._free.pop(i)
+        return Network(config)
+
+    def give_back(self, net: Network) -> None:
+        with self._lock:
+            self._free.append(net)
+            del self._free[:-self.idle]
+
+    def __len__(self) -> int:
+        return len(self._free)
+
+
+POOL = NetworkPool()
+
+
+def warm_up(config: TrainConfig) -> None:
+    """Compile `config`'s network for its shapes and leave it in the pool (a server calls this
+    in the background as it starts, so the first Train click skips the compiling).
+
+    It trains one epoch on throwaway state: XLA compiles on a function's first call."""
+    run = TrainingRun(config)
+    net = POOL.borrow(config)
+    try:
+        data, (x, y) = run._data(), _training_arrays(config, run.dataset)
+        order = np.arange(len(data.x_fit), dtype=np.int32)
+        net.train_epoch(x, y, order, config.batch_size)
+        if data.x_val is not None:
+            net.evaluate(data.x_val, data.y_val)
+    finally:
+        net.holds = None
+        POOL.give_back(net)
+
+
+def _training_arrays(config: TrainConfig, dataset: Dataset):
+    """Every training image and label as tensors. Runs index into them (their images are the
+    first ones), so the compiled loop's inputs have one shape whatever train_samples is."""
+    return (tf.convert_to_tensor(flatten(dataset.x_train)),
+            tf.convert_to_tensor(encode_labels(dataset.y_train, config.sparse_labels)))
+
+
 class TrainingRun(TrainedRun):
     """A configuration, its per-epoch history, its network and the weights of every epoch.
 
@@ -248,9 +330,9 @@ class TrainingRun(TrainedRun):
         super().__init__()
         self.config = config.validate()
         self._dataset = dataset
-        self.net = Network(config)
         self.updates_per_epoch = config.updates_per_epoch
         self._train_lock = threading.Lock()  # one training call at a time
+        self._token = object()  # names this run's state in a pooled network (Network.holds)
         if saved is not None:
             self._adopt(saved)
             return
@@ -258,23 +340,39 @@ class TrainingRun(TrainedRun):
         self.status = "ready"
         self.message = ""
         self.diverged_epoch: int | None = None
-        self._weights = EpochWeights(self.net.model.get_weights(), budget=budget,
-                                     planned_epochs=max(50, config.epochs))
-        data = self._data()
-        self.baseline_loss, self.baseline_accuracy = self.net.evaluate(data.x_test, data.y_test)
+        net = POOL.borrow(config)
+        try:
+            if net.holds == ("start", config.key()):
+                weights, self._state = net.model.get_weights(), net.state_arrays()
+            else:
+                weights, self._state = Network.start_of(config)
+                net.restore(weights, self._state)
+            self._weights = EpochWeights(weights, budget=budget, planned_epochs=max(50, config.epochs))
+            data = self._data()
+            self.baseline_loss, self.baseline_accuracy = net.evaluate(data.x_test, data.y_test)
+            net.holds = (self._token, 0)
+        finally:
+            POOL.give_back(net)
 
     def _adopt(self, saved) -> None:
-        """Take over a saved run's history, stored epochs, weights, optimizer and random state."""
+        """Take over a saved run's history, stored epochs, weights, optimizer and random state
+        (ValueError if they do not fit this config's network)."""
         weights, arrays = saved.state()
         self.history = list(saved.history)
         self.status, self.message, self.diverged_epoch = saved.status, saved.message, saved.diverged_epoch
         self._weights = weights
-        self.net.restore(weights.last, arrays)
+        self._state = {k: v for k, v in arrays.items() if k.startswith(("opt", "rng"))}
+        net = POOL.borrow(self.config)
+        try:
+            net.restore(weights.last, self._state)
+            net.holds = (self._token, self.epochs_done)
+        finally:
+            POOL.give_back(net)
         self.baseline_loss, self.baseline_accuracy = saved.baseline_loss, saved.baseline_accuracy
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The run's exact state for a run file: last weights, optimizer, random state."""
-        return {**self._weights.state_arrays(), **self.net.state_arrays()}
+        return {**self._weights.state_arrays(), **self._state}
 
     def epoch_arrays(self, epoch: int) -> dict[str, np.ndarray]:
         """The stored change of `epoch` (0: the start), written once (mnist_core.rundir)."""
@@ -305,27 +403,34 @@ class TrainingRun(TrainedRun):
             if self.status == "diverged" or epochs <= self.epochs_done:
                 return self
             self.status, self.message = "running", ""
+            net = POOL.borrow(self.config)
             try:
-                self._train(epochs, on_epoch)
+                if net.holds != (self._token, self.epochs_done):
+                    net.restore(self._weights.last, self._state)
+                self._train(net, epochs, on_epoch)
+                net.holds = None if self.status == "diverged" else (self._token, self.epochs_done)
             except BaseException:
-                # Interrupted mid-epoch: go back to the last finished epoch.
-                self.net.model.set_weights(self._weights.last)
+                # Interrupted mid-epoch: the run stays at its last finished epoch.
+                net.holds = None
                 self.status = "stopped"
                 self.message = "Training was interrupted; the finished epochs are kept."
                 raise
+            finally:
+                POOL.give_back(net)
             return self
 
-    def _train(self, epochs: int, on_epoch: EpochCallback | None) -> None:
+    def _train(self, net: Network, epochs: int, on_epoch: EpochCallback | None) -> None:
         data = self._data()
-        x_fit, y_fit = tf.convert_to_tensor(data.x_fit), tf.convert_to_tensor(data.y_fit)  # uint8: 47 MB
+        x, y = _training_arrays(self.config, self.dataset)
         started = time.perf_counter()
         self._weights.plan(epochs)
         for epoch in range(self.epochs_done + 1, epochs + 1):
-            result = self._one_epoch(epoch, data, x_fit, y_fit, started)
+            result = self._one_epoch(net, epoch, data, x, y, started)
             if result is None:
                 return  # diverged: _one_epoch said why
             self.history.append(result)
-            self._weights.record(self.net.model.get_weights(), is_best=self.best_epoch == epoch)
+            self._weights.record(net.model.get_weights(), is_best=self.best_epoch == epoch)
+            self._state = net.state_arrays()
             if on_epoch is not None and on_epoch(result) and epoch < epochs:
                 self.status, self.message = "stopped", f"Stopped after epoch {epoch} of {epochs}."
                 return
@@ -336,23 +441,23 @@ class TrainingRun(TrainedRun):
                 return
         self.status = "finished"
 
-    def _one_epoch(self, epoch: int, data: Prepared, x_fit, y_fit, started: float) -> EpochResult | None:
+    def _one_epoch(self, net: Network, epoch: int, data: Prepared, x, y, started: float) -> EpochResult | None:
         """Train one epoch and measure it; None (and status "diverged") if the loss blew up."""
         n = len(data.x_fit)
         t0 = time.perf_counter()
         order = np.random.default_rng([self.config.seed, epoch]).permutation(n).astype(np.int32)
-        loss_sum, correct, finite = self.net.train_epoch(x_fit, y_fit, order, self.config.batch_size)
+        loss_sum, correct, finite = net.train_epoch(x, y, order, self.config.batch_size)
         seconds = time.perf_counter() - t0
         loss = loss_sum / n if finite else math.nan
         if not math.isfinite(loss) or loss > self.explosion_loss:
             return self._diverged(epoch, loss)
         val_loss = val_acc = None
         if data.x_val is not None:
-            val_loss, val_acc = self.net.evaluate(data.x_val, data.y_val)
+            val_loss, val_acc = net.evaluate(data.x_val, data.y_val)
             if not math.isfinite(val_loss):
                 return self._diverged(epoch, val_loss)
         test_loss, test_acc = (val_loss, val_acc) if data.validation_is_test else \
-            self.net.evaluate(data.x_test, data.y_test)
+            net.evaluate(data.x_test, data.y_test)
         return EpochResult(epoch=epoch, loss=loss, accuracy=correct / n, val_loss=val_loss,
                            val_accuracy=val_acc, test_loss=test_loss, test_accuracy=test_acc,
                            seconds=seconds, elapsed=time.perf_counter() - started,
@@ -377,8 +482,7 @@ class TrainingRun(TrainedRun):
             + ("" if self.config.normalize else " or scale the inputs")
             + (". The epochs before it are kept." if epoch > 1 else ": no epoch finished, so there is nothing to show.")
         )
-        self.net.model.set_weights(self._weights.last)  # the finished epochs stay usable
-        return None
+        return None  # the finished epochs stay as they were
 
     def _patience_ran_out(self) -> bool:
         patience, best = self.config.early_stopping, self.best_epoch

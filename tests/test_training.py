@@ -3,6 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from mnist_core import training
 from mnist_core.config import ConfigError, TrainConfig
 from mnist_core.evaluate import accuracy, confusion_matrix, most_confident_mistakes, per_class_accuracy
 from mnist_core.training import TrainingRun, build_model, layer_table, train, trainable_params
@@ -263,3 +264,44 @@ def test_a_runs_label_counts_the_epochs_it_has_not_the_first_request():
         epochs_done = 30
 
     assert Continued().label == TrainConfig(hidden=(64,), epochs=30).describe()
+
+
+def test_a_new_run_of_the_same_shape_reuses_the_compiled_network_and_trains_the_same(small_config, monkeypatch):
+    """The learning rate and the seed are values in the network's variables, not constants in its
+    compiled code: a run that changes only them borrows the last run's network, traces nothing
+    new, and trains exactly as it would on a network of its own."""
+    pool = training.NetworkPool()
+    monkeypatch.setattr(training, "POOL", pool)
+    train(small_config)
+    (net,) = pool._free
+    traced = net._batches.experimental_get_tracing_count()
+    other = dataclasses.replace(small_config, learning_rate=0.003, seed=5)
+    reused = train(other)
+    assert pool._free == [net] and net._batches.experimental_get_tracing_count() == traced
+    monkeypatch.setattr(training, "POOL", training.NetworkPool())
+    fresh = train(other)
+    assert [r.as_dict() | {"seconds": 0, "elapsed": 0, "samples_per_second": 0} for r in reused.history] == \
+        [r.as_dict() | {"seconds": 0, "elapsed": 0, "samples_per_second": 0} for r in fresh.history]
+    assert all(np.array_equal(a, b) for a, b in zip(reused.weights_at(2), fresh.weights_at(2)))
+
+
+def test_a_run_continues_exactly_after_another_run_used_its_network(small_config, monkeypatch):
+    monkeypatch.setattr(training, "POOL", training.NetworkPool(idle=1))
+    first = train(small_config)
+    train(dataclasses.replace(small_config, seed=9))  # takes the one pooled network over
+    first.train_to(small_config.epochs + 1)
+    longer = train(dataclasses.replace(small_config, epochs=small_config.epochs + 1))
+    assert [r.loss for r in first.history] == [r.loss for r in longer.history]
+
+
+def test_the_warm_up_leaves_a_compiled_network_for_the_first_run(small_config, monkeypatch):
+    pool = training.NetworkPool()
+    monkeypatch.setattr(training, "POOL", pool)
+    training.warm_up(small_config)
+    (net,) = pool._free
+    assert net.holds is None  # its state is the warm-up's throwaway epoch: a run puts its own in
+    traced = net._batches.experimental_get_tracing_count()
+    run = train(small_config)
+    assert net._batches.experimental_get_tracing_count() == traced
+    monkeypatch.setattr(training, "POOL", training.NetworkPool())
+    assert [r.loss for r in run.history] == [r.loss for r in train(small_config).history]
