@@ -16,6 +16,7 @@ from streamlit.runtime.scriptrunner import script_runner
 from app_pages.common import learner_id
 from mnist_core.config import FIELD
 from mnist_core.data import DataFileError
+from mnist_core.jobs import WARM_UP
 
 # After every script run Streamlit calls keras.backend.clear_session(). Here that
 # would reset the Keras random state of a model being built or trained in a worker
@@ -62,3 +63,7 @@ try:
     page.run()
 except DataFileError as exc:  # a damaged bundled file: say which and how to fix it, on any page
     st.error(f"The {st.session_state.dataset} data cannot be read. {exc}")
+finally:
+    # Once per server, after the first page is drawn: TensorFlow, the data and the classic
+    # network's compiled code get ready in a low-priority thread (mnist_core.jobs.WarmUp).
+    WARM_UP.start()

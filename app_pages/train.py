@@ -67,16 +67,20 @@ def untrained_accuracy(config: TrainConfig) -> float:
 
 
 def network_preview(config: TrainConfig) -> None:
-    """The layers, the parameter count and the untrained network's accuracy."""
-    with st.expander("The network before training"):
-        st.dataframe(config.layer_rows(), hide_index=True)
+    """The layers, the parameter count and the untrained network's accuracy. That one needs
+    TensorFlow, so it is measured only while the expander is open: a Train click never waits
+    for it."""
+    with st.expander("The network before training", key="preview_open", on_change="rerun") as box:
+        st.dataframe(config.layer_rows(), hide_index=True,
+                     column_config={"parameters": st.column_config.NumberColumn(format="localized")})
         a, b, c = st.columns(3)
         a.metric("Trainable parameters", f"{config.param_count:,}",
                  help="Every weight and bias that training adjusts.")
         b.metric("Gradient updates per epoch", f"{config.updates_per_epoch:,}",
                  help=f"ceil({config.fit_size():,} training images / batch {config.batch_size})")
-        c.metric("Untrained test accuracy", pct(untrained_accuracy(config.key())),
-                 help="Random weights guess: about 1 in 10 is right by chance.")
+        if box.open:
+            c.metric("Untrained test accuracy", pct(untrained_accuracy(config.key())),
+                     help="Random weights guess: about 1 in 10 is right by chance.")
 
 
 def job_button(job, key: str = "job_control") -> None:

@@ -52,6 +52,60 @@ def default_concurrency() -> int:
     return 1 if (os.cpu_count() or 1) <= 2 else 2
 
 
+class WarmUp:
+    """TensorFlow, the data and the classic network's compiled code made ready in the background.
+
+    A fresh server otherwise spends the first Train click importing TensorFlow (about 4 s on
+    two cores) and compiling the network (about 2 s). `start` runs once per process in a
+    low-priority thread; the entry script calls it after the first page is drawn, so that page
+    is not slowed. MNIST_LAB_WARMUP=off turns it off.
+    """
+
+    def __init__(self, config: TrainConfig | None = None):
+        self.config = config or TrainConfig()  # the classic network, Home's first button
+        self.done = threading.Event()
+        self.seconds: float | None = None
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> bool:
+        """Start the warm-up unless it ran already or is turned off; True if it started now."""
+        if os.environ.get("MNIST_LAB_WARMUP", "on").lower() == "off":
+            return False
+        with self._lock:
+            if self._started:
+                return False
+            self._started = True
+        threading.Thread(target=self._run, daemon=True, name="warm-up").start()
+        return True
+
+    def wait_for(self, config: TrainConfig, timeout: float = 120) -> None:
+        """A job of the warm-up's shape waits for it: compiling the same network twice at once
+        would take longer than waiting for the one already under way."""
+        if self._started and not self.done.is_set():
+            from mnist_core.training import Network
+
+            if Network.shape_of(config) == Network.shape_of(self.config):
+                self.done.wait(timeout)
+
+    def _run(self) -> None:
+        lower_thread_priority()
+        started = time.perf_counter()
+        try:
+            from mnist_core.training import warm_up
+
+            warm_up(self.config)
+            self.seconds = time.perf_counter() - started
+            log.info("warm-up: TensorFlow, the data and the classic network ready in %.1f s", self.seconds)
+        except Exception:  # a damaged data file, say: the pages report it when they need the data
+            log.exception("warm-up failed")
+        finally:
+            self.done.set()
+
+
+WARM_UP = WarmUp()
+
+
 @dataclass(eq=False)
 class Job:
     """One request to train a run up to `target` epochs, done by a worker thread."""
@@ -216,10 +270,6 @@ class RunStore:
         has evicted its own.
         """
         config = config.validate()
-        # Import the training code (and so start TensorFlow) here, in the asking thread: two
-        # threads compiling Python at once can trip a CPython 3.11.7 bug (see training.py).
-        import mnist_core.training  # noqa: F401
-
         key = config.key()
         if self.elsewhere(config):
             return None  # the page says so (`elsewhere`) and shows the other server's epochs
@@ -309,7 +359,8 @@ class RunStore:
 
     def _training_run(self, job: Job):
         """The TrainingRun the job extends: its own, the newer one on disk read back, or a new one."""
-        from mnist_core.training import TrainingRun
+        WARM_UP.wait_for(job.config)
+        from mnist_core.training import TrainingRun  # the first job starts TensorFlow, in this thread
 
         run = job.run
         if self.disk is not None:

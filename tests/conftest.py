@@ -11,6 +11,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Runs the tests train (in this process and in the app servers they start) go to a fresh
 # directory, never to the user's own cache. Tests of the run directory make their own.
 os.environ["MNIST_LAB_RUNS"] = tempfile.mkdtemp(prefix="mnist-lab-test-runs-")
+# No server warm-up (compiling the classic network) in every AppTest and app server: the tests
+# that check it, and the browser tests of test_browser_app.py, turn it on.
+os.environ["MNIST_LAB_WARMUP"] = "off"
 
 from mnist_core import data  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402

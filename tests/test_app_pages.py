@@ -129,6 +129,9 @@ def test_before_training_the_page_shows_the_network(app):
     open_page(app, "app_pages/train.py")
     assert metric(app, "Trainable parameters") == "407,050"
     assert metric(app, "Gradient updates per epoch") == "375"  # 48,000 images: 20% are held back
+    assert "Untrained test accuracy" not in [m.label for m in app.metric]  # it needs TensorFlow: on opening
+    app.session_state["preview_open"] = True
+    app.run()
     untrained = float(metric(app, "Untrained test accuracy").rstrip("%"))
     assert 2 < untrained < 25
 
@@ -323,6 +326,7 @@ def test_a_fresh_session_opened_on_train_runs_the_entry_point():
 def test_home_data_and_draw_do_not_import_tensorflow():
     # In a fresh interpreter: pages that do not train open without TensorFlow; Draw predicts
     # with numpy.
+    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -347,9 +351,28 @@ def test_home_data_and_draw_do_not_import_tensorflow():
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "MNIST_LAB_WARMUP": "off"}  # the server's own warm-up would start TensorFlow
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_the_server_warms_up_after_its_first_page_and_the_first_run_uses_it(app, monkeypatch, small_config):
+    from mnist_core import jobs, training
+
+    warm = jobs.WarmUp(small_config)  # small, for the test; a server warms the classic network
+    monkeypatch.setattr(jobs, "WARM_UP", warm)
+    monkeypatch.setattr(training, "POOL", training.NetworkPool())
+    monkeypatch.setenv("MNIST_LAB_WARMUP", "on")
+    open_page(app, "app_pages/home.py")
+    assert warm.done.wait(JOB_TIMEOUT) and warm.seconds is not None
+    (net,) = training.POOL._free
+    traced = net._batches.experimental_get_tracing_count()
+    assert not warm.start()  # once per process
+    open_page(app, "app_pages/train.py", **small_config.to_dict())
+    train_and_wait(app)
+    assert net._batches.experimental_get_tracing_count() == traced  # compiled by the warm-up
 
 
 def draw_a_one_with_the_last_model(at) -> None:

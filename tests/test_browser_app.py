@@ -34,7 +34,7 @@ def metric_text(page, label: str) -> str:
 def browser_page():
     sync_playwright = require_browser()
     ARTIFACTS.mkdir(exist_ok=True)
-    server = AppServer()
+    server = AppServer(env={"MNIST_LAB_WARMUP": "on"})  # as a real server runs
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 2600})
