@@ -7,6 +7,8 @@ from mnist_core import compare, figures
 from mnist_core.data import DATASET_TITLES
 from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
 
+PERCENT = ("test accuracy at best epoch", "train accuracy", "val accuracy", "test accuracy")
+
 st.title("Compare")
 st.write("Put your runs side by side to see what each setting changed.")
 
@@ -24,11 +26,14 @@ def show_runs(runs: list) -> None:
         row = {"run": i, "dataset": run.config.dataset}
         row.update({k.replace("_", " "): settings[k] for k in keys if k != "dataset"})
         row.update(compare.summary(run))
+        for name in PERCENT:  # in percent, one decimal, as in the sentences and the charts below
+            row[name] = None if row[name] is None else 100 * row[name]
         table.append(row)
     st.dataframe(table, hide_index=True, column_config={
-        "train accuracy": st.column_config.NumberColumn(format="percent"),
-        "val accuracy": st.column_config.NumberColumn(format="percent"),
-        "test accuracy": st.column_config.NumberColumn(format="percent"),
+        **{name: st.column_config.NumberColumn(format="%.1f%%") for name in PERCENT},
+        "best val loss": st.column_config.NumberColumn(format="%.4f"),
+        "seconds": st.column_config.NumberColumn(format="%.1f"),
+        "status": st.column_config.TextColumn(width="medium"),
     })
     if len(runs) > 1:
         same = [k for k in compare.fields(runs[0].config) if k not in keys]

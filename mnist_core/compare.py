@@ -37,7 +37,8 @@ def label(config: TrainConfig, keys: list[str]) -> str:
 
 
 def summary(run) -> dict:
-    """One table row: the headline numbers of a run."""
+    """One table row: the headline numbers of a run (accuracies at its last epoch, and the test
+    accuracy at its best epoch, which keep-best would hand out)."""
     h = rows(run)
     best = best_epoch(run.history)
     last = h[-1] if h else {}
@@ -45,6 +46,7 @@ def summary(run) -> dict:
         "epochs": len(h),
         "best epoch": best,
         "best val loss": None if best is None else round(h[best - 1]["val_loss"], 4),
+        "test accuracy at best epoch": None if best is None else h[best - 1]["test_accuracy"],
         "train accuracy": last.get("accuracy"),
         "val accuracy": last.get("val_accuracy"),
         "test accuracy": last.get("test_accuracy"),
@@ -68,20 +70,42 @@ def overfitting(run) -> tuple[int, float] | None:
     return None
 
 
+def _gap(row: dict) -> float:
+    """Training accuracy minus validation accuracy, in percentage points."""
+    return 100 * (row["accuracy"] - row["val_accuracy"])
+
+
+def _at_best(run) -> tuple[dict, dict, int] | None:
+    """(row at the best epoch, last row, best epoch), or None without validation."""
+    best = best_epoch(run.history)
+    return None if best is None else (rows(run)[best - 1], rows(run)[-1], best)
+
+
 def one_change(a, b) -> str | None:
-    """What changing one setting did, from the data; None unless exactly one setting differs."""
+    """What changing one setting did, from the data; None unless exactly one setting differs.
+
+    With validation in both runs, each is judged at its best epoch (lowest validation loss),
+    the epoch keep-best hands out: at the last epoch a run that overfits late (no dropout)
+    would look worse than it is, and a regularised one that learns slowly better.
+    """
     keys = differing_fields([a.config, b.config])
     if len(keys) != 1 or not a.history or not b.history:
         return None
     key = keys[0]
     va, vb = fields(a.config)[key], fields(b.config)[key]
-    ra, rb = rows(a)[-1], rows(b)[-1]
     name = key.replace("_", " ")
-    parts = [f"test accuracy {ra['test_accuracy']:.1%} → {rb['test_accuracy']:.1%}"]
-    if ra.get("val_loss") is not None and rb.get("val_loss") is not None:
-        best_a = min(r["val_loss"] for r in rows(a) if r.get("val_loss") is not None)
-        best_b = min(r["val_loss"] for r in rows(b) if r.get("val_loss") is not None)
-        parts.append(f"best validation loss {best_a:.3f} → {best_b:.3f}")
+    best_a, best_b = _at_best(a), _at_best(b)
+    if best_a and best_b:
+        (ra, la, ea), (rb, lb, eb) = best_a, best_b
+        parts = [f"test accuracy at each run's best epoch {ra['test_accuracy']:.1%} → {rb['test_accuracy']:.1%}",
+                 f"the best epoch {'stayed at ' + str(ea) if ea == eb else f'moved from {ea} to {eb}'}",
+                 f"best validation loss {ra['val_loss']:.3f} → {rb['val_loss']:.3f}",
+                 f"the gap between training and validation accuracy at the last epoch "
+                 f"{_gap(la):.1f} → {_gap(lb):.1f} points"]
+    else:
+        ra, rb = rows(a)[-1], rows(b)[-1]
+        parts = [f"test accuracy at the last epoch {ra['test_accuracy']:.1%} → {rb['test_accuracy']:.1%}"
+                 + ("" if best_a or best_b else " (no validation set, so no best epoch to compare)")]
     for run, value in ((b, vb), (a, va)):
         over = overfitting(run)
         if over:
@@ -89,6 +113,6 @@ def one_change(a, b) -> str | None:
                          f"while training loss kept falling")
             break
     else:
-        if any(r.get("val_loss") is not None for r in rows(b)):
+        if best_a and best_b:
             parts.append("neither run shows validation loss rising while training loss falls")
     return f"{name} {va} → {vb}: " + "; ".join(parts) + "."

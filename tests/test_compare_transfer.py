@@ -1,5 +1,6 @@
 """Comparing runs, and moving models and histories in and out."""
 
+import dataclasses
 import io
 import json
 import zipfile
@@ -14,10 +15,13 @@ from mnist_core.runs import EpochResult, StoredRun
 from mnist_core.transfer import ModelFileError, export_keras, history_csv, history_json, import_keras
 
 
-def stored(config, val_losses, train_losses, test_acc=0.9):
-    history = [{"epoch": i + 1, "loss": t, "accuracy": 0.9, "val_loss": v, "val_accuracy": 0.9,
-                "test_loss": v, "test_accuracy": test_acc, "seconds": 1.0, "elapsed": i + 1.0,
-                "samples_per_second": 1e4}
+def stored(config, val_losses, train_losses, test_acc=0.9, train_acc=0.9, val_acc=0.9):
+    def per_epoch(value, i):
+        return value[i] if isinstance(value, list) else value
+
+    history = [{"epoch": i + 1, "loss": t, "accuracy": per_epoch(train_acc, i), "val_loss": v,
+                "val_accuracy": per_epoch(val_acc, i), "test_loss": v, "test_accuracy": per_epoch(test_acc, i),
+                "seconds": 1.0, "elapsed": i + 1.0, "samples_per_second": 1e4}
                for i, (v, t) in enumerate(zip(val_losses, train_losses))]
     return StoredRun(config, [EpochResult.from_dict(r) for r in history], [[]] * (len(history) + 1))
 
@@ -36,16 +40,39 @@ def test_one_change_sentence_names_the_setting_and_the_overfitting():
     calm = stored(base, [0.30, 0.25, 0.22, 0.21, 0.20, 0.20], [0.5, 0.3, 0.25, 0.2, 0.18, 0.17], 0.95)
     over = stored(wide, [0.30, 0.20, 0.15, 0.18, 0.22, 0.26], [0.4, 0.2, 0.1, 0.05, 0.03, 0.02], 0.96)
     sentence = compare.one_change(calm, over)
-    assert sentence.startswith("hidden 512 → 1024: test accuracy 95.0% → 96.0%")
+    assert sentence.startswith("hidden 512 → 1024: test accuracy at each run's best epoch 95.0% → 96.0%")
+    assert "the best epoch moved from 5 to 3" in sentence
     assert "with hidden 1024, validation loss rose after epoch 3 while training loss kept falling" in sentence
     other = stored(TrainConfig(validation="split:0.2", seed=5), [0.3, 0.2, 0.1], [0.3, 0.2, 0.1])
     assert compare.one_change(over, other) is None  # two settings differ
+
+
+def test_one_change_compares_each_run_at_its_best_epoch_and_says_how_the_gap_moved():
+    # Without dropout the network overfits: its test accuracy peaks at epoch 2 and falls after.
+    # With dropout it peaks later and higher. At the last epoch dropout would win by more.
+    plain = stored(TrainConfig(epochs=4), [0.10, 0.08, 0.09, 0.11], [0.2, 0.1, 0.05, 0.02],
+                   test_acc=[0.970, 0.976, 0.972, 0.968], train_acc=[0.95, 0.98, 0.99, 0.995],
+                   val_acc=[0.96, 0.975, 0.972, 0.969])
+    dropout = stored(TrainConfig(epochs=4, dropout=(0.2,)), [0.12, 0.09, 0.08, 0.075], [0.3, 0.2, 0.15, 0.12],
+                     test_acc=[0.960, 0.971, 0.977, 0.979], train_acc=[0.94, 0.97, 0.975, 0.98],
+                     val_acc=[0.955, 0.97, 0.976, 0.978])
+    sentence = compare.one_change(plain, dropout)
+    assert sentence.startswith("dropout 0 → 0.2: test accuracy at each run's best epoch 97.6% → 97.9%")
+    assert "the best epoch moved from 2 to 4" in sentence
+    assert "best validation loss 0.080 → 0.075" in sentence
+    assert "the gap between training and validation accuracy at the last epoch 2.6 → 0.2 points" in sentence
+    assert "with dropout 0, validation loss rose after epoch 2 while training loss kept falling" in sentence
+    no_val = [stored(dataclasses.replace(r.config, validation="none"), [None] * 4, [0.2, 0.1, 0.05, 0.02],
+                     test_acc=[0.9, 0.91, 0.92, 0.93], val_acc=None) for r in (plain, dropout)]
+    assert compare.one_change(*no_val).startswith("dropout 0 → 0.2: test accuracy at the last epoch 93.0% → 93.0% "
+                                                  "(no validation set, so no best epoch to compare).")
 
 
 def test_summary_row():
     run = stored(TrainConfig(validation="split:0.2"), [0.3, 0.2, 0.25], [0.3, 0.2, 0.1])
     row = compare.summary(run)
     assert row["epochs"] == 3 and row["best epoch"] == 2 and row["best val loss"] == 0.2
+    assert row["test accuracy at best epoch"] == 0.9
     assert row["status"] == "finished" and row["seconds"] == 3.0
 
 
