@@ -6,8 +6,14 @@ the sidebar's dataset choice, which holds across pages and reruns.
 The page modules live in app_pages/, not pages/: Streamlit treats a folder named
 pages/ as the old multipage layout until a session has called st.navigation, so
 on a fresh server a link to /train would run the page without this file.
+
+`streamlit run` imports this file once as the server starts, looking for an ASGI `app`:
+there it finds one whose lifespan warms TensorFlow, the data and the classic network
+(mnist_core.jobs.WarmUp) before the first visitor arrives. Each page view then runs it as
+the app's script (`__name__ == "__main__"`), which draws the page.
 """
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -30,40 +36,59 @@ script_runner._clean_problem_modules = lambda: None
 # The tab icon is a file of the app: a Material icon would be fetched from fonts.gstatic.com,
 # which fails offline.
 ICON = str(Path(__file__).parent / "app_pages" / "icon.png")
-st.set_page_config(page_title="MNIST Lab", page_icon=ICON, layout="wide")
+# The dataset choice: choices, titles, default and help come from the settings table.
+DATASET = FIELD["dataset"]
 
-PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
-    st.Page("app_pages/data.py", title="Data", icon=":material/image:", url_path="data"),
-    st.Page("app_pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
-    st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
-    st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
-    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-]
-page = st.navigation(PAGES)
 
-# The dataset choice lives in session state under "dataset", which every page reads.
-# The widget has a key of its own, re-seeded on each run, because Streamlit drops a
-# widget's value when a run does not draw it. A shared link may name the dataset.
-DATASET = FIELD["dataset"]  # choices, titles, default and help: the settings table
-if "dataset" not in st.session_state:
-    wanted = st.query_params.get("dataset")
-    st.session_state.dataset = wanted if wanted in DATASET.values else DATASET.default
-st.session_state.dataset_choice = st.session_state.dataset
+def pages() -> list:
+    return [
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
+        st.Page("app_pages/data.py", title="Data", icon=":material/image:", url_path="data"),
+        st.Page("app_pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
+        st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
+        st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    ]
 
 
 def _choose_dataset():
     st.session_state.dataset = st.session_state.dataset_choice
 
 
-st.sidebar.selectbox(DATASET.label, DATASET.values, key="dataset_choice", format_func=DATASET.title,
-                     on_change=_choose_dataset, help=f"{DATASET.help} Used by every page.")
-learner_id()  # a new browser gets its cookie on whichever page it opens first
-try:
-    page.run()
-except DataFileError as exc:  # a damaged bundled file: say which and how to fix it, on any page
-    st.error(f"The {st.session_state.dataset} data cannot be read. {exc}")
-finally:
-    # Once per server, after the first page is drawn: TensorFlow, the data and the classic
-    # network's compiled code get ready in a low-priority thread (mnist_core.jobs.WarmUp).
+def dataset_choice() -> None:
+    """The sidebar's dataset, kept in session state under "dataset", which every page reads.
+    The widget has a key of its own, re-seeded on each run, because Streamlit drops a widget's
+    value when a run does not draw it. A shared link may name the dataset."""
+    if "dataset" not in st.session_state:
+        wanted = st.query_params.get("dataset")
+        st.session_state.dataset = wanted if wanted in DATASET.values else DATASET.default
+    st.session_state.dataset_choice = st.session_state.dataset
+    st.sidebar.selectbox(DATASET.label, DATASET.values, key="dataset_choice", format_func=DATASET.title,
+                         on_change=_choose_dataset, help=f"{DATASET.help} Used by every page.")
+
+
+def main() -> None:
+    st.set_page_config(page_title="MNIST Lab", page_icon=ICON, layout="wide")
+    page = st.navigation(pages())
+    dataset_choice()
+    learner_id()  # a new browser gets its cookie on whichever page it opens first
+    try:
+        page.run()
+    except DataFileError as exc:  # a damaged bundled file: say which and how to fix it, on any page
+        st.error(f"The {st.session_state.dataset} data cannot be read. {exc}")
+    finally:
+        # Where no server start came first (a test, another runner): once, after this first page.
+        WARM_UP.start()
+
+
+@asynccontextmanager
+async def server_lifespan(_app):
+    """As the server starts: warm up in a low-priority thread, so the first Train click trains."""
     WARM_UP.start()
+    yield
+
+
+if __name__ == "__main__":
+    main()
+else:
+    app = st.App(__file__, lifespan=server_lifespan)

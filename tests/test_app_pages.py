@@ -375,6 +375,30 @@ def test_the_server_warms_up_after_its_first_page_and_the_first_run_uses_it(app,
     assert net._batches.experimental_get_tracing_count() == traced  # compiled by the warm-up
 
 
+def test_streamlit_run_finds_the_app_whose_server_start_warms_up(monkeypatch):
+    """`streamlit run streamlit_app.py` imports the file to look for an ASGI app; its lifespan
+    starts the warm-up as the server starts, before any visitor."""
+    import asyncio
+    import importlib
+    from pathlib import Path
+
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    from mnist_core import jobs
+
+    root = Path(__file__).resolve().parents[1]
+    assert discover_asgi_app(root / "streamlit_app.py").is_asgi_app
+    started = []
+    monkeypatch.setattr(jobs.WARM_UP, "start", lambda: started.append(True))
+    module = importlib.import_module("streamlit_app")  # as the server imports it: draws nothing
+
+    async def serve():
+        async with module.server_lifespan(module.app):
+            return list(started)
+
+    assert isinstance(module.app, st.App) and asyncio.run(serve()) == [True]
+
+
 def draw_a_one_with_the_last_model(at) -> None:
     """On Draw, choose the last model offered (the newest upload) and hand in a drawn "1"."""
     open_page(at, "app_pages/draw.py")
