@@ -161,6 +161,21 @@ def charts(config: TrainConfig, history: list, selected: int | None, max_epochs:
 # (bench/app_speed.py); at 2 s the page stays within 10% of the command line.
 @st.fragment(run_every=2.0)
 def live_progress(config: TrainConfig) -> None:
+    progress(config)
+
+
+# Until the first epoch is in, there are no charts to redraw: a poll is a progress bar, so
+# the page looks every 0.5 s and shows epoch 1 without the wait of a 2 s poll.
+@st.fragment(run_every=0.5)
+def first_epoch_progress(config: TrainConfig) -> None:
+    job = run_store().job(config)
+    if job is not None and job.run is not None and job.run.epochs_done:
+        st.rerun()  # the first epoch is in: the charts, polled every 2 s
+    progress(config)
+
+
+def progress(config: TrainConfig) -> None:
+    """The running job's state: its button, queue place or epoch, numbers and curves."""
     store = run_store()
     job = store.job(config)
     if job is None:  # finished: redraw the whole page with the results
@@ -334,7 +349,10 @@ def main() -> None:
     if job is None and store.failure(config):
         st.error(f"Training could not run: {store.failure(config)}")
     if job is not None:
-        live_progress(config)
+        if job.run is not None and job.run.epochs_done:
+            live_progress(config)
+        else:
+            first_epoch_progress(config)
     elif run is not None:
         results(config, run)
     else:
