@@ -10,26 +10,40 @@ import plotly.graph_objects as go
 TRAIN_COLOUR = "#3b5bdb"
 VAL_COLOUR = "#e8590c"
 GAP_COLOUR = "#7048e8"
+GAP_ACC_COLOUR = "#0c8599"
 BEST_COLOUR = "#2b8a3e"
-MARK_COLOUR = "#868e96"
+MARK_COLOUR = "#495057"
+# Ten colours that stay apart on white, one per class (a colour-blind-safe set, with grey and olive).
+CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# Chart text readable on a projector from the back of a room (Plotly's default is 12 px).
+FONT = 15
+TITLE_FONT = 18
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, height: int = 300) -> go.Figure:
+def _layout(fig: go.Figure, title: str, y_title: str, height: int = 320) -> go.Figure:
     fig.update_layout(
-        title=title, height=height, margin=dict(l=10, r=10, t=40, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        title=dict(text=title, font=dict(size=TITLE_FONT)), height=height, font=dict(size=FONT),
+        margin=dict(l=10, r=10, t=70, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
         xaxis_title="epoch", yaxis_title=y_title, hovermode="x unified",
     )
     return fig
 
 
-def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None) -> None:
-    if best is not None:
-        fig.add_vline(x=best, line=dict(color=BEST_COLOUR, dash="dot"),
-                      annotation_text=f"best {best}", annotation_position="top left")
+def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None, last: int | None = None) -> None:
+    """A dotted line at the best epoch and a solid one at the epoch looked at, each labelled
+    inside the plot; one label when they are the same epoch. A label near the right edge
+    reads leftwards, so it is not cut off."""
+    if best is not None and best != selected:
+        fig.add_vline(x=best, line=dict(color=BEST_COLOUR, dash="dot", width=2),
+                      annotation=dict(text=f"best {best}", font=dict(color=BEST_COLOUR)),
+                      annotation_position="top left" if best > 1 else "top right")
     if selected is not None:
-        fig.add_vline(x=selected, line=dict(color=MARK_COLOUR, width=2),
-                      annotation_text=f"epoch {selected}", annotation_position="bottom right")
+        right_half = last is not None and selected > (last + 1) / 2
+        fig.add_vline(x=selected, line=dict(color=BEST_COLOUR if selected == best else MARK_COLOUR, width=2),
+                      annotation=dict(text=f"epoch {selected}" + (" (best)" if selected == best else "")),
+                      annotation_position="bottom left" if right_half else "bottom right")
 
 
 def _epoch_axis(fig: go.Figure, max_epochs: int | None) -> None:
@@ -50,7 +64,7 @@ def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
     if any(v is not None for v in val):
         fig.add_scatter(x=epochs, y=val, name="validation", mode="lines+markers",
                         line=dict(color=VAL_COLOUR))
-    _mark_epochs(fig, best, selected)
+    _mark_epochs(fig, best, selected, max_epochs or len(epochs))
     _epoch_axis(fig, max_epochs)
     if metric == "accuracy":
         fig.update_yaxes(tickformat=".0%")
@@ -59,21 +73,55 @@ def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
 
 def gap_figure(history: Sequence[dict], best: int | None = None, selected: int | None = None,
                max_epochs: int | None = None) -> go.Figure:
-    """How far validation trails training: val loss - train loss, train acc - val acc."""
+    """How far validation trails training: val loss - train loss (left axis), train accuracy -
+    val accuracy in percentage points (right axis), the two zeros on one line."""
     rows = [h for h in history if h.get("val_loss") is not None]
     epochs = [h["epoch"] for h in rows]
+    loss_gap = [h["val_loss"] - h["loss"] for h in rows]
+    acc_gap = [100 * (h["accuracy"] - h["val_accuracy"]) for h in rows]
     fig = go.Figure()
-    fig.add_scatter(x=epochs, y=[h["val_loss"] - h["loss"] for h in rows],
-                    name="validation loss - training loss", mode="lines+markers",
+    fig.add_scatter(x=epochs, y=loss_gap, name="loss gap (validation - training)", mode="lines+markers",
                     line=dict(color=GAP_COLOUR))
-    fig.add_scatter(x=epochs, y=[h["accuracy"] - h["val_accuracy"] for h in rows],
-                    name="training accuracy - validation accuracy", mode="lines+markers",
-                    line=dict(color=GAP_COLOUR, dash="dash"), yaxis="y2")
+    fig.add_scatter(x=epochs, y=acc_gap, name="accuracy gap (training - validation)", mode="lines+markers",
+                    line=dict(color=GAP_ACC_COLOUR, dash="dash"), marker=dict(symbol="square"), yaxis="y2")
     fig.add_hline(y=0, line=dict(color=MARK_COLOUR, width=1))
-    _mark_epochs(fig, best, selected)
-    fig.update_layout(yaxis2=dict(overlaying="y", side="right", tickformat=".1%", showgrid=False))
+    _mark_epochs(fig, best, selected, max_epochs or len(epochs))
+    left, right = zero_aligned_ranges(loss_gap, acc_gap)
+    fig.update_layout(yaxis=dict(range=left, tickvals=nice_ticks(*left)),
+                      yaxis2=dict(range=right, overlaying="y", side="right", showgrid=False,
+                                  tickvals=nice_ticks(*right), ticksuffix=" pts", title="accuracy gap (points)",
+                                  title_font=dict(color=GAP_ACC_COLOUR)))
     _epoch_axis(fig, max_epochs)
-    return _layout(fig, "Generalisation gap", "loss gap")
+    fig = _layout(fig, "Generalisation gap", "loss gap")
+    fig.update_layout(yaxis_title_font=dict(color=GAP_COLOUR), legend=dict(y=1.1))
+    return fig
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """At most `count` + 1 round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) from low to high,
+    0 among them when it is in range."""
+    raw = (high - low) / count
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = np.ceil(low / step) * step
+    return [round(float(v), 10) + 0.0 for v in np.arange(first, high + step * 1e-9, step)]  # + 0.0: no "-0"
+
+
+def zero_aligned_ranges(left: Sequence[float], right: Sequence[float], pad: float = 0.08):
+    """Axis ranges for two series, each including 0, with 0 at the same height on both axes."""
+    def span(values):
+        low, high = min([0.0, *values]), max([0.0, *values])
+        extra = (high - low) * pad or 1.0
+        return low - (extra if low < 0 else 0), high + extra
+
+    (l0, l1), (r0, r1) = span(left), span(right)
+    # The share of each axis below zero; the larger one is used for both.
+    below = max(-l0 / (l1 - l0), -r0 / (r1 - r0))
+    def stretch(low, high):
+        if below == 0:
+            return [low, high]
+        return [-high * below / (1 - below), high] if -low / (high - low) < below else [low, -low * (1 - below) / below]
+    return stretch(l0, l1), stretch(r0, r1)
 
 
 def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
@@ -123,8 +171,9 @@ def class_counts_figure(train_labels: np.ndarray, test_labels: np.ndarray,
     fig.add_bar(x=list(class_names), y=np.bincount(test_labels, minlength=10), name="test",
                 marker_color=VAL_COLOUR)
     fig.update_xaxes(type="category")
-    fig.update_layout(barmode="group", height=280, margin=dict(l=10, r=10, t=30, b=10),
-                      title="Images per class", legend=dict(orientation="h", y=1.1, x=1, xanchor="right"))
+    fig.update_layout(barmode="group", height=300, margin=dict(l=10, r=10, t=50, b=10), font=dict(size=FONT),
+                      title=dict(text="Images per class", font=dict(size=TITLE_FONT)),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
     return fig
 
 
@@ -138,16 +187,26 @@ def confusion_figure(counts: np.ndarray, class_names: Sequence[str]) -> go.Figur
                                hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", title="true class", type="category")
     fig.update_xaxes(title="predicted class", side="top", type="category")
-    fig.update_layout(height=460, margin=dict(l=10, r=10, t=60, b=10))
+    fig.update_layout(height=480, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=FONT))
     return fig
 
 
 def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Figure:
-    fig = go.Figure(go.Bar(x=list(class_names), y=per_class, marker_color=TRAIN_COLOUR,
-                           text=[f"{v:.1%}" for v in per_class], textposition="outside"))
-    fig.update_yaxes(tickformat=".0%", range=[max(0.0, float(np.nanmin(per_class)) - 0.1), 1.05])
+    """Accuracy of each class as a dot (a bar would claim a baseline the axis does not start at);
+    the axis starts a little below the weakest class and ends at 100%."""
+    low = float(np.nanmin(per_class)) if np.isfinite(per_class).any() else 0.0
+    step = 0.02 if low >= 0.9 else 0.05 if low >= 0.7 else 0.1
+    floor = max(0.0, np.floor(low / step) * step - step)
+    fig = go.Figure(go.Scatter(x=list(class_names), y=per_class, mode="markers+text",
+                               marker=dict(color=TRAIN_COLOUR, size=14),
+                               text=[f"{v:.1%}" for v in per_class],
+                               textposition=["middle right"] * (len(per_class) - 1) + ["middle left"],
+                               hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
+    fig.update_yaxes(tickformat=".0%", range=[floor, 1.0 + step / 2],
+                     tickvals=[round(float(v), 4) for v in np.arange(floor, 1.0 + 1e-9, step)], title="accuracy")
     fig.update_xaxes(type="category")
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10), title="Accuracy per class")
+    fig.update_layout(height=340, font=dict(size=FONT), margin=dict(l=10, r=10, t=50, b=10),
+                      title=dict(text="Accuracy per class", font=dict(size=TITLE_FONT)))
     return fig
 
 
@@ -159,27 +218,34 @@ def probability_figure(probs: np.ndarray, class_names: Sequence[str], true_class
     fig = go.Figure(go.Bar(x=list(class_names), y=probs, marker_color=colours,
                            marker_line=dict(width=lines, color=BEST_COLOUR),
                            text=[f"{p:.0%}" for p in probs], textposition="outside"))
-    fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
+    fig.update_yaxes(range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%")
     fig.update_xaxes(type="category")
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10))
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=10, b=10), font=dict(size=FONT))
     return fig
 
 
 def epoch_probability_figure(probs_by_epoch: np.ndarray, class_names: Sequence[str],
                              epoch: int | None = None) -> go.Figure:
-    """Each class's probability after every epoch: the network making up its mind."""
+    """Each class's probability after every epoch: the network making up its mind. The classes
+    that matter (5% at the end, or 20% at some epoch) are drawn bold, the others thin and dotted."""
     epochs = list(range(1, len(probs_by_epoch) + 1))
     final = probs_by_epoch[-1]
     fig = go.Figure()
     for k, name in enumerate(class_names):
         strong = final[k] >= 0.05 or probs_by_epoch[:, k].max() >= 0.2
-        fig.add_scatter(x=epochs, y=probs_by_epoch[:, k], name=name, mode="lines+markers",
-                        line=dict(width=3 if strong else 1), opacity=1.0 if strong else 0.35)
+        fig.add_scatter(x=epochs, y=probs_by_epoch[:, k], name=name, mode="lines+markers" if strong else "lines",
+                        line=dict(color=CLASS_COLOURS[k % len(CLASS_COLOURS)], width=3 if strong else 1.5,
+                                  dash="solid" if strong else "dot"))
     if epoch is not None:
-        fig.add_vline(x=epoch, line=dict(color=MARK_COLOUR, width=2))
+        fig.add_vline(x=epoch, line=dict(color=MARK_COLOUR, width=2),
+                      annotation=dict(text=f"epoch {epoch}"),
+                      annotation_position="bottom left" if epoch > (len(epochs) + 1) / 2 else "bottom right")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     _epoch_axis(fig, len(epochs))
-    return _layout(fig, "Probability of each class after every epoch", "probability", height=320)
+    _layout(fig, "Probability of each class after every epoch", "probability", height=380)
+    fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"),
+                      margin=dict(t=50))
+    return fig
 
 
 RUN_COLOURS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#0c8599", "#c92a2a", "#5c940d", "#f08c00"]
@@ -204,5 +270,6 @@ def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], met
         fig.update_yaxes(tickformat=".1%")
     longest = max((len(rows) for _, rows, _ in curves), default=0)
     _epoch_axis(fig, longest)
-    fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"))
-    return _layout(fig, title, metric.replace("_", " "), height=320)
+    _layout(fig, title, metric.replace("_", " "), height=340)
+    fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"), margin=dict(t=50))
+    return fig

@@ -1,0 +1,70 @@
+"""The chart builders: what a learner (or a class at the back of a room) reads off them."""
+
+import numpy as np
+
+from mnist_core import figures
+
+
+def history(epochs: int = 10) -> list[dict]:
+    rows = []
+    for e in range(1, epochs + 1):
+        loss = 0.5 / e
+        rows.append({"epoch": e, "loss": loss, "accuracy": 1 - loss / 4, "val_loss": 0.15 + 0.01 * abs(e - 4),
+                     "val_accuracy": 0.95 - 0.002 * e, "test_accuracy": 0.95})
+    return rows
+
+
+def annotations(fig) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+def test_the_gap_chart_has_two_colours_titled_axes_and_zeros_on_one_line():
+    fig = figures.gap_figure(history(), best=4, selected=8, max_epochs=10)
+    loss, acc = fig.data
+    assert loss.line.color != acc.line.color and acc.yaxis == "y2"
+    assert fig.layout.yaxis.title.text == "loss gap" and "points" in fig.layout.yaxis2.title.text
+    (l0, l1), (r0, r1) = fig.layout.yaxis.range, fig.layout.yaxis2.range
+    assert abs(-l0 / (l1 - l0) - -r0 / (r1 - r0)) < 1e-9  # zero sits at the same height on both
+    assert min(loss.y) >= l0 and max(loss.y) <= l1 and min(acc.y) >= r0 and max(acc.y) <= r1
+    for ticks in (fig.layout.yaxis.tickvals, fig.layout.yaxis2.tickvals):
+        assert 0 in ticks and all(abs(t * 4 - round(t * 4)) < 1e-9 or abs(t * 100 - round(t * 100)) < 1e-9
+                                  for t in ticks)  # round numbers, no -5.99
+
+
+def test_nice_ticks_are_round_and_cover_the_range():
+    assert figures.nice_ticks(-11.99, 2.4) == [-10.0, -5.0, 0.0]
+    assert figures.nice_ticks(-0.3, 1.1) == [0.0, 0.5, 1.0]
+    assert figures.nice_ticks(-0.02, 0.13) == [0.0, 0.05, 0.1]
+
+
+def test_one_label_when_the_epoch_looked_at_is_the_best_and_labels_near_the_right_edge_read_left():
+    same = figures.curve_figure(history(), "loss", best=4, selected=4, max_epochs=10)
+    assert annotations(same) == ["epoch 4 (best)"]
+    apart = figures.curve_figure(history(), "loss", best=4, selected=10, max_epochs=10)
+    assert sorted(annotations(apart)) == ["best 4", "epoch 10"]
+    marker = next(a for a in apart.layout.annotations if a.text == "epoch 10")
+    assert marker.xanchor == "right"  # drawn leftwards from the line at the last epoch, not cut off
+
+
+def test_per_class_accuracy_ends_at_100_percent_and_is_drawn_as_dots():
+    fig = figures.per_class_figure(np.array([0.99, 0.98, 0.84, 0.97, 0.96, 0.95, 0.99, 0.97, 0.93, 0.94]),
+                                   [str(i) for i in range(10)])
+    ticks = fig.layout.yaxis.tickvals
+    assert max(ticks) == 1.0 and min(ticks) <= 0.84 and fig.layout.yaxis.range[1] < 1.05
+    assert fig.data[0].mode == "markers+text"
+
+
+def test_the_epoch_probability_chart_keeps_its_legend_apart_and_every_class_visible():
+    probs = np.random.default_rng(0).dirichlet(np.ones(10), size=6)
+    fig = figures.epoch_probability_figure(probs, [f"c{i}" for i in range(10)], epoch=3)
+    assert fig.layout.legend.x > 1  # beside the plot, not over its title
+    assert len({t.line.color for t in fig.data}) == 10
+    assert all(t.opacity in (None, 1) for t in fig.data)
+
+
+def test_chart_text_is_readable_on_a_projector():
+    for fig in (figures.curve_figure(history(), "accuracy"), figures.gap_figure(history()),
+                figures.epoch_probability_figure(np.full((3, 10), 0.1), [str(i) for i in range(10)]),
+                figures.per_class_figure(np.full(10, 0.9), [str(i) for i in range(10)]),
+                figures.overlay_figure([("a", history(), 4)], "val_loss", "Validation loss")):
+        assert fig.layout.font.size >= 15 and fig.layout.title.font.size >= 18
