@@ -64,6 +64,7 @@ class WarmUp:
     def __init__(self, config: TrainConfig | None = None):
         self.config = config or TrainConfig()  # the classic network, Home's first button
         self.done = threading.Event()
+        self.wanted = threading.Event()  # a job is waiting for the warm-up to end
         self.seconds: float | None = None
         self._started = False
         self._lock = threading.Lock()
@@ -86,6 +87,7 @@ class WarmUp:
             from mnist_core.training import Network
 
             if Network.shape_of(config) == Network.shape_of(self.config):
+                self.wanted.set()
                 self.done.wait(timeout)
 
     def _run(self) -> None:
@@ -94,7 +96,7 @@ class WarmUp:
         try:
             from mnist_core.training import warm_up
 
-            warm_up(self.config)
+            warm_up(self.config, hurry=self.wanted.is_set)
             self.seconds = time.perf_counter() - started
             log.info("warm-up: TensorFlow, the data and the classic network ready in %.1f s", self.seconds)
         except Exception:  # a damaged data file, say: the pages report it when they need the data

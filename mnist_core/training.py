@@ -291,12 +291,15 @@ class NetworkPool:
 POOL = NetworkPool()
 
 
-def warm_up(config: TrainConfig) -> None:
+def warm_up(config: TrainConfig, hurry: Callable[[], bool] = lambda: False) -> None:
     """Compile `config`'s network for its shapes and leave it in the pool (a server calls this
     in the background as it starts, so the first Train click skips the compiling).
 
-    It trains one epoch on throwaway state: XLA compiles on a function's first call."""
+    It trains one epoch on throwaway state, as XLA compiles on a function's first call,
+    unless `hurry()` says a run is already waiting: that run's own first epoch compiles."""
     run = TrainingRun(config)
+    if hurry():
+        return
     net = POOL.borrow(config)
     try:
         data, (x, y) = run._data(), _training_arrays(config, run.dataset)

@@ -305,3 +305,13 @@ def test_the_warm_up_leaves_a_compiled_network_for_the_first_run(small_config, m
     assert net._batches.experimental_get_tracing_count() == traced
     monkeypatch.setattr(training, "POOL", training.NetworkPool())
     assert [r.loss for r in run.history] == [r.loss for r in train(small_config).history]
+
+
+def test_a_warm_up_in_a_hurry_leaves_the_compiling_to_the_waiting_run(small_config, monkeypatch):
+    pool = training.NetworkPool()
+    monkeypatch.setattr(training, "POOL", pool)
+    training.warm_up(small_config, hurry=lambda: True)
+    (net,) = pool._free
+    assert net._batches.experimental_get_tracing_count() == 0  # TensorFlow, data and network only
+    run = train(small_config)
+    assert pool._free == [net] and run.history[-1].accuracy > 0.5
