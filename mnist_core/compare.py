@@ -18,8 +18,13 @@ def rows(run) -> list[dict]:
 
 
 def fields(config: TrainConfig) -> dict[str, str]:
-    """Config fields except epochs (runs own their epochs)."""
-    return {k: v for k, v in config.to_dict().items() if k != "epochs"}
+    """Config fields except epochs (runs own their epochs), written as in the run's label:
+    layers 512-256, dropout 0.2/0.1, one rate when every layer has it."""
+    shown = {k: v for k, v in config.to_dict().items() if k != "epochs"}
+    shown["hidden"] = "-".join(str(h) for h in config.hidden)
+    rates = [f"{d:g}" for d in config.dropout]
+    shown["dropout"] = rates[0] if len(set(rates)) == 1 else "/".join(rates)
+    return shown
 
 
 def differing_fields(configs: list[TrainConfig]) -> list[str]:
@@ -44,6 +49,7 @@ def summary(run) -> dict:
     last = h[-1] if h else {}
     return {
         "epochs": len(h),
+        "status": run.status.replace("_", " "),
         "best epoch": best,
         "best val loss": None if best is None else round(h[best - 1]["val_loss"], 4),
         "test accuracy at best epoch": None if best is None else h[best - 1]["test_accuracy"],
@@ -51,7 +57,6 @@ def summary(run) -> dict:
         "val accuracy": last.get("val_accuracy"),
         "test accuracy": last.get("test_accuracy"),
         "seconds": round(sum(r["seconds"] for r in h), 1),
-        "status": run.status.replace("_", " "),
     }
 
 
@@ -106,13 +111,10 @@ def one_change(a, b) -> str | None:
         ra, rb = rows(a)[-1], rows(b)[-1]
         parts = [f"test accuracy at the last epoch {ra['test_accuracy']:.1%} → {rb['test_accuracy']:.1%}"
                  + ("" if best_a or best_b else " (no validation set, so no best epoch to compare)")]
-    for run, value in ((b, vb), (a, va)):
-        over = overfitting(run)
-        if over:
-            parts.append(f"with {name} {value}, validation loss rose after epoch {over[0]} "
-                         f"while training loss kept falling")
-            break
-    else:
-        if best_a and best_b:
-            parts.append("neither run shows validation loss rising while training loss falls")
+    rose = [f"after epoch {over[0]} with {name} {value}"
+            for run, value in ((a, va), (b, vb)) if (over := overfitting(run))]
+    if rose:
+        parts.append("validation loss rose " + " and ".join(rose) + " while training loss kept falling")
+    elif best_a and best_b:
+        parts.append("neither run shows validation loss rising while training loss falls")
     return f"{name} {va} → {vb}: " + "; ".join(parts) + "."

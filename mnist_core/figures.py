@@ -19,6 +19,7 @@ CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 # Chart text readable on a projector from the back of a room (Plotly's default is 12 px).
 FONT = 15
 TITLE_FONT = 18
+LABEL_BACKGROUND = "rgba(255, 255, 255, 0.85)"  # a curve passing behind a label leaves it readable
 
 
 def _layout(fig: go.Figure, title: str, y_title: str, height: int = 320) -> go.Figure:
@@ -37,12 +38,13 @@ def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None, last: i
     reads leftwards, so it is not cut off."""
     if best is not None and best != selected:
         fig.add_vline(x=best, line=dict(color=BEST_COLOUR, dash="dot", width=2),
-                      annotation=dict(text=f"best {best}", font=dict(color=BEST_COLOUR)),
+                      annotation=dict(text=f"best {best}", font=dict(color=BEST_COLOUR), bgcolor=LABEL_BACKGROUND),
                       annotation_position="top left" if best > 1 else "top right")
     if selected is not None:
         right_half = last is not None and selected > (last + 1) / 2
         fig.add_vline(x=selected, line=dict(color=BEST_COLOUR if selected == best else MARK_COLOUR, width=2),
-                      annotation=dict(text=f"epoch {selected}" + (" (best)" if selected == best else "")),
+                      annotation=dict(text=f"epoch {selected}" + (" (best)" if selected == best else ""),
+                                      bgcolor=LABEL_BACKGROUND),
                       annotation_position="bottom left" if right_half else "bottom right")
 
 
@@ -87,9 +89,9 @@ def gap_figure(history: Sequence[dict], best: int | None = None, selected: int |
     fig.add_hline(y=0, line=dict(color=MARK_COLOUR, width=1))
     _mark_epochs(fig, best, selected, max_epochs or len(epochs))
     left, right = zero_aligned_ranges(loss_gap, acc_gap)
-    fig.update_layout(yaxis=dict(range=left, tickvals=nice_ticks(*left)),
+    fig.update_layout(yaxis=dict(range=left, tickvals=nice_ticks(*left, count=7)),
                       yaxis2=dict(range=right, overlaying="y", side="right", showgrid=False,
-                                  tickvals=nice_ticks(*right), ticksuffix=" pts", title="accuracy gap (points)",
+                                  tickvals=nice_ticks(*right, count=7), title="accuracy gap (points)",
                                   title_font=dict(color=GAP_ACC_COLOUR)))
     _epoch_axis(fig, max_epochs)
     fig = _layout(fig, "Generalisation gap", "loss gap")
@@ -198,14 +200,13 @@ def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Fi
     step = 0.02 if low >= 0.9 else 0.05 if low >= 0.7 else 0.1
     floor = max(0.0, np.floor(low / step) * step - step)
     fig = go.Figure(go.Scatter(x=list(class_names), y=per_class, mode="markers+text",
-                               marker=dict(color=TRAIN_COLOUR, size=14),
-                               text=[f"{v:.1%}" for v in per_class],
-                               textposition=["middle right"] * (len(per_class) - 1) + ["middle left"],
+                               marker=dict(color=TRAIN_COLOUR, size=14), cliponaxis=False,
+                               text=[f"{v:.1%}" for v in per_class], textposition="top center",
                                hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
     fig.update_yaxes(tickformat=".0%", range=[floor, 1.0 + step / 2],
                      tickvals=[round(float(v), 4) for v in np.arange(floor, 1.0 + 1e-9, step)], title="accuracy")
     fig.update_xaxes(type="category")
-    fig.update_layout(height=340, font=dict(size=FONT), margin=dict(l=10, r=10, t=50, b=10),
+    fig.update_layout(height=480, font=dict(size=FONT), margin=dict(l=10, r=10, t=60, b=10),
                       title=dict(text="Accuracy per class", font=dict(size=TITLE_FONT)))
     return fig
 
@@ -234,6 +235,7 @@ def epoch_probability_figure(probs_by_epoch: np.ndarray, class_names: Sequence[s
     for k, name in enumerate(class_names):
         strong = final[k] >= 0.05 or probs_by_epoch[:, k].max() >= 0.2
         fig.add_scatter(x=epochs, y=probs_by_epoch[:, k], name=name, mode="lines+markers" if strong else "lines",
+                        showlegend=bool(strong),  # the faint ones lie on top of each other near 0
                         line=dict(color=CLASS_COLOURS[k % len(CLASS_COLOURS)], width=3 if strong else 1.5,
                                   dash="solid" if strong else "dot"))
     if epoch is not None:

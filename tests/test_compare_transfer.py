@@ -32,6 +32,9 @@ def test_differing_fields_fold_away_what_is_shared():
     assert compare.differing_fields([a, b, c]) == ["dropout", "seed"]
     assert compare.differing_fields([a]) == []
     assert compare.label(c, ["dropout", "seed"]) == "dropout 0.2, seed 3"
+    deep = TrainConfig(hidden=(512, 256), dropout=(0.3, 0.3))
+    assert compare.label(deep, ["hidden", "dropout"]) == "hidden 512-256, dropout 0.3"  # no "0.3,0.3"
+    assert compare.fields(TrainConfig(hidden=(64, 32), dropout=(0.2, 0.1)))["dropout"] == "0.2/0.1"
 
 
 def test_one_change_sentence_names_the_setting_and_the_overfitting():
@@ -42,7 +45,11 @@ def test_one_change_sentence_names_the_setting_and_the_overfitting():
     sentence = compare.one_change(calm, over)
     assert sentence.startswith("hidden 512 → 1024: test accuracy at each run's best epoch 95.0% → 96.0%")
     assert "the best epoch moved from 5 to 3" in sentence
-    assert "with hidden 1024, validation loss rose after epoch 3 while training loss kept falling" in sentence
+    assert "validation loss rose after epoch 3 with hidden 1024 while training loss kept falling" in sentence
+    both = stored(TrainConfig(validation="split:0.2", epochs=6, hidden=(256,)),
+                  [0.30, 0.20, 0.18, 0.17, 0.20, 0.24], [0.4, 0.2, 0.1, 0.05, 0.03, 0.02])
+    assert "validation loss rose after epoch 4 with hidden 256 and after epoch 3 with hidden 1024" \
+        in compare.one_change(both, over)
     other = stored(TrainConfig(validation="split:0.2", seed=5), [0.3, 0.2, 0.1], [0.3, 0.2, 0.1])
     assert compare.one_change(over, other) is None  # two settings differ
 
@@ -61,7 +68,7 @@ def test_one_change_compares_each_run_at_its_best_epoch_and_says_how_the_gap_mov
     assert "the best epoch moved from 2 to 4" in sentence
     assert "best validation loss 0.080 → 0.075" in sentence
     assert "the gap between training and validation accuracy at the last epoch 2.6 → 0.2 points" in sentence
-    assert "with dropout 0, validation loss rose after epoch 2 while training loss kept falling" in sentence
+    assert "validation loss rose after epoch 2 with dropout 0 while training loss kept falling" in sentence
     no_val = [stored(dataclasses.replace(r.config, validation="none"), [None] * 4, [0.2, 0.1, 0.05, 0.02],
                      test_acc=[0.9, 0.91, 0.92, 0.93], val_acc=None) for r in (plain, dropout)]
     assert compare.one_change(*no_val).startswith("dropout 0 → 0.2: test accuracy at the last epoch 93.0% → 93.0% "
