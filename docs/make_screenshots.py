@@ -1,0 +1,194 @@
+"""Retake the README's screenshots from the real app in Chromium.
+
+    python -m docs.make_screenshots
+
+Starts the app (tests.browser.AppServer) on a fresh, empty run directory, trains two runs that
+differ only in dropout from the Train button, and writes docs/train.png, docs/evaluate.png and
+docs/compare.png, plus test-artifacts/shot-home.png and test-artifacts/shot-draw.png to look at.
+Each picture is the page's main column (no sidebar), from just above the title to the end of
+the page. Training two 512-512 networks takes minutes, many more on a busy machine.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import time
+from urllib.parse import urlencode, urljoin
+
+import pytest
+
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    AppServer,
+    require_browser,
+    run_marker,
+    track_runs,
+    wait_idle,
+)
+
+DOCS = ROOT / "docs"
+WIDTH, HEIGHT = 1400, 2200  # the page is made taller when it needs more (see `shoot`)
+TRAINING = 30 * 60_000  # ms: a bound for one training on a busy two-core machine, not a target
+MARGIN = 24  # px of page kept above the title and below the last element
+# Two runs that differ in one setting, so Compare has a sentence on what dropout did. 15 epochs
+# on 16,000 images let the network without dropout overfit visibly.
+RUN = {"hidden": "512,512", "dropout": "0", "epochs": "15", "train_samples": "20000",
+       "validation": "split:0.2", "seed": "0"}
+SECOND_RUN = {**RUN, "dropout": "0.3"}
+
+# Where the page's content sits, in page pixels: the main column, and the top and bottom of
+# the vertical block holding the page's elements (Streamlit scrolls inside stMain).
+MEASURE = """() => {
+  const main = document.querySelector("[data-testid='stMain']");
+  const content = main.querySelector("[data-testid='stMainBlockContainer'] > [data-testid='stVerticalBlock']");
+  const m = main.getBoundingClientRect(), c = content.getBoundingClientRect();
+  return {x: m.left, width: m.width, top: c.top + main.scrollTop, bottom: c.bottom + main.scrollTop};
+}"""
+
+
+def log(started: float, text: str) -> None:
+    print(f"[{time.perf_counter() - started:7.1f} s] {text}", flush=True)
+
+
+def settle(page) -> None:
+    """Fonts loaded, Plotly's charts drawn, two animation frames for the last layout."""
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
+                           ".every(p => p.querySelector('.main-svg') !== null)")
+    # Plotly's toolbar fades out (0.3 s) once the mouse has left its chart.
+    page.wait_for_function("() => [...document.querySelectorAll('.modebar-group')]"
+                           ".every(m => getComputedStyle(m).opacity === '0')")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+
+
+def check_page(page, path) -> None:
+    """No exception or error box on the page: a screenshot of one is no use."""
+    bad = page.locator("[data-testid='stException'], [data-testid='stAlertContentError']")
+    if bad.count():
+        raise RuntimeError(f"{path.name}: the page shows an error: {bad.first.inner_text()[:300]}")
+
+
+def shoot(page, path) -> None:
+    """Save the main column from just above the title to the end of the page. A page taller
+    than the window is shown whole by making the window taller first."""
+    page.mouse.move(1, 1)  # off the charts and buttons: no hover label, toolbar or colour
+    settle(page)
+    check_page(page, path)
+    box = page.evaluate(MEASURE)
+    needed = int(box["bottom"]) + MARGIN
+    if needed > page.viewport_size["height"]:
+        page.set_viewport_size({"width": WIDTH, "height": needed})
+        settle(page)
+        box = page.evaluate(MEASURE)
+    top = max(0, int(box["top"]) - MARGIN)
+    bottom = min(int(box["bottom"]) + MARGIN, page.viewport_size["height"])
+    path.parent.mkdir(exist_ok=True)
+    # One pixel in from the left: that column is the sidebar's border.
+    clip = {"x": box["x"] + 1, "y": top, "width": box["width"] - 1, "height": bottom - top}
+    page.screenshot(path=path, clip=clip)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    wait_idle(page)
+
+
+def train(page, server, params: dict) -> None:
+    """Open Train with `params`, press Train, and wait for the run to finish."""
+    open_page(page, f"{server.url}/train?{urlencode(params)}")
+    page.get_by_role("button", name="Train", exact=True).click()
+    # Only the run after training draws "Trained"; wait_idle then waits for that run to end.
+    page.get_by_role("button", name="Trained").wait_for(timeout=TRAINING)
+    wait_idle(page)
+
+
+def show_mistakes(page) -> None:
+    """Evaluate's gallery: the mistakes, the ones the network was surest about first."""
+    for label in ("Mistakes only", "Most confident mistakes first"):
+        before = run_marker(page)
+        page.get_by_test_id("stCheckbox").filter(has_text=label).locator("label").click()
+        wait_idle(page, after=before)
+
+
+def draw_digit(page) -> None:
+    """Draw a 7 on the canvas: a bar, then the stem, in one stroke; wait for the prediction."""
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    # The component's stylesheet moves the canvas into place once it is in.
+    page.wait_for_function("canvas => [...canvas.getRootNode().querySelectorAll('link[rel=stylesheet]')]"
+                           ".every(link => link.sheet !== null)", arg=canvas.element_handle())
+    box = canvas.bounding_box()
+    points = [(70 + 14 * i, 60) for i in range(11)] + [(210 - 8 * i, 60 + 16 * i) for i in range(1, 12)]
+    before = run_marker(page)
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=2)
+    page.mouse.up()
+    wait_idle(page, after=before)
+    page.locator("[data-testid='stMetric']", has_text="Prediction").wait_for()
+
+
+def take_all(page, server, started: float) -> list:
+    """Train both runs and take every picture; return the files written."""
+    written = []
+
+    def save(path):
+        shoot(page, path)
+        written.append(path)
+        log(started, f"wrote {path.relative_to(ROOT)}")
+
+    train(page, server, RUN)
+    log(started, "first run trained")
+    save(DOCS / "train.png")
+    link = page.get_by_role("link", name=re.compile("gets wrong on Evaluate"))
+    evaluate_url = urljoin(f"{server.url}/", link.get_attribute("href"))
+    train(page, server, SECOND_RUN)
+    log(started, "second run trained")
+    open_page(page, evaluate_url)  # the first run, at its last epoch
+    show_mistakes(page)
+    save(DOCS / "evaluate.png")
+    open_page(page, f"{server.url}/compare")
+    save(DOCS / "compare.png")
+    open_page(page, server.url)
+    save(ARTIFACTS / "shot-home.png")
+    open_page(page, f"{server.url}/draw")
+    draw_digit(page)
+    save(ARTIFACTS / "shot-draw.png")
+    return written
+
+
+def main() -> int:
+    started = time.perf_counter()
+    try:
+        sync_playwright = require_browser()
+    except (pytest.skip.Exception, pytest.fail.Exception) as exc:
+        print(f"make_screenshots: {exc.msg}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="mnist-lab-shots-") as runs:
+        server = AppServer(env={"MNIST_LAB_RUNS": runs})
+        log(started, f"app at {server.url}, runs in {runs}")
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+                    page.set_default_timeout(120_000)
+                    track_runs(page)
+                    written = take_all(page, server, started)
+                finally:
+                    browser.close()
+        finally:
+            server.stop()
+    log(started, "done: " + ", ".join(str(p.relative_to(ROOT)) for p in written))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
