@@ -207,7 +207,7 @@ def test_impossible_values_show_messages_and_disable_training(app):
 
 def test_a_diverging_run_shows_a_clear_message(app):
     open_page(app, "app_pages/train.py")
-    fill(app, **SMALL, f_learning_rate=10.0, f_optimizer="momentum")
+    fill(app, **SMALL, f_learning_rate=10.0, f_optimizer="momentum", f_validation="none")
     train_and_wait(app)
     message = " ".join(e.value for e in app.error)
     assert "diverged in epoch 1" in message and "smaller learning rate" in message
