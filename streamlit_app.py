@@ -77,14 +77,14 @@ def main() -> None:
     except DataFileError as exc:  # a damaged bundled file: say which and how to fix it, on any page
         st.error(f"The {st.session_state.dataset} data cannot be read. {exc}")
     finally:
-        # Where no server start came first (a test, another runner): once, after this first page.
-        WARM_UP.start()
+        WARM_UP.start()  # once per process, after the first page is drawn
 
 
 @asynccontextmanager
 async def server_lifespan(_app):
-    """As the server starts: warm up in a low-priority thread, so the first Train click trains."""
-    WARM_UP.start()
+    """As the server starts: warm up in a low-priority thread, so the first Train click trains,
+    once the first page is drawn or in 5 s if no one comes."""
+    WARM_UP.start_soon(5.0)
     yield
 
 

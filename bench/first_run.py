@@ -225,6 +225,7 @@ def fresh_start(page, server: AppServer, cli: CommandLine, t0: float, runs_dir: 
     home = time.time() - t0
     load = home - up
     watch(page, ["running", "stale", "text", "title", "epoch"])
+    time.sleep(max(0.0, t0 + args.click_after - time.time()))  # a learner reading Home first
     main_button(page, "Train the classic network").click()
     record = watched(page)
     cli_at, cli_seconds = cli.wait_epoch_1(TRAINING_MS / 1000)
@@ -428,6 +429,8 @@ def main() -> None:
     parser.add_argument("--cli-nice", type=int, default=background_nice(),
                         help="the command line's CPU priority (default: the app's training priority, "
                              "MNIST_LAB_TRAINING_NICE, so neither starves the other; 0: normal)")
+    parser.add_argument("--click-after", type=float, default=0.0,
+                        help="click no sooner than this many seconds after the start (default: at once)")
     parser.add_argument("--quick", action="store_true",
                         help="a short trial: one round, the classic run stopped after the epoch on screen, "
                              "3 epochs warm, 12 epochs to scrub")

@@ -389,14 +389,14 @@ def test_streamlit_run_finds_the_app_whose_server_start_warms_up(monkeypatch):
     root = Path(__file__).resolve().parents[1]
     assert discover_asgi_app(root / "streamlit_app.py").is_asgi_app
     started = []
-    monkeypatch.setattr(jobs.WARM_UP, "start", lambda: started.append(True))
+    monkeypatch.setattr(jobs.WARM_UP, "start_soon", lambda delay: started.append(delay))
     module = importlib.import_module("streamlit_app")  # as the server imports it: draws nothing
 
     async def serve():
         async with module.server_lifespan(module.app):
             return list(started)
 
-    assert isinstance(module.app, st.App) and asyncio.run(serve()) == [True]
+    assert isinstance(module.app, st.App) and asyncio.run(serve()) == [5.0]
 
 
 def draw_a_one_with_the_last_model(at) -> None:

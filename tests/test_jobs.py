@@ -124,3 +124,14 @@ def test_a_failing_job_does_not_stop_the_queue(monkeypatch):
     assert bad.run.epochs_done == 0 and store.job(bad.config) is None
     assert "SystemExit: not even an Exception" in store.failure(bad.config)
     assert good.run.epochs_done == 2 and not good.error
+
+
+def test_the_warm_up_starts_by_itself_when_no_page_starts_it(small_config, monkeypatch):
+    from mnist_core import jobs, training
+
+    monkeypatch.setenv("MNIST_LAB_WARMUP", "on")
+    monkeypatch.setattr(training, "POOL", training.NetworkPool())
+    warm = jobs.WarmUp(small_config)
+    warm.start_soon(0.01)  # as the server starts, and no visitor comes
+    assert warm.done.wait(300) and warm.seconds is not None
+    assert len(training.POOL) == 1 and not warm.start()  # compiled, and only once
