@@ -307,8 +307,14 @@ def warm_up(config: TrainConfig, hurry: Callable[[], bool] = lambda: False) -> N
         net.train_epoch(x, y, order, config.batch_size)
         if data.x_val is not None:
             net.evaluate(data.x_val, data.y_val)
-    finally:
+        # Back to the start a run of `config` has, so that run begins without building a model
+        # (which would compete with the page that asked for it).
+        net.restore(*Network.start_of(config))
+        net.holds = ("start", config.key())
+    except BaseException:
         net.holds = None
+        raise
+    finally:
         POOL.give_back(net)
 
 
