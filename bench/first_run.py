@@ -52,7 +52,7 @@ from urllib.parse import urlencode
 
 from mnist_core.config import FIELDS, TrainConfig
 from mnist_core.priority import background_nice
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, track_runs, wait_idle
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, stop_process, track_runs, wait_idle
 
 CLASSIC = TrainConfig()  # what Home's "Train the classic network" trains
 WARM_LEARNING_RATE = 0.002
@@ -139,13 +139,7 @@ class CommandLine:
         return self.first_epoch
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 def watch(page, names: list[str]) -> None:

@@ -49,6 +49,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """End a child process the ordinary way (SIGTERM), or kill it after 10 s. Idempotent."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
+
+
 class AppServer:
     """`streamlit run streamlit_app.py` on a free loopback port.
 
@@ -85,12 +96,7 @@ class AppServer:
 
     def stop(self):
         """Shut the server down the ordinary way (SIGTERM), or kill it after 10 s. Idempotent."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
     def kill(self):
