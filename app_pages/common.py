@@ -15,6 +15,7 @@ import streamlit as st
 from mnist_core import rundir
 from mnist_core.config import TrainConfig
 from mnist_core.jobs import RunStore
+from mnist_core.runs import DEFAULT_MODEL, load_run_file
 
 MAX_SESSION_RUNS = 20
 COOKIE = "mnist_lab_learner"
@@ -25,6 +26,13 @@ COOKIE_DAYS = 365
 def run_store() -> RunStore:
     """One store per server: runs shared by configuration, kept on disk unless MNIST_LAB_RUNS=off."""
     return RunStore(disk=rundir.from_environment())
+
+
+@st.cache_resource(show_spinner=False)
+def default_run():
+    """The classic network, trained once with the command in the README and shipped (Draw and
+    Inside offer it on a fresh server)."""
+    return load_run_file(DEFAULT_MODEL, name="the default MNIST model (the classic network)")
 
 
 def learner_id() -> str:
@@ -136,6 +144,7 @@ def config_from_url() -> tuple[TrainConfig | None, int | None]:
     """The run configuration and epoch in the page's query string, if it names a valid one."""
     params = st.query_params.to_dict()
     epoch = params.pop("epoch", None)
+    params.pop("image", None)  # Inside's test image, not a setting
     if not params:
         return None, None
     config, _ = TrainConfig.from_link(params)

@@ -12,20 +12,13 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from app_pages.common import imported_runs, selected, session_runs
+from app_pages.common import default_run, imported_runs, selected, session_runs
 from mnist_core import figures
 from mnist_core.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture, recipe_for
-from mnist_core.runs import DEFAULT_MODEL, load_run_file
 
 CANVAS_SIZE = 280
 STROKE = 20  # a 20 px brush on a digit about 200 px tall: MNIST's stroke-to-box ratio
 WIDE_STROKE = 32  # clothes are filled shapes: a wider brush fills them in fewer strokes
-
-
-@st.cache_resource(show_spinner=False)
-def default_run():
-    """The classic network, trained once with the command in the README and shipped."""
-    return load_run_file(DEFAULT_MODEL, name="the default MNIST model (the classic network)")
 
 
 def choose_model():

@@ -110,6 +110,11 @@ class ImportedRun:
             return None
         return [np.asarray(w) for layer in self.model.layers for w in layer.get_weights()]
 
+    def activations(self) -> list[str]:
+        """Each Dense layer's activation by name ("relu", "softmax"...), the output layer last."""
+        return [getattr(layer.activation, "__name__", str(layer.activation))
+                for layer in self.model.layers if type(layer).__name__ == "Dense"]
+
 
 def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist") -> ImportedRun:
     """Load an uploaded .keras file safely, or raise ModelFileError saying what is wrong."""

@@ -1,0 +1,284 @@
+"""Inside: what a network has learnt, read from its weights, epoch by epoch.
+
+Four views of the chosen run at the chosen epoch (0: before training): the first layer's
+weight pictures, one image going through the network, the last hidden layer's map of 2,000
+test images, and each layer's health. All numpy (mnist_core.inside): no TensorFlow here.
+"""
+
+import numpy as np
+import streamlit as st
+
+from app_pages.common import (
+    config_from_url,
+    default_run,
+    find_run,
+    imported_runs,
+    link_params,
+    select,
+    selected,
+    session_runs,
+)
+from mnist_core import figures, inside
+from mnist_core import figures_inside as fi
+
+GRID_UNITS = 64  # weight pictures on one page of the grid
+FOLLOW_EPOCHS = 8  # pictures in "follow one unit"
+TOP_UNITS = 8  # units shown as pushing hardest towards the prediction
+CHART = {"displayModeBar": False}
+
+
+def options() -> list:
+    """The shipped model, this learner's runs with at least one epoch, and uploaded models."""
+    runs = [r for r in session_runs().values() if r.epochs_done]
+    return [default_run()] + runs + imported_runs()
+
+
+def wanted(choices: list) -> tuple:
+    """(run, epoch) to show: one handed over by Draw, else the run the link names (the page keeps
+    its link up to date, so this is also the last choice made here), else the run chosen on
+    Train or Evaluate, else the shipped model."""
+    handed = st.session_state.pop("inside_from", None)
+    if handed is not None:
+        return handed
+    config, epoch = config_from_url()
+    if config is not None:
+        run = next((r for r in choices if r.config is not None and r.config.key() == config.key()), None)
+        run = run or find_run(config)
+        if run is not None and (run.epochs_done or run.config is None):
+            if run not in choices:
+                choices.insert(1, run)
+            return run, epoch if epoch is not None and 0 <= epoch <= run.epochs_done else run.final_epoch
+    run, epoch = selected()
+    if run is not None and any(run is r for r in choices):
+        return run, epoch
+    return choices[0], choices[0].final_epoch
+
+
+def _model_changed(choices: list) -> None:
+    """The learner picked another model: the link forgets the old one, the choice is shared."""
+    run = choices[st.session_state.inside_model]
+    st.query_params.clear()
+    if run is default_run():
+        st.query_params.from_dict(link_params(run, run.final_epoch))
+    else:
+        select(run, run.final_epoch)
+
+
+def _epoch_changed(run) -> None:
+    epoch = st.session_state.inside_epoch
+    if run.config is not None:
+        st.query_params.update(link_params(run, epoch))
+    if epoch >= 1 and run is not default_run():
+        select(run, epoch)
+
+
+def choose_run() -> tuple:
+    """(run, epoch): the model and the epoch, both shared with Evaluate and Draw."""
+    choices = options()
+    run, epoch = wanted(choices)
+    st.session_state.inside_model = next(i for i, r in enumerate(choices) if r is run)
+    st.selectbox("Model", range(len(choices)), key="inside_model", on_change=_model_changed, args=(choices,),
+                 format_func=lambda i: choices[i].label[:1].upper() + choices[i].label[1:],
+                 help="The run and epoch chosen on Train or Evaluate are shown first.")
+    if run.epochs_done >= 1:
+        st.session_state.inside_epoch = epoch
+        epoch = st.slider("After epoch", 0, run.epochs_done, key="inside_epoch", on_change=_epoch_changed,
+                          args=(run,), help="0 is the network before training: its weights are random.")
+    if run.config is None:
+        st.caption(f"An uploaded model: one set of weights, on the {run.dataset.title} test set.")
+    elif epoch == 0:
+        st.caption("Epoch 0: the network before training. Its weights are random, so its pictures are noise.")
+    return run, epoch
+
+
+def first_layer(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> None:
+    st.subheader("What each first-layer unit looks for")
+    st.write("Each picture is one hidden unit's 784 incoming weights, laid out like the image. Red pixels "
+             "raise the unit's output when they are inked, blue ones lower it: the unit responds to the "
+             "red shape where the blue is empty.")
+    kernel = net.kernels[0]
+    a, b = st.columns([2, 1])
+    by = a.radio("Order", list(inside.SORTS), format_func=inside.SORTS.get, horizontal=True, key="inside_sort")
+    start = network_of(run, 0).kernels[0] if by == "changed" and run.epochs_done else None
+    order = inside.unit_order(by, kernel, start, ins.view(epoch).mean_first if by == "active" else None)
+    pages = max(1, -(-len(order) // GRID_UNITS))
+    page = 0
+    if pages > 1:
+        page = b.selectbox("Units shown", range(pages), key="inside_page", format_func=lambda p:
+                           f"{p * GRID_UNITS + 1} to {min((p + 1) * GRID_UNITS, len(order))} of {len(order)}")
+    units = order[page * GRID_UNITS:(page + 1) * GRID_UNITS]
+    pictures = kernel[:, units].T.reshape(-1, 28, 28)
+    limit = inside.symmetric_limit(kernel)
+    st.plotly_chart(fi.weight_grid(pictures, units, limit, columns=min(16, len(units))), config=CHART)
+    st.caption(f"Units {inside.SORTS[by]}; one colour scale for the whole grid, zero in white. "
+               "Hover a picture to see its unit number.")
+    follow_unit(run, kernel.shape[1], int(units[0]))
+
+
+def network_of(run, epoch: int) -> inside.Network:
+    return inside.network_of(run, epoch)
+
+
+def follow_unit(run, count: int, first: int) -> None:
+    """One unit's picture at epochs from 0 to the last."""
+    if run.epochs_done < 1:
+        return
+    unit = st.number_input("Follow one unit across the epochs", 0, count - 1, first, key="inside_follow",
+                           help="A unit's number, as shown when you hover its picture.")
+    epochs = inside.frame_epochs(run.epochs_done, FOLLOW_EPOCHS)
+    pictures = np.stack([network_of(run, e).kernels[0][:, unit].reshape(28, 28) for e in epochs])
+    st.plotly_chart(fi.weight_grid(pictures, [unit] * len(epochs), inside.symmetric_limit(pictures),
+                                   columns=len(epochs), captions=[f"epoch {e}" for e in epochs]), config=CHART)
+
+
+def _url_image(count: int) -> int | None:
+    raw = st.query_params.get("image")
+    return int(raw) if raw is not None and raw.isdigit() and int(raw) < count else None
+
+
+def _image_changed() -> None:
+    pick = st.session_state.inside_image
+    if pick == "drawing":
+        st.query_params.pop("image", None)
+    elif pick is not None:
+        st.query_params["image"] = str(pick)
+
+
+def image_choice(run) -> tuple:
+    """(28x28 image, its caption, its true class or None): a drawing handed over by Draw, a test
+    image named by the link (Evaluate's closer look sends one), or one of a small gallery."""
+    ds = run.dataset
+    gallery = [int(np.flatnonzero(ds.y_test == k)[0]) for k in range(len(run.class_names))]
+    asked = _url_image(len(ds.y_test))
+    picks = (["drawing"] if "inside_drawing" in st.session_state else []) + \
+        ([asked] if asked is not None and asked not in gallery else []) + gallery
+    st.session_state.inside_image = asked if asked is not None else picks[0]
+    pick = st.pills("Image", picks, key="inside_image", on_change=_image_changed,
+                    format_func=lambda p: "your drawing" if p == "drawing" else
+                    f"test image {p} ({run.class_names[ds.y_test[p]]})" if p == asked else
+                    str(run.class_names[ds.y_test[p]]),
+                    help="A test image of each class; an image sent from Evaluate or your drawing from Draw.")
+    pick = picks[0] if pick is None else pick
+    if pick == "drawing":
+        return st.session_state.inside_drawing, "your drawing", None
+    return ds.x_test[pick], f"test image {pick}: {run.class_names[ds.y_test[pick]]}", int(ds.y_test[pick])
+
+
+def one_image(run, net: inside.Network) -> None:
+    st.subheader("One image through the network")
+    st.write("Follow one image: each hidden layer turns the one before it into new numbers (darker: "
+             "stronger), and the output layer adds up the last hidden layer's votes into ten probabilities.")
+    image, caption, truth = image_choice(run)
+    pre, post, probs = inside.forward_layers(net, inside.inputs(net, image[None]))
+    if not np.isfinite(probs).all():
+        st.warning("At this epoch the weights are so large that the numbers overflow: the run was diverging. "
+                   "Pick an earlier epoch.")
+        return
+    left, right = st.columns([1, 3])
+    left.image(255 - image, width=140, caption=caption)
+    right.plotly_chart(figures.probability_figure(probs[0], run.class_names, truth), config=CHART)
+    for i, h in enumerate(post):
+        active = int((h[0] > 0).sum()) if net.activations[i] == "relu" else None
+        note = f", {active} of them above zero" if active is not None else ""
+        st.plotly_chart(fi.activation_strip(h[0], f"Hidden layer {i + 1}: {len(h[0])} units{note}"), config=CHART)
+    target = int(probs[0].argmax())
+    push = inside.contributions(net, post, target)
+    top = np.argsort(-push)[:TOP_UNITS]
+    a, b = st.columns([2, 3])
+    a.plotly_chart(fi.contribution_figure(top, push[top], run.class_names[target]), config=CHART)
+    pictures = inside.input_pictures(net, pre, post, top)
+    b.plotly_chart(fi.weight_grid(pictures, top, inside.symmetric_limit(pictures), columns=4,
+                                  captions=[f"unit {u}" for u in top]), config=CHART)
+    deeper = "" if len(post) == 1 else (
+        " In a deeper layer a unit has no pictures of its own: each one here shows which pixels of this "
+        "image would change that unit the most (through the units below it that are active).")
+    st.caption(f"The {len(top)} units of the last hidden layer that pushed hardest towards "
+               f"'{run.class_names[target]}': activation times the weight to that output. Beside them, what "
+               "each unit looks for." + deeper)
+
+
+def hidden_map(run, epoch: int, ins: inside.Inspector) -> None:
+    st.subheader("The last hidden layer's map")
+    st.write(f"Each dot is one of {len(ins.sample):,} test images, placed by what the last hidden layer makes "
+             "of it: images the layer sees alike sit close together. Before training the classes are mixed; "
+             "as the network learns they pull apart into groups, which is what lets the output layer tell them "
+             "apart with one weighted sum per class.")
+    animate = run.epochs_done >= 1 and st.toggle(
+        "Animate over the epochs", key="inside_animate",
+        help=f"Adds a play button that steps through up to {inside.MAX_FRAMES} epochs in the browser.")
+    frames = {e: v.points for e, v in ins.frames().items()} if animate else {}
+    view = ins.view(epoch)
+    frames[epoch] = view.points
+    fig = fi.map_figure(frames, epoch, ins.labels, ins.sample, run.class_names, animate=animate)
+    event = st.plotly_chart(fig, config=CHART, on_select="rerun", selection_mode="points", key="inside_map")
+    st.caption("The two axes are the directions in which the last epoch's activations vary most (principal "
+               "components), the same for every epoch; each epoch is drawn at the same size. Hover a dot for "
+               "its class; click one to see the image.")
+    if view.overflowed:
+        st.warning("Some images are missing: their activations overflowed at this epoch.")
+    points = (event.selection.points if event and event.selection else None) or []
+    if points:
+        point = points[0]
+        image = int(ins.sample[ins.labels == point["curve_number"]][point["point_index"]])
+        a, b = st.columns([1, 4])
+        a.image(255 - run.dataset.x_test[image], width=84,
+                caption=f"test image {image}: {run.class_names[run.dataset.y_test[image]]}")
+        if b.button("Send it through the network", key="inside_send", help="Shows it in 'One image through "
+                    "the network' above."):
+            st.query_params["image"] = str(image)
+            st.rerun()
+
+
+def health(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> None:
+    st.subheader("Health of each layer")
+    st.write("A dead unit outputs zero for every sample image: relu passes nothing below zero, so the unit "
+             "gets no gradient and stops learning for good. A learning rate that is too large kills many. "
+             "'Moved' is how far a layer's weights changed in one epoch, compared with their size: large at "
+             "first, smaller as training settles.")
+    view, changes = ins.view(epoch), ins.weight_changes()
+    names = [f"hidden {i + 1}" for i in range(len(net.sizes))] + ["output"]
+    units = list(net.sizes) + [net.kernels[-1].shape[1]]
+    dead = list(view.dead) + [None]
+    rows = [{"layer": name, "units": n,
+             "dead units": "-" if d is None else f"{d:,} ({d / n:.0%})",
+             "moved in this epoch": f"{changes[epoch - 1, i]:.1%}" if epoch >= 1 and len(changes) else "-"}
+            for i, (name, n, d) in enumerate(zip(names, units, dead))]
+    st.dataframe(rows, hide_index=True)
+    if "relu" not in net.activations:
+        st.caption("Dead units are counted for relu layers only: sigmoid and tanh never output exactly zero.")
+    if run.epochs_done < 1:
+        return
+    a, b = st.columns(2)
+    frames = ins.frames()
+    if "relu" in net.activations:
+        shares = [[frames[e].dead[i] / n for e in frames] for i, n in enumerate(net.sizes)]
+        a.plotly_chart(fi.health_figure(list(frames), shares, "Dead units", "share of the layer", epoch),
+                       config=CHART)
+    moved = [changes[:, i] for i in range(changes.shape[1])]
+    fig = fi.health_figure(list(range(1, len(changes) + 1)), moved, "How far the weights moved", "in one epoch",
+                           epoch if epoch >= 1 else None)
+    for i, trace in enumerate(fig.data):
+        trace.name = names[i]
+    b.plotly_chart(fig, config=CHART)
+
+
+def main() -> None:
+    st.title("Inside")
+    st.write("How the network does what it does: what its units look for, what they do with one image, "
+             "how they arrange the test set, and whether they are healthy, at any epoch.")
+    run, epoch = choose_run()
+    try:
+        net = inside.network_of(run, epoch)
+        ins = inside.inspector(run)
+    except inside.NotInspectable as exc:
+        st.info(f"{exc} Inside shows networks made of Dense layers only.")
+        st.stop()
+    first_layer(run, epoch, net, ins)
+    one_image(run, net)
+    hidden_map(run, epoch, ins)
+    health(run, epoch, net, ins)
+    image = st.query_params.get("image")
+    st.query_params.from_dict({**link_params(run, epoch), **({"image": image} if image else {})})
+
+
+main()
