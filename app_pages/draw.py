@@ -112,6 +112,11 @@ def main() -> None:
             st.info(drawing.hint if drawing is not None else f"Draw {recipe.thing} on the canvas, large and in the middle.")
             st.stop()
         show_prediction(run, epoch, drawing)
+        if st.button("See it inside the network", icon=":material/neurology:",
+                     help="The Inside page follows your drawing through each layer of the network."):
+            st.session_state.inside_from = (run, epoch)
+            st.session_state.inside_drawing = drawing.image
+            st.switch_page("app_pages/inside.py")
     st.caption(recipe.steps)
     if run.epochs_done > 1:
         over = run.predict_over_epochs(drawing.image[None])[:, 0, :]

@@ -93,8 +93,9 @@ def confusion(ds, names, predicted: np.ndarray) -> None:
                         config={"displayModeBar": False})
 
 
-def gallery(ds, names, probs: np.ndarray) -> None:
+def gallery(run, epoch: int, probs: np.ndarray) -> None:
     """Test images with their predictions, filtered; then a closer look at one."""
+    ds, names = run.dataset, run.class_names
     st.subheader("Test images and predictions")
     predicted = probs.argmax(axis=1)
     f1, f2, f3 = st.columns(3)
@@ -126,6 +127,9 @@ def gallery(ds, names, probs: np.ndarray) -> None:
     p1.image(255 - ds.x_test[pick], width=140, caption=f"true class: {names[ds.y_test[pick]]}")
     p2.plotly_chart(figures.probability_figure(probs[pick], names, int(ds.y_test[pick])),
                     config={"displayModeBar": False})
+    p1.page_link("app_pages/inside.py", label="See it inside the network", icon=":material/neurology:",
+                 query_params={**link_params(run, epoch), "image": str(pick)},
+                 help="The Inside page follows this image through each layer of the network.")
 
 
 def main() -> None:
@@ -143,7 +147,7 @@ def main() -> None:
         st.stop()
     headline(run, epoch, probs)
     confusion(run.dataset, run.class_names, probs.argmax(axis=1))
-    gallery(run.dataset, run.class_names, probs)
+    gallery(run, epoch, probs)
 
 
 main()

@@ -42,7 +42,9 @@ def wanted(choices: list) -> tuple:
         return handed
     config, epoch = config_from_url()
     if config is not None:
-        run = next((r for r in choices if r.config is not None and r.config.key() == config.key()), None)
+        # The learner's own runs first: one of them may have the shipped model's settings.
+        run = next((r for r in choices[1:] + choices[:1] if r.config is not None and r.config.key() == config.key()),
+                   None)
         run = run or find_run(config)
         if run is not None and (run.epochs_done or run.config is None):
             if run not in choices:
@@ -98,7 +100,8 @@ def first_layer(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> 
              "red shape where the blue is empty.")
     kernel = net.kernels[0]
     a, b = st.columns([2, 1])
-    by = a.radio("Order", list(inside.SORTS), format_func=inside.SORTS.get, horizontal=True, key="inside_sort")
+    by = a.radio("Order", list(inside.SORTS), format_func=inside.SORTS.get, horizontal=True, key="inside_sort",
+                 help="Which units come first in the grid.")
     start = network_of(run, 0).kernels[0] if by == "changed" and run.epochs_done else None
     order = inside.unit_order(by, kernel, start, ins.view(epoch).mean_first if by == "active" else None)
     pages = max(1, -(-len(order) // GRID_UNITS))
@@ -110,7 +113,7 @@ def first_layer(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> 
     pictures = kernel[:, units].T.reshape(-1, 28, 28)
     limit = inside.symmetric_limit(kernel)
     st.plotly_chart(fi.weight_grid(pictures, units, limit, columns=min(16, len(units))), config=CHART)
-    st.caption(f"Units {inside.SORTS[by]}; one colour scale for the whole grid, zero in white. "
+    st.caption(f"Units {inside.SORT_HELP[by]}; one colour scale for the whole grid, zero in white. "
                "Hover a picture to see its unit number.")
     follow_unit(run, kernel.shape[1], int(units[0]))
 
@@ -123,8 +126,9 @@ def follow_unit(run, count: int, first: int) -> None:
     """One unit's picture at epochs from 0 to the last."""
     if run.epochs_done < 1:
         return
-    unit = st.number_input("Follow one unit across the epochs", 0, count - 1, first, key="inside_follow",
-                           help="A unit's number, as shown when you hover its picture.")
+    unit = st.columns([1, 3])[0].number_input(
+        "Follow one unit across the epochs", 0, count - 1, first, key="inside_follow",
+        help="A unit's number, as shown when you hover its picture.")
     epochs = inside.frame_epochs(run.epochs_done, FOLLOW_EPOCHS)
     pictures = np.stack([network_of(run, e).kernels[0][:, unit].reshape(28, 28) for e in epochs])
     st.plotly_chart(fi.weight_grid(pictures, [unit] * len(epochs), inside.symmetric_limit(pictures),

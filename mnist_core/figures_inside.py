@@ -45,7 +45,7 @@ def weight_grid(images: np.ndarray, units: Sequence[int], limit: float, columns:
     return fig
 
 
-def activation_strip(values: np.ndarray, title: str, columns: int = 32) -> go.Figure:
+def activation_strip(values: np.ndarray, title: str, columns: int = 64) -> go.Figure:
     """One hidden layer's activations for one image: a cell per unit, darker when stronger."""
     n = len(values)
     columns = min(columns, n)

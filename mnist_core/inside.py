@@ -103,10 +103,16 @@ def forward_layers(net: Network, x: np.ndarray) -> tuple[list, list, np.ndarray]
 # --- what each first-layer unit looks for --------------------------------------------
 
 SORTS = {
-    "unit": "in order",
-    "strongest": "strongest weights first",
-    "active": "most active on test images first",
-    "changed": "most changed since the start first",
+    "unit": "unit number",
+    "strongest": "strongest",
+    "active": "most active",
+    "changed": "most changed",
+}
+SORT_HELP = {
+    "unit": "in the layer's own order",
+    "strongest": "with the largest weights first",
+    "active": "with the largest mean output on the sample test images first",
+    "changed": "that moved furthest from their random start first",
 }
 
 
@@ -232,18 +238,20 @@ class Inspector:
         finite = np.isfinite(last).all(axis=1)
         if self._basis is None:
             self._basis = self._basis_from(epoch, last, finite)
-        centred = last - (last[finite].mean(axis=0) if finite.any() else 0)
-        with np.errstate(over="ignore", invalid="ignore"):
-            points = (centred @ self._basis).astype(np.float32)
-        points[~finite] = np.nan
-        # Each epoch at one size (root-mean-square distance 1 from the centre): activations grow
-        # as a network trains, and the map is about how the classes are arranged, not how large.
-        size = np.sqrt(np.nanmean((points ** 2).sum(axis=1))) if finite.any() else 0
-        if np.isfinite(size) and size > 0:
-            points /= size
+        points = np.full((len(last), 2), np.nan)
+        if finite.any():
+            rows = last[finite].astype(np.float64)  # float64: a network near divergence has huge activations
+            points[finite] = (rows - rows.mean(axis=0)) @ self._basis
+            # Each epoch at one size (root-mean-square distance 1 from the centre): activations grow as
+            # a network trains, and the map is about how the classes are arranged, not how large.
+            size = np.sqrt((points[finite] ** 2).sum(axis=1).mean())
+            if np.isfinite(size) and size > 0:
+                points /= size
+        points = points.astype(np.float32)
         dead = tuple(int((~(h > 0).any(axis=0)).sum()) if name == "relu" else None
                      for h, name in zip(post, net.activations))
-        return EpochView(points, dead, np.nanmean(post[0], axis=0), bool((~finite).any()))
+        mean_first = np.where(np.isfinite(post[0]), post[0], 0).mean(axis=0)  # overflowed ones count as 0
+        return EpochView(points, dead, mean_first, bool((~np.isfinite(points)).any()))
 
     def _basis_from(self, epoch: int, last: np.ndarray, finite: np.ndarray) -> np.ndarray:
         """The two main directions of the last epoch's activations (units, 2)."""
