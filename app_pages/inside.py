@@ -80,7 +80,8 @@ def choose_run() -> tuple:
     run, epoch = wanted(choices)
     st.session_state.inside_model = next(i for i, r in enumerate(choices) if r is run)
     st.selectbox("Model", range(len(choices)), key="inside_model", on_change=_model_changed, args=(choices,),
-                 format_func=lambda i: choices[i].label[:1].upper() + choices[i].label[1:],
+                 format_func=lambda i: f"Your run: {choices[i].label}" if choices[i].config is not None
+                 and choices[i] is not default_run() else choices[i].label[:1].upper() + choices[i].label[1:],
                  help="The run and epoch chosen on Train or Evaluate are shown first.")
     if run.epochs_done >= 1:
         st.session_state.inside_epoch = epoch

@@ -80,7 +80,7 @@ def metric(at, label: str) -> str:
 
 @pytest.mark.parametrize("page, title", [
     ("app_pages/home.py", "MNIST Lab"), ("app_pages/data.py", "Data: MNIST digits"),
-    ("app_pages/train.py", "Train"), ("app_pages/evaluate.py", "Evaluate"),
+    ("app_pages/train.py", "Train"), ("app_pages/evaluate.py", "Evaluate"), ("app_pages/inside.py", "Inside"),
 ])
 def test_every_page_renders_and_says_what_it_is_for(app, page, title):
     open_page(app, page)
@@ -323,7 +323,7 @@ def test_a_fresh_session_opened_on_train_runs_the_entry_point():
     assert at.selectbox(key="dataset_choice").value == "mnist"  # the sidebar of the entry point
 
 
-def test_home_data_and_draw_do_not_import_tensorflow():
+def test_home_data_draw_and_inside_do_not_import_tensorflow():
     # In a fresh interpreter: pages that do not train open without TensorFlow; Draw predicts
     # with numpy.
     import os
@@ -348,6 +348,10 @@ def test_home_data_and_draw_do_not_import_tensorflow():
         "at.run()\n"
         "assert not at.exception, at.exception\n"
         "assert [m.value for m in at.metric if m.label == 'Prediction'] == ['1']\n"
+        "at.switch_page('app_pages/inside.py')\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.title[0].value == 'Inside', at.title\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     root = Path(__file__).resolve().parents[1]
