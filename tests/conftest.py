@@ -49,3 +49,18 @@ def _wait_until(condition, timeout: float = 300, what: str = "the condition") ->
 def wait_until():
     """`wait_until(condition, timeout, what)`: wait on the state of a job, a store or a page."""
     return _wait_until
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """The app in AppTest, on Home, with a fresh run store on a fresh run directory: no runs left
+    over from other tests."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("MNIST_LAB_RUNS", str(tmp_path / "runs"))
+    st.cache_resource.clear()
+    at = AppTest.from_file(os.path.join(os.path.dirname(__file__), "..", "streamlit_app.py"), default_timeout=90)
+    at.run()
+    assert not at.exception
+    return at

@@ -14,17 +14,6 @@ from mnist_core.rundir import RunDirectory
 SMALL = {"f_hidden_0": 32, "f_train_samples": 2000, "f_epochs": 2}
 
 
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    # A fresh run store on a fresh run directory: no runs left over from other tests.
-    monkeypatch.setenv("MNIST_LAB_RUNS", str(tmp_path / "runs"))
-    st.cache_resource.clear()
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=90)
-    at.run()
-    assert not at.exception
-    return at
-
-
 def open_page(at, page: str, **query):
     at.query_params.clear()
     at.query_params.update(query)

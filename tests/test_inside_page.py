@@ -7,7 +7,7 @@ import pytest
 from app_pages.common import link_params, run_store
 from mnist_core.config import TrainConfig
 from mnist_core.runs import DEFAULT_MODEL, load_run_file
-from tests.test_app_pages import app, button, open_page  # noqa: F401  (app is a fixture)
+from tests.test_app_pages import button, open_page
 from tests.test_inside import stored_run
 
 SECTIONS = ["What each first-layer unit looks for", "One image through the network",
