@@ -22,7 +22,6 @@ from mnist_core import figures, inside
 from mnist_core import figures_inside as fi
 
 GRID_UNITS = 64  # weight pictures on one page of the grid
-FOLLOW_EPOCHS = 8  # pictures in "follow one unit"
 TOP_UNITS = 8  # units shown as pushing hardest towards the prediction
 CHART = {"displayModeBar": False}
 
@@ -103,7 +102,7 @@ def first_layer(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> 
     a, b = st.columns([2, 1])
     by = a.radio("Order", list(inside.SORTS), format_func=inside.SORTS.get, horizontal=True, key="inside_sort",
                  help="Which units come first in the grid.")
-    start = network_of(run, 0).kernels[0] if by == "changed" and run.epochs_done else None
+    start = ins.follow_start() if by == "changed" and run.epochs_done else None
     order = inside.unit_order(by, kernel, start, ins.view(epoch).mean_first if by == "active" else None)
     pages = max(1, -(-len(order) // GRID_UNITS))
     page = 0
@@ -116,22 +115,17 @@ def first_layer(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> 
     st.plotly_chart(fi.weight_grid(pictures, units, limit, columns=min(16, len(units))), config=CHART)
     st.caption(f"Units {inside.SORT_HELP[by]}; one colour scale for the whole grid, zero in white. "
                "Hover a picture to see its unit number.")
-    follow_unit(run, kernel.shape[1], int(units[0]))
+    follow_unit(run, ins, kernel.shape[1], int(units[0]))
 
 
-def network_of(run, epoch: int) -> inside.Network:
-    return inside.network_of(run, epoch)
-
-
-def follow_unit(run, count: int, first: int) -> None:
+def follow_unit(run, ins: inside.Inspector, count: int, first: int) -> None:
     """One unit's picture at epochs from 0 to the last."""
     if run.epochs_done < 1:
         return
     unit = st.columns([1, 3])[0].number_input(
         "Follow one unit across the epochs", 0, count - 1, first, key="inside_follow",
         help="A unit's number, as shown when you hover its picture.")
-    epochs = inside.frame_epochs(run.epochs_done, FOLLOW_EPOCHS)
-    pictures = np.stack([network_of(run, e).kernels[0][:, unit].reshape(28, 28) for e in epochs])
+    epochs, pictures = ins.follow(unit)
     st.plotly_chart(fi.weight_grid(pictures, [unit] * len(epochs), inside.symmetric_limit(pictures),
                                    columns=len(epochs), captions=[f"epoch {e}" for e in epochs]), config=CHART)
 
@@ -193,7 +187,7 @@ def one_image(run, net: inside.Network) -> None:
     a.plotly_chart(fi.contribution_figure(top, push[top], run.class_names[target]), config=CHART)
     pictures = inside.input_pictures(net, pre, post, top)
     b.plotly_chart(fi.weight_grid(pictures, top, inside.symmetric_limit(pictures), columns=4,
-                                  captions=[f"unit {u}" for u in top]), config=CHART)
+                                  captions=[f"unit {u}" for u in top], width=620), config=CHART)
     deeper = "" if len(post) == 1 else (
         " In a deeper layer a unit has no pictures of its own: each one here shows which pixels of this "
         "image would change that unit the most (through the units below it that are active).")
@@ -226,7 +220,7 @@ def hidden_map(run, epoch: int, ins: inside.Inspector) -> None:
         point = points[0]
         image = int(ins.sample[ins.labels == point["curve_number"]][point["point_index"]])
         a, b = st.columns([1, 4])
-        a.image(255 - run.dataset.x_test[image], width=84,
+        a.image(255 - run.dataset.x_test[image], width=140,
                 caption=f"test image {image}: {run.class_names[run.dataset.y_test[image]]}")
         if b.button("Send it through the network", key="inside_send", help="Shows it in 'One image through "
                     "the network' above."):
@@ -273,8 +267,8 @@ def main() -> None:
              "how they arrange the test set, and whether they are healthy, at any epoch.")
     run, epoch = choose_run()
     try:
-        net = inside.network_of(run, epoch)
         ins = inside.inspector(run)
+        net = ins.network(epoch)
     except inside.NotInspectable as exc:
         st.info(f"{exc} Inside shows networks made of Dense layers only.")
         st.stop()

@@ -4,7 +4,8 @@
 
 Starts the app (tests.browser.AppServer) on a fresh, empty run directory, trains two runs that
 differ only in dropout from the Train button, and writes docs/train.png, docs/evaluate.png and
-docs/compare.png, plus test-artifacts/shot-home.png and test-artifacts/shot-draw.png to look at.
+docs/compare.png and docs/inside.png (the drawn 7 on Inside), plus test-artifacts/shot-home.png
+and test-artifacts/shot-draw.png to look at.
 Each picture is the page's main column (no sidebar), from just above the title to the end of
 the page. Training two 512-512 networks takes minutes, many more on a busy machine.
 """
@@ -161,6 +162,12 @@ def take_all(page, server, started: float) -> list:
     open_page(page, f"{server.url}/draw")
     draw_digit(page)
     save(ARTIFACTS / "shot-draw.png")
+    before = run_marker(page)
+    page.get_by_role("button", name="See it inside the network").click()  # the drawing, inside
+    wait_idle(page, after=before)
+    page.get_by_role("heading", name="Health of each layer").wait_for()
+    wait_idle(page)
+    save(DOCS / "inside.png")
     return written
 
 

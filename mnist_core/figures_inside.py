@@ -22,26 +22,28 @@ def _image_axes(fig: go.Figure) -> None:
 
 
 def weight_grid(images: np.ndarray, units: Sequence[int], limit: float, columns: int = 8,
-                captions: Sequence[str] | None = None, colour_title: str = "weight") -> go.Figure:
+                captions: Sequence[str] | None = None, colour_title: str = "weight",
+                width: int = 900) -> go.Figure:
     """28x28 weight pictures in a grid on one symmetric scale (-limit..limit, zero white), with a
-    colour bar; hovering a pixel names its unit. `captions` go under the pictures."""
+    colour bar; hovering a pixel names its unit. `captions` go under the pictures, in a gap of
+    their own; `width` is the chart's expected width in pixels, which sets its height."""
     columns = max(1, min(columns, len(images)))
-    tiles = mosaic(images, columns)
-    owner = mosaic(np.repeat(np.asarray(units, np.float32)[:, None, None], 28, 1).repeat(28, 2), columns)
+    gap = 9 if captions else 1  # pixels of the mosaic between rows
+    tiles = mosaic(images, columns, gap)
+    owner = mosaic(np.repeat(np.asarray(units, np.float32)[:, None, None], 28, 1).repeat(28, 2), columns, gap)
     fig = go.Figure(go.Heatmap(
         z=tiles, customdata=owner, zmin=-limit, zmax=limit, zmid=0, colorscale=DIVERGING,
         hovertemplate="unit %{customdata:.0f}<br>" + colour_title + " %{z:.3f}<extra></extra>",
-        colorbar=dict(title=dict(text=colour_title, side="right"), thickness=14, len=0.9)))
-    rows = tiles.shape[0] // 29 + 1
-    if captions:
-        for i, caption in enumerate(captions):
-            r, c = divmod(i, columns)
-            fig.add_annotation(x=c * 29 + 13.5, y=r * 29 + 27.5, yanchor="top", text=caption,
-                               showarrow=False, font=dict(size=12))
+        colorbar=dict(title=dict(text=colour_title, side="right"), thickness=14, len=1.0)))
+    for i, caption in enumerate(captions or []):
+        r, c = divmod(i, columns)
+        fig.add_annotation(x=c * 29 + 13.5, y=r * (28 + gap) + 28, yanchor="top", text=caption,
+                           showarrow=False, font=dict(size=12))
     _image_axes(fig)
-    width_px = 900
-    fig.update_layout(height=int(rows * width_px / columns * 0.93) + (20 * rows if captions else 0) + 20,
-                      margin=dict(l=0, r=0, t=10, b=10), font=dict(size=FONT), plot_bgcolor="white")
+    pixel = (width - 80) / tiles.shape[1]  # screen pixels per weight, the colour bar aside
+    fig.update_layout(height=int(tiles.shape[0] * pixel) + (22 if captions else 0) + 20,
+                      margin=dict(l=0, r=0, t=10, b=10 + (22 if captions else 0)), font=dict(size=FONT),
+                      plot_bgcolor="white")
     return fig
 
 
@@ -146,5 +148,6 @@ def health_figure(epochs: Sequence[int], per_layer: Sequence[Sequence[float]], t
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
                       hovermode="x unified")
     if percent:
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+        top = max((max(v) for v in per_layer if len(v)), default=0)
+        fig.update_yaxes(tickformat=".0%" if top >= 0.05 else ".1%", rangemode="tozero")
     return fig

@@ -19,8 +19,10 @@ from mnist_core.preprocess import prepare_images
 
 MAP_SAMPLE = 2000  # test images on the hidden layer's map and in the health numbers
 MAP_SEED = 7  # the same sample for every run and every server
-MAX_FRAMES = 21  # epochs computed for the map's animation and the health chart over epochs
-CACHED_RUNS = 16  # inspectors kept; each holds under 1 MB (2,000 x 2 points per epoch)
+MAX_FRAMES = 11  # epochs computed for the map's animation and the health chart over epochs
+FOLLOW_EPOCHS = 8  # epochs at which one first-layer unit can be followed
+CACHED_RUNS = 8  # inspectors kept: each holds FOLLOW_EPOCHS first layers in float16 (at most 12.8 MB)
+KEPT_NETWORKS = 2  # full networks kept (the epoch in view and the one before: 16 MB each at most)
 
 HIDDEN = {
     "relu": (lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(np.float32)),
@@ -130,14 +132,15 @@ def unit_order(by: str, kernel: np.ndarray, start: np.ndarray | None = None,
     return np.argsort(-np.nan_to_num(score, nan=-np.inf), kind="stable")
 
 
-def mosaic(images: np.ndarray, columns: int) -> np.ndarray:
-    """Images (N, 28, 28) tiled with a one-pixel gap of NaN (drawn blank) between them."""
+def mosaic(images: np.ndarray, columns: int, row_gap: int = 1) -> np.ndarray:
+    """Images (N, 28, 28) tiled with gaps of NaN (drawn blank) between them: one pixel between
+    columns, `row_gap` between rows (room for a caption)."""
     n = len(images)
     rows = max(1, -(-n // columns))
-    out = np.full((rows * 29 - 1, columns * 29 - 1), np.nan, np.float32)
+    out = np.full((rows * (28 + row_gap) - row_gap, columns * 29 - 1), np.nan, np.float32)
     for i, image in enumerate(images):
         r, c = divmod(i, columns)
-        out[r * 29:r * 29 + 28, c * 29:c * 29 + 28] = image
+        out[r * (28 + row_gap):r * (28 + row_gap) + 28, c * 29:c * 29 + 28] = image
     return out
 
 
@@ -197,11 +200,16 @@ class EpochView:
 
 
 class Inspector:
-    """One run's map and health, computed once per epoch and kept (a few MB at most).
+    """One run's map, health and followed units, computed once and kept (bounded, see below).
 
     The map projects the last hidden layer's activations on one basis for every epoch: the
     two main directions (principal components) of the last epoch's activations. So the axes
     stay put as the epoch changes and the classes are seen pulling apart along them.
+
+    Reading the weights of epoch k decodes k stored changes (mnist_core.snapshots: 0.36 s at
+    epoch 49 of the largest network), so everything needed over the epochs is gathered in one
+    pass (`_sweep`): the views of the frame epochs, every epoch's weight change and the first
+    layer at FOLLOW_EPOCHS epochs (float16: 12.8 MB for 1,024 units, the most a run holds here).
     """
 
     def __init__(self, run):
@@ -213,7 +221,9 @@ class Inspector:
         self._views: dict[int, EpochView] = {}
         self._basis: np.ndarray | None = None
         self._changes: np.ndarray | None = None
-        self._lock = threading.Lock()
+        self._follow: dict[int, np.ndarray] = {}  # epoch -> first-layer kernel (float16)
+        self._swept = False
+        self._lock = threading.RLock()
 
     @property
     def run(self):
@@ -222,22 +232,82 @@ class Inspector:
             raise RuntimeError("the run was dropped")
         return run
 
+    def network(self, epoch: int) -> Network:
+        """The run's network after `epoch`; the last two asked for (of any run) are kept."""
+        key = (id(self), epoch)
+        with _NETWORKS_LOCK:
+            if key in _NETWORKS:
+                _NETWORKS.move_to_end(key)
+                return _NETWORKS[key]
+        net = network_of(self.run, epoch)
+        with _NETWORKS_LOCK:
+            _NETWORKS[key] = net
+            while len(_NETWORKS) > KEPT_NETWORKS:
+                _NETWORKS.popitem(last=False)
+        return net
+
     def view(self, epoch: int) -> EpochView:
         with self._lock:
             if epoch not in self._views:
-                self._views[epoch] = self._compute(epoch)
+                self._views[epoch] = self._view_of(self.network(epoch))
             return self._views[epoch]
 
     def frames(self) -> dict[int, EpochView]:
-        return {e: self.view(e) for e in frame_epochs(self.last)}
+        self._sweep()
+        return {e: self._views[e] for e in frame_epochs(self.last)}
 
-    def _compute(self, epoch: int) -> EpochView:
-        net = network_of(self.run, epoch)
-        _, post, _ = forward_layers(net, inputs(net, self.run.dataset.x_test[self.sample]))
+    def weight_changes(self) -> np.ndarray:
+        """(epochs, layers): how far each layer's kernel moved in each epoch, relative to its
+        size before the epoch (0.01: by 1%)."""
+        self._sweep()
+        return self._changes
+
+    def follow(self, unit: int) -> tuple[list[int], np.ndarray]:
+        """(epochs, pictures (n, 28, 28)): one first-layer unit from epoch 0 to the last."""
+        self._sweep()
+        epochs = sorted(self._follow)
+        return epochs, np.stack([self._follow[e][:, unit].astype(np.float32).reshape(28, 28) for e in epochs])
+
+    def follow_start(self) -> np.ndarray:
+        """The first layer's kernel before training (float16 precision: for sorting by change)."""
+        self._sweep()
+        return self._follow[0].astype(np.float32)
+
+    def _sweep(self) -> None:
+        """One pass over every epoch's weights (see the class's note)."""
+        with self._lock:
+            if self._swept:
+                return
+            frames, follow = set(frame_epochs(self.last)), set(frame_epochs(self.last, FOLLOW_EPOCHS))
+            self._basis_from(self.network(self.last))
+            run, changes, before = self.run, [], None
+            every = [run.weights_at(0)] if self.epochs_done < 1 else \
+                (w for ws in ([run.weights_at(0)], run.iter_weights()) for w in ws)
+            for epoch, weights in enumerate(every):
+                net = network_of(run, epoch) if run.config is None else \
+                    Network([np.asarray(w, np.float32) for w in weights], (run.config.activation,) *
+                            (len(weights) // 2 - 1), run.config.normalize)
+                if epoch in frames and epoch not in self._views:
+                    self._views[epoch] = self._view_of(net)
+                if epoch in follow:
+                    self._follow[epoch] = np.clip(net.kernels[0], -6e4, 6e4).astype(np.float16)  # float16's range
+                if before is not None:
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        changes.append([np.linalg.norm(k - b) / max(np.linalg.norm(b), 1e-12)
+                                        for k, b in zip(net.kernels, before)])
+                before = net.kernels
+            self._changes = np.array(changes, np.float64) if changes else np.zeros((0, len(before)))
+            self._swept = True
+
+    def _activations(self, net: Network) -> list:
+        return forward_layers(net, inputs(net, self.run.dataset.x_test[self.sample]))[1]
+
+    def _view_of(self, net: Network) -> EpochView:
+        if self._basis is None:
+            self._basis_from(self.network(self.last))
+        post = self._activations(net)
         last = post[-1]
         finite = np.isfinite(last).all(axis=1)
-        if self._basis is None:
-            self._basis = self._basis_from(epoch, last, finite)
         points = np.full((len(last), 2), np.nan)
         if finite.any():
             rows = last[finite].astype(np.float64)  # float64: a network near divergence has huge activations
@@ -253,13 +323,12 @@ class Inspector:
         mean_first = np.where(np.isfinite(post[0]), post[0], 0).mean(axis=0)  # overflowed ones count as 0
         return EpochView(points, dead, mean_first, bool((~np.isfinite(points)).any()))
 
-    def _basis_from(self, epoch: int, last: np.ndarray, finite: np.ndarray) -> np.ndarray:
+    def _basis_from(self, last_net: Network) -> None:
         """The two main directions of the last epoch's activations (units, 2)."""
-        if epoch != self.last:
-            net = network_of(self.run, self.last)
-            last = forward_layers(net, inputs(net, self.run.dataset.x_test[self.sample]))[1][-1]
-            finite = np.isfinite(last).all(axis=1)
-        rows = last[finite].astype(np.float64)
+        if self._basis is not None:
+            return
+        last = self._activations(last_net)[-1]
+        rows = last[np.isfinite(last).all(axis=1)].astype(np.float64)
         basis = np.zeros((last.shape[1], 2))
         if len(rows) > 2:
             _, _, vt = np.linalg.svd(rows - rows.mean(axis=0), full_matrices=False)
@@ -268,29 +337,11 @@ class Inspector:
             # server draws the same map.
             top *= np.sign(top[np.abs(top).argmax(axis=0), range(top.shape[1])])
             basis[:, :top.shape[1]] = top
-        return basis
+        self._basis = basis
 
-    def weight_changes(self) -> np.ndarray:
-        """(epochs, layers): how far each layer's kernel moved in each epoch, relative to its
-        size before the epoch (0.01: by 1%)."""
-        with self._lock:
-            if self._changes is None:
-                self._changes = self._compute_changes()
-            return self._changes
 
-    def _compute_changes(self) -> np.ndarray:
-        run = self.run
-        if self.epochs_done < 1:
-            return np.zeros((0, 0))
-        before = [k for k in run.weights_at(0)[0::2]]
-        rows = []
-        for weights in run.iter_weights():
-            kernels = weights[0::2]
-            with np.errstate(over="ignore", invalid="ignore"):
-                rows.append([np.linalg.norm(k - b) / max(np.linalg.norm(b), 1e-12)
-                             for k, b in zip(kernels, before)])
-            before = kernels
-        return np.array(rows[:self.epochs_done], np.float64)
+_NETWORKS: OrderedDict[tuple, Network] = OrderedDict()  # (inspector, epoch) -> weights, see Inspector.network
+_NETWORKS_LOCK = threading.Lock()
 
 
 _CACHE: OrderedDict[int, Inspector] = OrderedDict()

@@ -177,3 +177,19 @@ def test_the_cache_is_bounded_and_does_not_keep_runs_alive():
     gc.collect()
     with pytest.raises(RuntimeError, match="dropped"):
         kept.view(0)
+
+
+def test_one_pass_over_the_epochs_gives_what_each_epoch_gives_alone():
+    run = stored_run(epochs=12, sizes=(16, 8))
+    swept = inside.Inspector(run)
+    frames = swept.frames()  # one pass over every epoch's weights
+    assert list(frames) == inside.frame_epochs(12) and len(frames) <= inside.MAX_FRAMES
+    alone = inside.Inspector(run)
+    for epoch, view in frames.items():
+        np.testing.assert_allclose(view.points, alone.view(epoch).points, rtol=1e-5, atol=1e-6)
+        assert view.dead == alone.view(epoch).dead
+    epochs, pictures = swept.follow(5)
+    assert epochs == inside.frame_epochs(12, inside.FOLLOW_EPOCHS)
+    for epoch, picture in zip(epochs, pictures):
+        np.testing.assert_allclose(picture, run.weights_at(epoch)[0][:, 5].reshape(28, 28), rtol=1e-3, atol=1e-4)
+    assert swept.weight_changes().shape == (12, 3)  # every epoch, every layer with weights
