@@ -145,7 +145,8 @@ def _image_changed() -> None:
 
 def image_choice(run) -> tuple:
     """(28x28 image, its caption, its true class or None): a drawing handed over by Draw, a test
-    image named by the link (Evaluate's closer look sends one), or one of a small gallery."""
+    image named by the link (Evaluate's closer look sends one), or one of a small gallery. The
+    choice is left in session state as `inside_shown`."""
     ds = run.dataset
     gallery = [int(np.flatnonzero(ds.y_test == k)[0]) for k in range(len(run.class_names))]
     asked = _url_image(len(ds.y_test))
@@ -158,6 +159,7 @@ def image_choice(run) -> tuple:
                     str(run.class_names[ds.y_test[p]]),
                     help="A test image of each class; an image sent from Evaluate or your drawing from Draw.")
     pick = picks[0] if pick is None else pick
+    st.session_state.inside_shown = pick  # the page's link names it (a drawing cannot be named)
     if pick == "drawing":
         return st.session_state.inside_drawing, "your drawing", None
     return ds.x_test[pick], f"test image {pick}: {run.class_names[ds.y_test[pick]]}", int(ds.y_test[pick])
@@ -276,8 +278,8 @@ def main() -> None:
     one_image(run, net)
     hidden_map(run, epoch, ins)
     health(run, epoch, net, ins)
-    image = st.query_params.get("image")
-    st.query_params.from_dict({**link_params(run, epoch), **({"image": image} if image else {})})
+    shown = st.session_state.get("inside_shown")
+    st.query_params.from_dict({**link_params(run, epoch), **({"image": str(shown)} if isinstance(shown, int) else {})})
 
 
 main()

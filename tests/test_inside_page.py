@@ -147,3 +147,13 @@ def test_no_tensorflow_is_needed_for_any_shape(shape):
     net = inside.network_of(run, 1)
     pre, post, probs = inside.forward_layers(net, inside.inputs(net, run.dataset.x_test[:1]))
     assert probs.shape == (1, 10) and np.isclose(probs.sum(), 1)
+
+
+def test_odd_inside_links_fall_back_quietly(app):
+    shipped = load_run_file(DEFAULT_MODEL)
+    for image in ("abc", "-1", "99999"):
+        open_page(app, "app_pages/inside.py", **{**link_params(shipped, 99), "image": image})
+        first = int(np.flatnonzero(shipped.dataset.y_test == 0)[0])
+        assert app.pills(key="inside_image").value == first
+        assert app.slider(key="inside_epoch").value == shipped.epochs_done
+        assert app.query_params["image"] == str(first)  # the link names what is shown
