@@ -253,14 +253,11 @@ def health(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> None:
     frames = ins.frames()
     if "relu" in net.activations:
         shares = [[frames[e].dead[i] / n for e in frames] for i, n in enumerate(net.sizes)]
-        a.plotly_chart(fi.health_figure(list(frames), shares, "Dead units", "share of the layer", epoch),
+        a.plotly_chart(fi.health_figure(list(frames), shares, names, "Dead units", "share of the layer", epoch),
                        config=CHART)
     moved = [changes[:, i] for i in range(changes.shape[1])]
-    fig = fi.health_figure(list(range(1, len(changes) + 1)), moved, "How far the weights moved", "in one epoch",
-                           epoch if epoch >= 1 else None)
-    for i, trace in enumerate(fig.data):
-        trace.name = names[i]
-    b.plotly_chart(fig, config=CHART)
+    b.plotly_chart(fi.health_figure(list(range(1, len(changes) + 1)), moved, names, "How far the weights moved",
+                                    "in one epoch", epoch if epoch >= 1 else None), config=CHART)
 
 
 def main() -> None:

@@ -134,12 +134,12 @@ def map_figure(frames: dict[int, np.ndarray], epoch: int, labels: np.ndarray, sa
     return fig
 
 
-def health_figure(epochs: Sequence[int], per_layer: Sequence[Sequence[float]], title: str,
+def health_figure(epochs: Sequence[int], per_layer: Sequence[Sequence[float]], names: Sequence[str], title: str,
                   y_title: str, selected: int | None = None, percent: bool = True) -> go.Figure:
-    """One line per hidden layer over epochs (dead units, or how far the weights moved)."""
+    """One line per layer (named by `names`) over epochs: dead units, or how far the weights moved."""
     fig = go.Figure()
-    for i, values in enumerate(per_layer):
-        fig.add_trace(go.Scatter(x=list(epochs), y=list(values), mode="lines+markers", name=f"layer {i + 1}",
+    for i, (values, name) in enumerate(zip(per_layer, names)):
+        fig.add_trace(go.Scatter(x=list(epochs), y=list(values), mode="lines+markers", name=name,
                                  line=dict(color=RUN_COLOURS[i % len(RUN_COLOURS)], width=2)))
     if selected is not None:
         fig.add_vline(x=selected, line=dict(color="#495057", width=1.5))
