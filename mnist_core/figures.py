@@ -275,3 +275,13 @@ def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], met
     _layout(fig, title, metric.replace("_", " "), height=340)
     fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"), margin=dict(t=50))
     return fig
+
+
+def bars_figure(labels: Sequence[str], values: Sequence[float], title: str) -> go.Figure:
+    """A few fractions side by side, each written on its bar."""
+    fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=[MARK_COLOUR] + [TRAIN_COLOUR] * (len(values) - 1),
+                           text=[f"{v:.1%}" for v in values], textposition="outside"))
+    fig.update_yaxes(range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%")
+    fig.update_layout(title=dict(text=title, font=dict(size=TITLE_FONT)), height=320, font=dict(size=FONT),
+                      margin=dict(l=10, r=10, t=60, b=10))
+    return fig

@@ -174,6 +174,7 @@ class RunStore:
         self.disk = disk
         self._stamps: dict[TrainConfig, int | None] = {}  # run.npz version each cached run matches
         self._learners: OrderedDict[str, list[TrainConfig]] = OrderedDict()  # without a disk
+        self._lessons: OrderedDict[str, dict] = OrderedDict()  # learners' lesson progress, without a disk
         self.max_runs = max_runs
         self.max_bytes = max_bytes
         self.max_concurrent = max_concurrent or default_concurrency()
@@ -245,6 +246,26 @@ class RunStore:
             self._learners.move_to_end(learner)
             while len(self._learners) > MAX_LEARNERS_IN_MEMORY:
                 self._learners.popitem(last=False)
+
+    def learner_lessons(self, learner: str) -> dict:
+        """A browser's progress through the lessons (kept on disk, or in memory without one)."""
+        if self.disk is not None:
+            return self.disk.learner_lessons(learner)
+        with self._lock:
+            return dict(self._lessons.get(learner, {}))
+
+    def set_learner_lessons(self, learner: str, progress: dict) -> None:
+        if self.disk is not None:
+            try:
+                self.disk.set_learner_lessons(learner, progress)
+            except OSError as exc:
+                log.warning("run directory: cannot save a learner's lessons (%s)", exc)
+            return
+        with self._lock:
+            self._lessons[learner] = dict(progress)
+            self._lessons.move_to_end(learner)
+            while len(self._lessons) > MAX_LEARNERS_IN_MEMORY:
+                self._lessons.popitem(last=False)
 
     def job(self, config: TrainConfig) -> Job | None:
         """The job working on this config's key, if one is queued or running."""

@@ -452,24 +452,44 @@ class RunDirectory:
 
     def learner_runs(self, learner: str) -> list[TrainConfig]:
         """The run configs this browser listed (oldest first); [] for an unknown or odd id."""
-        if not _LEARNER.match(learner or ""):
-            return []
         try:
-            rows = json.loads((self.root / "learners" / f"{learner}.json").read_text()[:MAX_META_BYTES])
-            return [TrainConfig.from_dict(row) for row in rows["runs"]]
-        except FileNotFoundError:
-            return []
-        except (OSError, ValueError, KeyError, TypeError, ConfigError) as exc:
+            return [TrainConfig.from_dict(row) for row in self._learner_file(learner).get("runs", [])]
+        except (ValueError, KeyError, TypeError, ConfigError) as exc:
             self._warn(learner, 0, f"skipped a damaged learner file: {exc}")
             return []
 
     def set_learner_runs(self, learner: str, configs: list[TrainConfig]) -> None:
+        self._update_learner(learner, runs=[c.to_dict() for c in configs])
+
+    def learner_lessons(self, learner: str) -> dict:
+        """This browser's progress through the lessons, as saved (mnist_core.lessons checks it)."""
+        lessons = self._learner_file(learner).get("lessons", {})
+        return lessons if isinstance(lessons, dict) else {}
+
+    def set_learner_lessons(self, learner: str, progress: dict) -> None:
+        self._update_learner(learner, lessons=progress)
+
+    def _learner_file(self, learner: str) -> dict:
+        """A learner's file as saved ({} when there is none, the id is odd or the file is damaged)."""
+        if not _LEARNER.match(learner or ""):
+            return {}
+        try:
+            found = json.loads((self.root / "learners" / f"{learner}.json").read_text()[:MAX_META_BYTES])
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            self._warn(learner, 0, f"skipped a damaged learner file: {exc}")
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def _update_learner(self, learner: str, **parts) -> None:
+        """Replace some parts of a learner's file ("runs", "lessons"), keeping the others."""
         if not _LEARNER.match(learner or ""):
             return
         path = self.root / "learners" / f"{learner}.json"
         if not path.exists():
             self._prune_learners()
-        text = json.dumps({"runs": [c.to_dict() for c in configs]})
+        text = json.dumps({**self._learner_file(learner), **parts})
         _write_atomic(path, lambda f: f.write(text.encode()))
 
     def _prune_learners(self) -> None:

@@ -1,0 +1,209 @@
+"""Lessons: the classic experiments, one at a time: guess first, then run it and see.
+
+The lessons themselves (questions, runs, reference numbers, how to read the runs) live in
+mnist_core.lessons. Runs go through the server's normal queue; a lesson whose runs the server
+already has opens at once, so after the first learner the class shares the results.
+"""
+
+import streamlit as st
+
+from app_pages.common import learner_id, link_params, remember, run_store, start_training
+from mnist_core import figures
+from mnist_core import lessons as L
+
+CHART = {"displayModeBar": False}
+TITLES = {"test_accuracy": "Test accuracy by epoch", "val_accuracy": "Validation accuracy by epoch",
+          "val_loss": "Validation loss by epoch", "loss": "Loss by epoch", "accuracy": "Accuracy by epoch"}
+
+
+def progress() -> dict:
+    """This learner's progress ({slug: {"guess", "ran", "seen"}}), read once per session."""
+    if "lesson_progress" not in st.session_state:
+        st.session_state.lesson_progress = L.clean_progress(run_store().learner_lessons(learner_id()))
+    return st.session_state.lesson_progress
+
+
+def note(slug: str, **changes) -> None:
+    """Record progress on a lesson and save it for this learner (a reload or a restart keeps it)."""
+    entry = progress().setdefault(slug, {"guess": None, "ran": False, "seen": False})
+    if any(entry.get(k) != v for k, v in changes.items()):
+        entry.update(changes)
+        run_store().set_learner_lessons(learner_id(), progress())
+
+
+def _go(slug: str) -> None:
+    st.query_params.clear()
+    st.query_params["lesson"] = slug
+
+
+def _chosen() -> None:
+    _go(L.LESSONS[st.session_state.lesson_choice].slug)
+
+
+def current() -> L.Lesson:
+    """The lesson the link names, else the first one not seen yet."""
+    asked = L.BY_SLUG.get(st.query_params.get("lesson", ""))
+    if asked is None:
+        asked = next((x for x in L.LESSONS if not progress().get(x.slug, {}).get("seen")), L.LESSONS[0])
+    st.query_params["lesson"] = asked.slug  # the link to hand out for this lesson
+    st.session_state.lesson_choice = L.LESSONS.index(asked)
+    st.selectbox("Lesson", range(len(L.LESSONS)), key="lesson_choice", on_change=_chosen,
+                 format_func=lambda i: f"{i + 1}. {L.LESSONS[i].title}",
+                 help="Each lesson has a link of its own to hand out: this page's address.")
+    st.caption(progress_line())
+    return asked
+
+
+def progress_line() -> str:
+    """Where this learner stands: the lessons seen, and those guessed but not seen yet."""
+    def numbers(test) -> str:
+        found = [str(i) for i, x in enumerate(L.LESSONS, 1) if test(progress().get(x.slug, {}))]
+        return ", ".join(found) if found else "none yet"
+
+    return (f"Your progress: seen {numbers(lambda e: e.get('seen'))}; guessed, not run yet "
+            f"{numbers(lambda e: e.get('guess') is not None and not e.get('seen'))}.")
+
+
+def _guessed(slug: str) -> None:
+    note(slug, guess=st.session_state[f"guess_{slug}"])
+
+
+def guess(lesson: L.Lesson) -> int | None:
+    saved = progress().get(lesson.slug, {}).get("guess")
+    st.session_state[f"guess_{lesson.slug}"] = saved
+    return st.radio("Your guess first", range(len(lesson.guesses)), key=f"guess_{lesson.slug}",
+                    format_func=lambda i: lesson.guesses[i], on_change=_guessed, args=(lesson.slug,),
+                    help="Choose before you run it: it is kept, and shown next to what happened.")
+
+
+@st.fragment(run_every=1.0)
+def running(lesson: L.Lesson, configs: list) -> None:
+    """Each run's place in the queue or epoch, until all are done (then the page redraws)."""
+    store = run_store()
+    if all(store.job(c) is None for c in configs):
+        st.rerun()
+    for (name, _), config in zip(lesson.runs, configs):
+        job, run = store.job(config), store.get(config)
+        if job is None:
+            st.progress(1.0, text=f"{name}: done" if L.is_trained(run, config) else f"{name}: not running")
+        elif job.queued:
+            st.progress(0.0, text=f"{name}: waiting, number {job.position} in the queue")
+        else:
+            done = job.run.epochs_done if job.run is not None else 0
+            st.progress(done / job.target, text=f"{name}: epoch {done} of {job.target}")
+
+
+def start(lesson: L.Lesson, configs: list) -> None:
+    for config in configs:
+        start_training(config)
+    note(lesson.slug, ran=True)
+
+
+def experiment(lesson: L.Lesson, configs: list, runs: list, guessed: int | None) -> bool:
+    """The button, or the progress of the runs; True once the results can be shown."""
+    store = run_store()
+    failed = [store.failure(c) for c in configs if store.failure(c)]
+    if failed:
+        st.error(f"A run of this lesson could not be trained: {failed[0]}")
+    trained = all(L.is_trained(r, c) for r, c in zip(runs, configs))
+    if any(store.job(c) is not None for c in configs):
+        running(lesson, configs)
+        return False
+    if trained and progress().get(lesson.slug, {}).get("ran"):
+        return True
+    label = "Show what happened" if trained else "Run the experiment" if len(configs) == 1 else \
+        f"Run the {len(configs)} runs"
+    if st.button(label, type="primary", disabled=guessed is None,
+                 help="Make your guess first." if guessed is None else
+                 "The server has these runs already: they open at once." if trained else
+                 "The runs join the server's training queue; each takes from seconds to a few minutes."):
+        if trained:
+            note(lesson.slug, ran=True)
+        else:
+            start(lesson, configs)
+        st.rerun()
+    if guessed is None:
+        st.caption("Choose your guess above to unlock the experiment.")
+    return False
+
+
+def chart(lesson: L.Lesson, runs: list) -> None:
+    if lesson.chart == "baseline":
+        run = runs[0]
+        fig = figures.bars_figure(["chance", "before training", "after 1 epoch"],
+                                  [0.1, run.baseline_accuracy, run.history[0].test_accuracy], "Test accuracy")
+    elif len(runs) == 1 and lesson.chart in ("loss", "accuracy"):
+        fig = figures.curve_figure([r.as_dict() for r in runs[0].history], lesson.chart, runs[0].best_epoch)
+    else:
+        curves = [(name, [r.as_dict() for r in run.history], run.best_epoch)
+                  for (name, _), run in zip(lesson.runs, runs)]
+        fig = figures.overlay_figure(curves, lesson.chart, TITLES.get(lesson.chart, lesson.chart))
+    st.plotly_chart(fig, config=CHART)
+
+
+def results(lesson: L.Lesson, runs: list, guessed: int) -> None:
+    outcome = lesson.read(runs)
+    note(lesson.slug, seen=True)
+    st.subheader("What happened")
+    if guessed == outcome.answer:
+        st.success(f"You guessed: {lesson.guesses[guessed]}. That is what happened.")
+    else:
+        st.warning(f"You guessed: {lesson.guesses[guessed]}. What happened: {lesson.guesses[outcome.answer]}.")
+    st.write(outcome.said)
+    st.dataframe([{"": what, "here": value, "the classic material": ref} for what, value, ref in outcome.rows],
+                 hide_index=True)
+    st.caption(lesson.source)
+    chart(lesson, runs)
+    st.markdown(f"**Why.** {lesson.why}")
+    links(lesson, runs)
+
+
+def links(lesson: L.Lesson, runs: list) -> None:
+    for run in runs:
+        if run.epochs_done:
+            remember(run)  # in the learner's list: Compare shows it
+    cols = st.columns(len(runs) + 2)
+    for col, (name, _), run in zip(cols, lesson.runs, runs):
+        col.page_link("app_pages/train.py", label=f"'{name}' on Train", icon=":material/show_chart:",
+                      query_params=link_params(run, max(run.epochs_done, 1)))
+    cols[-2].page_link("app_pages/compare.py", label="Compare them" if len(runs) > 1 else "Compare",
+                       icon=":material/compare_arrows:")
+    inside = next((r for r in runs if r.epochs_done), None)
+    if inside is not None:
+        cols[-1].page_link("app_pages/inside.py", label="Look inside", icon=":material/neurology:",
+                           query_params=link_params(inside, inside.final_epoch))
+
+
+def neighbours(lesson: L.Lesson) -> None:
+    i = L.LESSONS.index(lesson)
+    a, b = st.columns(2)
+    if i > 0:
+        a.button(f"Previous: {L.LESSONS[i - 1].title}", on_click=_go, args=(L.LESSONS[i - 1].slug,),
+                 icon=":material/arrow_back:")
+    if i + 1 < len(L.LESSONS):
+        b.button(f"Next: {L.LESSONS[i + 1].title}", on_click=_go, args=(L.LESSONS[i + 1].slug,),
+                 icon=":material/arrow_forward:")
+
+
+def main() -> None:
+    st.title("Lessons")
+    st.write("The classic experiments with a dense network, one at a time: read the question, guess what "
+             "will happen, run it, and see why.")
+    lesson = current()
+    images = L.lesson_images()
+    if images is not None:
+        st.caption(f"This server trains lessons on at most {images:,} images, so the numbers differ from the "
+                   "classic material's.")
+    st.header(lesson.title)
+    st.write(lesson.question)
+    configs = lesson.configs
+    st.caption("Runs: " + "; ".join(f"{name}: {config.describe()}" for (name, _), config in zip(lesson.runs, configs)))
+    guessed = guess(lesson)
+    runs = [run_store().get(c) for c in configs]
+    if experiment(lesson, configs, runs, guessed) and guessed is not None:
+        results(lesson, runs, guessed)
+    st.divider()
+    neighbours(lesson)
+
+
+main()
