@@ -50,7 +50,6 @@ def current() -> L.Lesson:
     st.selectbox("Lesson", range(len(L.LESSONS)), key="lesson_choice", on_change=_chosen,
                  format_func=lambda i: f"{i + 1}. {L.LESSONS[i].title}",
                  help="Each lesson has a link of its own to hand out: this page's address.")
-    st.caption(progress_line())
     return asked
 
 
@@ -190,6 +189,7 @@ def main() -> None:
     st.write("The classic experiments with a dense network, one at a time: read the question, guess what "
              "will happen, run it, and see why.")
     lesson = current()
+    where = st.empty()  # the learner's progress, written once this lesson's has been noted
     images = L.lesson_images()
     if images is not None:
         st.caption(f"This server trains lessons on at most {images:,} images, so the numbers differ from the "
@@ -202,6 +202,7 @@ def main() -> None:
     runs = [run_store().get(c) for c in configs]
     if experiment(lesson, configs, runs, guessed) and guessed is not None:
         results(lesson, runs, guessed)
+    where.caption(progress_line())
     st.divider()
     neighbours(lesson)
 
