@@ -197,7 +197,7 @@ def main() -> None:
     st.header(lesson.title)
     st.write(lesson.question)
     configs = lesson.configs
-    st.caption("Runs: " + "; ".join(f"{name}: {config.describe()}" for (name, _), config in zip(lesson.runs, configs)))
+    st.caption("  \n".join(f"**{name}**: {L.settings(config)}" for (name, _), config in zip(lesson.runs, configs)))
     guessed = guess(lesson)
     runs = [run_store().get(c) for c in configs]
     if experiment(lesson, configs, runs, guessed) and guessed is not None:

@@ -273,7 +273,7 @@ class TrainConfig:
         drop = " dropout " + "/".join(f"{d:g}" for d in self.dropout) if any(self.dropout) else ""
         return (
             f"{self.dataset} {layers} {self.activation}{drop}, {self.optimizer} "
-            f"{self.learning_rate:g}, batch {self.batch_size}, {self.epochs} epochs"
+            f"{self.learning_rate:g}, batch {self.batch_size}, {self.epochs} epoch{'s' if self.epochs != 1 else ''}"
         )
 
     # --- flat dict of strings ----------------------------------------------

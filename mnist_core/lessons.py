@@ -350,6 +350,18 @@ LESSONS = (
 BY_SLUG = {lesson.slug: lesson for lesson in LESSONS}
 
 
+def settings(config: TrainConfig) -> str:
+    """A run's settings in a line: the usual summary plus what it leaves out and a lesson may
+    change (the loss, raw pixels, the images, validation, keeping the best epoch)."""
+    extra = [config.loss.replace("_", " ") if config.loss != "categorical_crossentropy" else "",
+             "raw 0-255 pixels" if not config.normalize else "",
+             f"{config.train_samples:,} training images" if config.train_samples else "all training images",
+             "no validation" if config.validation == "none" else "validated on the test set"
+             if config.validation == "test" else f"{float(config.validation.split(':')[1]):.0%} held back to validate",
+             "keeps the best epoch" if config.keep_best else ""]
+    return ", ".join([config.describe()] + [e for e in extra if e])
+
+
 def clean_progress(raw) -> dict[str, dict]:
     """A learner's saved progress, keeping only what makes sense: known lessons, a guess that is
     one of the lesson's choices, and the flags "ran" (the learner started or opened the runs)
