@@ -1,71 +1,69 @@
-"""Reproduce the lessons of the design guide (section 2) at full size and print the numbers.
+"""Run every lesson (mnist_core.lessons) at full size and print its numbers next to the reference.
 
-    python -m bench.lessons
+    python -m bench.lessons [--only scaling,mse]
 
-Each lesson trains the configuration a learner would set in the app, through the
-same code path (mnist_core.training), and prints what the learner should see.
+The lessons are the ones the Lessons page shows, read by the same code: each lesson's runs are
+trained in turn through mnist_core.training (the app's own training code, one run at a time, as
+the server's queue does) and its `read` gives the rows the page shows, the guess the numbers
+support and the sentence on what happened. Printed per lesson: those rows (here against the
+classic material), the supported guess, and the seconds its runs took; at the end the total,
+which is how long a server needs to have every lesson ready for a class. A lesson's first run
+shares the classic network with the next (the chance lesson's one epoch is continued to five),
+as it does on a server. A benchmark: it prints figures and asserts nothing about them.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from mnist_core.config import TrainConfig  # noqa: E402
-from mnist_core.training import TrainingRun, train  # noqa: E402
+from mnist_core import lessons as L  # noqa: E402
 
 
-def line(name: str, run: TrainingRun, extra: str = "") -> None:
-    last = run.history[-1]
-    seconds = sum(r.seconds for r in run.history)
-    print(f"{name:38s} train acc {last.accuracy:.4f}  test acc {run.test_accuracy:.4f}  "
-          f"epochs {run.epochs_done:2d}  params {run.params:,}  {seconds:5.1f} s train  {extra}", flush=True)
+def train_all(lesson: L.Lesson, trained: dict) -> tuple[list, float]:
+    """The lesson's runs, trained (or continued) as the server would; seconds spent."""
+    from mnist_core.training import TrainingRun
+
+    started = time.perf_counter()
+    runs = []
+    for config in lesson.configs:
+        run = trained.get(config.key()) or TrainingRun(config)
+        run.train_to(config.epochs)
+        trained[config.key()] = run
+        runs.append(run)
+    return runs, time.perf_counter() - started
+
+
+def report(lesson: L.Lesson, runs: list, seconds: float) -> None:
+    outcome = lesson.read(runs)
+    print(f"\n{L.LESSONS.index(lesson) + 1}. {lesson.title} ({seconds:.0f} s)", flush=True)
+    width = max(len(what) for what, _, _ in outcome.rows)
+    for what, here, reference in outcome.rows:
+        print(f"   {what:<{width}}  {here:<22} {('reference: ' + reference) if reference else ''}")
+    print(f"   supports the guess: {lesson.guesses[outcome.answer]}")
+    print(f"   {outcome.said}")
 
 
 def main() -> None:
-    t0 = time.perf_counter()
-    classic = TrainConfig()
-    run = TrainingRun(classic)
-    print(f"{'untrained baseline':38s} test acc {run.baseline_accuracy:.4f} (chance is 0.1)")
-    line("classic 512 relu, rmsprop, 5 epochs", run.train_to(5))
-
-    raw = TrainConfig(hidden=(32,), normalize=False)
-    scaled = TrainConfig(hidden=(32,))
-    line("32 relu, raw 0-255 inputs", train(raw))
-    line("32 relu, scaled inputs", train(scaled))
-
-    print(f"{'updates per epoch':38s} batch 10: {TrainConfig(batch_size=10).updates_per_epoch:,}, "
-          f"batch 128: {TrainConfig(batch_size=128).updates_per_epoch:,}")
-    line("batch 10, 2 epochs", train(TrainConfig(batch_size=10, epochs=2)))
-
-    deep = TrainConfig(hidden=(512, 512), dropout=(0.2, 0.2), epochs=20, validation="split:0.2",
-                       keep_best=True)
-    run = train(deep)
-    best = run.best_epoch
-    vl = " ".join(f"{r.val_loss:.3f}" for r in run.history)
-    line("deeper 512-512 dropout, 20 epochs", run,
-         f"best epoch {best}, last-epoch test acc {run.history[-1].test_accuracy:.4f}")
-    print(f"{'':38s} val loss by epoch: {vl}")
-    print(f"{'':38s} train loss first/last: {run.history[0].loss:.4f} / {run.history[-1].loss:.4f}; "
-          f"stored per-epoch state {run.snapshot_bytes / 2**20:.1f} MB")
-
-    fashion = TrainConfig(dataset="fashion_mnist", hidden=(128,), optimizer="adam",
-                          loss="sparse_categorical_crossentropy", epochs=10)
-    line("fashion 128 relu, adam, 10 epochs", train(fashion))
-
-    run = train(TrainConfig(validation="test"))
-    line("test set as validation set", run,
-         f"last val acc {run.history[-1].val_accuracy:.4f} = test acc {run.test_accuracy:.4f}")
-
-    mse = train(TrainConfig(loss="mean_squared_error", hidden=(512,), epochs=5))
-    ce = train(TrainConfig(hidden=(512,), epochs=5))
-    line("mean squared error, 5 epochs", mse,
-         "test acc by epoch " + " ".join(f"{r.test_accuracy:.3f}" for r in mse.history))
-    line("cross-entropy, 5 epochs", ce,
-         "test acc by epoch " + " ".join(f"{r.test_accuracy:.3f}" for r in ce.history))
-    print(f"total {time.perf_counter() - t0:.0f} s")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="", help="comma-separated lesson slugs (default: all)")
+    args = parser.parse_args()
+    wanted = [s for s in args.only.split(",") if s] or [x.slug for x in L.LESSONS]
+    unknown = sorted(set(wanted) - set(L.BY_SLUG))
+    if unknown:
+        parser.error(f"unknown lessons: {', '.join(unknown)}; known: {', '.join(L.BY_SLUG)}")
+    images = L.lesson_images()
+    print(f"{os.cpu_count()} cores; lessons on {'all training images' if images is None else f'{images:,} images'}")
+    trained, total = {}, 0.0
+    for slug in wanted:
+        lesson = L.BY_SLUG[slug]
+        runs, seconds = train_all(lesson, trained)
+        total += seconds
+        report(lesson, runs, seconds)
+    print(f"\nall {len(wanted)} lessons: {total / 60:.1f} min of training, one run at a time")
 
 
 if __name__ == "__main__":
