@@ -54,13 +54,16 @@ def current() -> L.Lesson:
 
 
 def progress_line() -> str:
-    """Where this learner stands: the lessons seen, and those guessed but not seen yet."""
+    """Where this learner stands: "Your progress: seen 1, 3; guessed, not run yet: 8." (a part
+    with nothing in it is left out)."""
     def numbers(test) -> str:
-        found = [str(i) for i, x in enumerate(L.LESSONS, 1) if test(progress().get(x.slug, {}))]
-        return ", ".join(found) if found else "none yet"
+        return ", ".join(str(i) for i, x in enumerate(L.LESSONS, 1) if test(progress().get(x.slug, {})))
 
-    return (f"Your progress: seen {numbers(lambda e: e.get('seen'))}; guessed, not run yet "
-            f"{numbers(lambda e: e.get('guess') is not None and not e.get('seen'))}.")
+    seen = numbers(lambda e: e.get("seen"))
+    waiting = numbers(lambda e: e.get("guess") is not None and not e.get("seen"))
+    parts = ([f"seen {seen}"] if seen else ["no lesson seen yet"]) + \
+        ([f"guessed, not run yet: {waiting}"] if waiting else [])
+    return "Your progress: " + "; ".join(parts) + "."
 
 
 def _guessed(slug: str) -> None:

@@ -162,7 +162,7 @@ def test_progress_is_kept_across_a_reload(lessons_page):
         assert guess_radio(page, "About 10% of the time: it guesses").is_checked()
         assert subheader(page, "What happened").count() == 1  # at once: nothing pressed
         results_shown(page, "About 10% of the time: it guesses")
-        assert progress_caption(page).startswith("Your progress: seen 1, 3;"), progress_caption(page)
+        assert progress_caption(page).startswith("Your progress: seen 1, 3"), progress_caption(page)
         page.reload()
         wait_idle(page)
         no_exception(page)

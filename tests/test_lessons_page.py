@@ -59,7 +59,7 @@ def test_a_one_run_lesson_start_to_finish(app):
     assert any(m.value.startswith("**Why.**") for m in app.markdown)
     labels = [p.label for p in app.get("page_link")]
     assert "'the classic network' on Train" in labels and "Look inside" in labels
-    assert "seen 1;" in next(c.value for c in app.caption if c.value.startswith("Your progress"))
+    assert next(c.value for c in app.caption if c.value.startswith("Your progress")) == "Your progress: seen 1."
 
 
 def test_a_two_run_lesson_then_another_learner_opens_it_at_once(app):
@@ -87,4 +87,4 @@ def test_the_guess_and_progress_are_kept_for_the_browser(app):
     again.run()
     open_page(again, "app_pages/lessons.py", lesson="mse")
     assert again.radio(key="guess_mse").value == 1
-    assert "guessed, not run yet 8" in next(c.value for c in again.caption if c.value.startswith("Your progress"))
+    assert "guessed, not run yet: 8" in next(c.value for c in again.caption if c.value.startswith("Your progress"))
