@@ -26,11 +26,14 @@ with c3:
     st.write("Check the trained network on 10,000 test images it has never seen.")
     st.page_link("app_pages/evaluate.py", label="Open Evaluate", icon=":material/search:")
 
-st.write("Then draw your own digits for the network to read, and put runs side by side to see "
-         "what each setting changed.")
-d1, d2, _ = st.columns(3)
-d1.page_link("app_pages/draw.py", label="Open Draw", icon=":material/draw:")
-d2.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
+st.write("Then draw your own digits for the network to read, look inside it at what its units learnt, "
+         "and put runs side by side to see what each setting changed. New to all this? The lessons walk "
+         "through the classic experiments one at a time.")
+d1, d2, d3, d4 = st.columns(4)
+d1.page_link("app_pages/lessons.py", label="Open Lessons", icon=":material/school:")
+d2.page_link("app_pages/draw.py", label="Open Draw", icon=":material/draw:")
+d3.page_link("app_pages/inside.py", label="Open Inside", icon=":material/neurology:")
+d4.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
 
 st.divider()
 classic = TrainConfig()  # the defaults are the classic first network, with 20% held back
