@@ -50,6 +50,7 @@ def pages() -> list:
         st.Page("app_pages/inside.py", title="Inside", icon=":material/neurology:", url_path="inside"),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+        st.Page("app_pages/line.py", title="Line", icon=":material/timeline:", url_path="line"),
     ]
 
 

@@ -279,6 +279,17 @@ def measure(trace: Trace, params) -> bool:
         np.isfinite(trace.train_loss[-1])
 
 
+def measure_params(trace: Trace, params) -> dict:
+    """Loss and accuracy of any weights on the training and the test points."""
+    out = {}
+    for name, part in (("train", ~trace.data.test), ("test", trace.data.test)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = forward(params, trace.data.inputs()[part], trace.setup.activation)[-1][:, 0]
+        out[f"{name}_loss"] = loss_of(p, trace.data.y[part], trace.setup.loss)
+        out[f"{name}_accuracy"] = float(np.mean((p > 0.5) == (trace.data.y[part] > 0.5)))
+    return out
+
+
 def train(setup: Setup) -> Trace:
     """Train the setup's network for all its epochs (a loss that stops being a number ends it)."""
     data = make_data(setup)
