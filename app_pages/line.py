@@ -24,16 +24,18 @@ def trained(setup: L.Setup) -> L.Trace:
 
 
 def from_link() -> None:
-    """On a session's first run, the link's settings (each bad value noted) fill the controls."""
-    if "line_ready" in st.session_state:
+    """The link's settings (each bad value noted) fill the controls: on a session's first run,
+    and whenever the page is opened with a link other than the one it wrote itself (coming back
+    from another page without one keeps the session's settings)."""
+    params = st.query_params.to_dict()
+    if "line_ready" in st.session_state and (not params or params == st.session_state.get("line_link")):
         return
-    setup, notes = L.Setup.from_link(st.query_params.to_dict())
+    setup, notes = L.Setup.from_link(params)
     for name, value in setup.__dict__.items():
         st.session_state[f"line_{name}"] = value
     st.session_state.line_notes = notes
-    epoch = st.query_params.get("epoch")
-    if epoch is not None and epoch.isdigit():
-        st.session_state.line_view = (setup, int(epoch), 0)
+    epoch = params.get("epoch")
+    st.session_state.line_view = (setup, int(epoch), 0) if epoch is not None and epoch.isdigit() else None
     st.session_state.line_ready = True
 
 
@@ -85,6 +87,8 @@ def view(setup: L.Setup, trace: L.Trace) -> tuple[int, int]:
     if epoch is None:
         return 0, 0
     epoch = min(epoch, trace.epochs_done)
+    if trace.epochs_done < 1:  # diverged in epoch 1: nothing to scrub
+        return epoch, 0
     st.session_state.line_scrub = epoch
     st.slider("Epoch", 0, trace.epochs_done, key="line_scrub", on_change=_scrubbed,
               help="Scrub back through training: 0 is the network before any step.")
@@ -166,7 +170,8 @@ def main() -> None:
     hidden_units(trace, maps)
     with st.expander("What one step does, in numpy"):
         st.code(inspect.getsource(L.forward) + "\n\n" + inspect.getsource(L.gradient_step), language="python")
-    st.query_params.from_dict({**setup.to_dict(), **({"epoch": str(epoch)} if epoch else {})})
+    st.session_state.line_link = {**setup.to_dict(), **({"epoch": str(epoch)} if epoch else {})}
+    st.query_params.from_dict(st.session_state.line_link)
 
 
 main()

@@ -303,11 +303,13 @@ def train(setup: Setup) -> Trace:
             for stepped in steps(setup, data, params, epoch):
                 if path is not None:
                     path.append(_flat(stepped))
-            params = stepped
-            trace.weights.append(params)
-            if not measure(trace, params):
+            if not measure(trace, stepped):  # the epoch's weights are not numbers: keep the ones before
+                for numbers in (trace.train_loss, trace.test_loss, trace.train_accuracy, trace.test_accuracy):
+                    numbers.pop()
                 trace.diverged = epoch
                 break
+            params = stepped
+            trace.weights.append(params)
     trace.path = np.array(path) if path is not None else None
     return trace
 

@@ -70,6 +70,7 @@ def metric(at, label: str) -> str:
 @pytest.mark.parametrize("page, title", [
     ("app_pages/home.py", "MNIST Lab"), ("app_pages/data.py", "Data: MNIST digits"),
     ("app_pages/train.py", "Train"), ("app_pages/evaluate.py", "Evaluate"), ("app_pages/inside.py", "Inside"),
+    ("app_pages/lessons.py", "Lessons"), ("app_pages/line.py", "Line"),
 ])
 def test_every_page_renders_and_says_what_it_is_for(app, page, title):
     open_page(app, page)
@@ -312,7 +313,7 @@ def test_a_fresh_session_opened_on_train_runs_the_entry_point():
     assert at.selectbox(key="dataset_choice").value == "mnist"  # the sidebar of the entry point
 
 
-def test_home_data_draw_and_inside_do_not_import_tensorflow():
+def test_pages_that_do_not_train_do_not_import_tensorflow():
     # In a fresh interpreter: pages that do not train open without TensorFlow; Draw predicts
     # with numpy.
     import os
@@ -341,6 +342,14 @@ def test_home_data_draw_and_inside_do_not_import_tensorflow():
         "at.run()\n"
         "assert not at.exception, at.exception\n"
         "assert at.title[0].value == 'Inside', at.title\n"
+        "at.switch_page('app_pages/line.py')\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.title[0].value == 'Line', at.title\n"
+        "at.switch_page('app_pages/lessons.py')\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.title[0].value == 'Lessons', at.title\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     root = Path(__file__).resolve().parents[1]
