@@ -3,9 +3,10 @@
     python -m docs.make_screenshots
 
 Starts the app (tests.browser.AppServer) on a fresh, empty run directory, trains two runs that
-differ only in dropout from the Train button, and writes docs/train.png, docs/evaluate.png and
-docs/compare.png and docs/inside.png (the drawn 7 on Inside), plus test-artifacts/shot-home.png
-and test-artifacts/shot-draw.png to look at.
+differ only in dropout from the Train button, and writes docs/train.png, docs/evaluate.png,
+docs/compare.png, docs/inside.png (the drawn 7 on Inside), docs/lessons.png (the first lesson,
+guessed and run) and docs/line.png (a line learnt on credit score and income), plus
+test-artifacts/shot-home.png and test-artifacts/shot-draw.png to look at.
 Each picture is the page's main column (no sidebar), from just above the title to the end of
 the page. Training two 512-512 networks takes minutes, many more on a busy machine.
 """
@@ -168,7 +169,23 @@ def take_all(page, server, started: float) -> list:
     page.get_by_role("heading", name="Health of each layer").wait_for()
     wait_idle(page)
     save(DOCS / "inside.png")
+    open_page(page, f"{server.url}/lessons?lesson=chance")
+    click(page, page.get_by_text("About 10% of the time: it guesses"))
+    click(page, page.get_by_role("button", name="Run the experiment"))
+    page.get_by_role("heading", name="What happened").wait_for(timeout=TRAINING)
+    wait_idle(page)
+    save(DOCS / "lessons.png")
+    open_page(page, f"{server.url}/line?data=credit&layers=0&seed=3")
+    click(page, page.get_by_role("button", name="Train", exact=True))
+    save(DOCS / "line.png")
     return written
+
+
+def click(page, target) -> None:
+    """Click and wait for the run it starts."""
+    before = run_marker(page)
+    target.click()
+    wait_idle(page, after=before)
 
 
 def main() -> int:
