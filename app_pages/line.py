@@ -34,8 +34,9 @@ def from_link() -> None:
     for name, value in setup.__dict__.items():
         st.session_state[f"line_{name}"] = value
     st.session_state.line_notes = notes
-    epoch = params.get("epoch")
-    st.session_state.line_view = (setup, int(epoch), 0) if epoch is not None and epoch.isdigit() else None
+    epoch, step = params.get("epoch", ""), params.get("step", "0")
+    st.session_state.line_view = (setup, int(epoch), int(step) if step.isdigit() else 0) \
+        if epoch.isdigit() else None
     st.session_state.line_ready = True
 
 
@@ -76,7 +77,7 @@ def view(setup: L.Setup, trace: L.Trace) -> tuple[int, int]:
     if shown is None or shown[0] != setup:
         shown = (setup, None, 0)  # None: not started; a new setup starts untrained
     _, epoch, step = shown
-    a, b, _ = st.columns([1, 1, 4])
+    a, b, _ = st.columns([1, 1, 8])
     if a.button("Train", type="primary", help=f"All {setup.epochs} epochs, at once."):
         epoch, step = trace.epochs_done, 0
     if b.button("Step", help="One gradient step: the weights move once, on one batch of points."):
@@ -126,11 +127,11 @@ def picture(trace: L.Trace, epoch: int, step: int) -> list:
 
 
 def descent(trace: L.Trace, epoch: int, step: int, params) -> None:
-    st.subheader("Gradient descent you can see")
     if trace.setup.layers:
-        st.write("With hidden layers there are too many weights to draw. Set hidden layers to 0: the network is "
-                 "then two weights and a bias, and the loss over the two weights is a picture.")
+        st.caption("To see gradient descent as a path on the loss, set hidden layers to 0: the network is then "
+                   "two weights and a bias, and the loss over the two weights is a picture.")
         return
+    st.subheader("Gradient descent you can see")
     st.write("Colours: the loss for every pair of weights (w1, w2), with the bias at its value now; dark is low. "
              "Training starts at the circle. Each step works out which way is downhill from where the weights "
              "are (the gradient) and moves them that way, by the learning rate times the slope.")
@@ -146,10 +147,10 @@ def hidden_units(trace: L.Trace, maps: list) -> None:
     if not trace.setup.layers:
         return
     st.subheader("What each hidden unit computes")
-    st.write("Each small picture is one hidden unit's output over the same plane (red high, blue low). A unit "
+    st.write("Each small picture is one hidden unit's output over the same plane (yellow high, purple low). A unit "
              "of the first layer is a weighted sum of the two inputs, so it too changes along a straight line; "
              "the next layers combine those lines, and that is how the boundary bends.")
-    st.plotly_chart(fl.units_figure(maps[:-1], trace.setup.activation), config=CHART)
+    st.plotly_chart(fl.units_figure(maps[:-1]), config=CHART)
 
 
 def main() -> None:
@@ -170,7 +171,8 @@ def main() -> None:
     hidden_units(trace, maps)
     with st.expander("What one step does, in numpy"):
         st.code(inspect.getsource(L.forward) + "\n\n" + inspect.getsource(L.gradient_step), language="python")
-    st.session_state.line_link = {**setup.to_dict(), **({"epoch": str(epoch)} if epoch else {})}
+    moment = ({"epoch": str(epoch)} if epoch or step else {}) | ({"step": str(step)} if step else {})
+    st.session_state.line_link = {**setup.to_dict(), **moment}
     st.query_params.from_dict(st.session_state.line_link)
 
 

@@ -81,7 +81,7 @@ def surface_figure(w1s, w2s, losses: np.ndarray, path: np.ndarray, loss_name: st
     return fig
 
 
-def units_figure(maps: list[np.ndarray], activation: str) -> go.Figure:
+def units_figure(maps: list[np.ndarray]) -> go.Figure:
     """Each hidden unit's output over the plane, small: a row per hidden layer."""
     rows, cols = len(maps), max(m.shape[0] for m in maps)
     fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.01, vertical_spacing=0.04,
@@ -89,12 +89,13 @@ def units_figure(maps: list[np.ndarray], activation: str) -> go.Figure:
     for r, layer in enumerate(maps, 1):
         for c, unit in enumerate(layer, 1):
             low, high = float(np.nanmin(unit)), float(np.nanmax(unit))
-            fig.add_trace(go.Heatmap(z=unit, colorscale="RdBu_r", zmid=0 if activation in ("tanh", "linear") else None,
-                                     zmin=None if activation in ("tanh", "linear") else low,
-                                     zmax=None if activation in ("tanh", "linear") else max(high, low + 1e-9),
+            # Viridis (yellow high, purple low), not the plane's orange and blue: a unit's output is
+            # not a class.
+            fig.add_trace(go.Heatmap(z=unit, colorscale="Viridis", zmin=low, zmax=max(high, low + 1e-9),
                                      showscale=False, hovertemplate=f"layer {r}, unit {c}<br>output %{{z:.2f}}<extra></extra>"),
                           row=r, col=c)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(height=110 * rows + 20, margin=dict(l=10, r=40, t=10, b=10), font=dict(size=FONT))
+    side = min(250, 1000 // cols)  # square pictures, as the plane is
+    fig.update_layout(height=side * rows + 20, margin=dict(l=10, r=40, t=10, b=10), font=dict(size=FONT))
     return fig

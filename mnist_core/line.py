@@ -360,8 +360,8 @@ def equation(trace: Trace, params) -> tuple[float, float, float]:
 def equation_text(trace: Trace, params) -> str:
     a1, a2, c = equation(trace, params)
     x1, x2 = trace.data.names
-    sign = "−" if c < 0 else "+"
-    return f"{a1:.2f} · {x1} {'−' if a2 < 0 else '+'} {abs(a2):.2f} · {x2} {sign} {abs(c):.2f} = 0"
+    first = f"−{abs(a1):.2f}" if a1 < 0 else f"{a1:.2f}"  # one minus sign throughout, the typographic one
+    return f"{first} · {x1} {'−' if a2 < 0 else '+'} {abs(a2):.2f} · {x2} {'−' if c < 0 else '+'} {abs(c):.2f} = 0"
 
 
 def loss_surface(trace: Trace, bias: float, size: int = 50):

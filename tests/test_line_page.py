@@ -59,3 +59,17 @@ def test_odd_links_are_noted_and_a_diverging_run_is_said(app):
     assert not app.exception
     assert "The loss stopped being a number in epoch 1" in app.error[0].value
     assert "before training" in line_text(app) or line_text(app) == ""  # the last weights that were numbers
+
+
+def test_a_link_taken_between_epochs_keeps_the_step(app):
+    from streamlit.testing.v1 import AppTest
+
+    open_page(app, "app_pages/line.py", layers="0", seed="4")
+    for _ in range(3):
+        button(app, "Step").click().run()
+    assert (app.query_params["epoch"], app.query_params["step"]) == ("0", "3")
+    other = AppTest.from_file("../streamlit_app.py", default_timeout=90)
+    other.run()
+    open_page(other, "app_pages/line.py", **dict(app.query_params))
+    assert "after epoch 0 and 3 steps of the next" in line_text(other)
+    assert line_text(other) == line_text(app)
