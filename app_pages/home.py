@@ -27,13 +27,17 @@ with c3:
     st.page_link("app_pages/evaluate.py", label="Open Evaluate", icon=":material/search:")
 
 st.write("Then draw your own digits for the network to read, look inside it at what its units learnt, "
-         "and put runs side by side to see what each setting changed. New to all this? The lessons walk "
-         "through the classic experiments one at a time.")
-d1, d2, d3, d4 = st.columns(4)
-d1.page_link("app_pages/lessons.py", label="Open Lessons", icon=":material/school:")
-d2.page_link("app_pages/draw.py", label="Open Draw", icon=":material/draw:")
-d3.page_link("app_pages/inside.py", label="Open Inside", icon=":material/neurology:")
-d4.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
+         "and put runs side by side to see what each setting changed.")
+d1, d2, d3 = st.columns(3)
+d1.page_link("app_pages/draw.py", label="Open Draw", icon=":material/draw:")
+d2.page_link("app_pages/inside.py", label="Open Inside", icon=":material/neurology:")
+d3.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
+st.info("**Never seen a neural network?** Start on Line: two kinds of points in a plane, and a network that "
+        "learns a line between them, step by step. Then the lessons walk through the classic experiments "
+        "on digits, one at a time.")
+n1, n2, _ = st.columns(3)
+n1.page_link("app_pages/line.py", label="Start on Line", icon=":material/timeline:")
+n2.page_link("app_pages/lessons.py", label="Open Lessons", icon=":material/school:")
 
 st.divider()
 classic = TrainConfig()  # the defaults are the classic first network, with 20% held back
