@@ -7,7 +7,15 @@ already has opens at once, so after the first learner the class shares the resul
 
 import streamlit as st
 
-from app_pages.common import learner_id, link_params, remember, run_store, start_training
+from app_pages.common import (
+    MAX_SESSION_RUNS,
+    learner_id,
+    link_params,
+    remember,
+    run_store,
+    session_full,
+    start_training,
+)
 from mnist_core import figures
 from mnist_core import lessons as L
 
@@ -119,6 +127,10 @@ def experiment(lesson: L.Lesson, configs: list, runs: list, guessed: int | None)
                  help="Make your guess first." if guessed is None else
                  "The server has these runs already: they open at once." if trained else
                  "The runs join the server's training queue; each takes from seconds to a few minutes."):
+        if any(session_full(c) for c in configs):  # said here, not lost in a rerun
+            st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full. Delete some on the Compare "
+                       "page to run this lesson.")
+            return False
         if trained:
             note(lesson.slug, ran=True)
         else:

@@ -88,3 +88,14 @@ def test_the_guess_and_progress_are_kept_for_the_browser(app):
     open_page(again, "app_pages/lessons.py", lesson="mse")
     assert again.radio(key="guess_mse").value == 1
     assert "guessed, not run yet: 8" in next(c.value for c in again.caption if c.value.startswith("Your progress"))
+
+
+def test_a_full_list_is_said_and_nothing_is_queued(app, monkeypatch):
+    import app_pages.common
+
+    monkeypatch.setattr(app_pages.common, "MAX_SESSION_RUNS", 0)
+    open_page(app, "app_pages/lessons.py", lesson="scaling")
+    app.radio(key="guess_scaling").set_value(1).run()
+    run_button(app).click().run()
+    assert any("is full" in w.value for w in app.warning)
+    assert not session_jobs(app)
