@@ -18,7 +18,7 @@ from app_pages.common import (
     session_runs,
 )
 from mnist_core import figures
-from mnist_core.evaluate import confusion_matrix, most_confident_mistakes, per_class_accuracy
+from mnist_core.evaluate import cell_images, confusion_matrix, most_confident_mistakes, per_class_accuracy
 
 
 def no_run_yet() -> None:
@@ -80,47 +80,99 @@ def headline(run, epoch: int, probs: np.ndarray) -> None:
     )
 
 
+def _round() -> int:
+    """Charts' keys carry a round number: a new round clears their selection."""
+    return st.session_state.setdefault("eval_round", 0)
+
+
+def _cell_clicked(key: str) -> None:
+    """A confusion-matrix cell was clicked: the gallery shows exactly that cell."""
+    points = st.session_state[key].selection.points
+    if points:
+        true, called = divmod(int(points[0]["point_index"]), 10)
+        st.session_state.eval_cell = (true, called)
+        st.session_state.eval_classes, st.session_state.eval_called = [true], [called]
+
+
+def _clear_cell() -> None:
+    st.session_state.eval_cell = None
+    st.session_state.eval_classes, st.session_state.eval_called = [], []
+    st.session_state.eval_round = _round() + 1
+
+
+def _image_clicked(key: str, shown: list) -> None:
+    points = st.session_state[key].selection.points
+    if points and int(points[0]["point_index"]) < len(shown):
+        st.session_state.eval_look = shown[int(points[0]["point_index"])]
+
+
 def confusion(ds, names, predicted: np.ndarray) -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
         st.subheader("Confusion matrix")
-        st.caption("Row: the true class. Column: what the network said. Off the diagonal are the mistakes.")
+        st.caption("Row: the true class. Column: what the network said. Off the diagonal are the mistakes. "
+                   "Click a cell to see its images below.")
+        key = f"eval_confusion_{_round()}"
         st.plotly_chart(figures.confusion_figure(confusion_matrix(ds.y_test, predicted), names),
-                        config={"displayModeBar": False})
+                        config={"displayModeBar": False}, on_select=lambda: _cell_clicked(key),
+                        selection_mode="points", key=key)
     with c2:
         st.subheader("Per class")
         st.plotly_chart(figures.per_class_figure(per_class_accuracy(ds.y_test, predicted), names),
                         config={"displayModeBar": False})
 
 
-def gallery(run, epoch: int, probs: np.ndarray) -> None:
-    """Test images with their predictions, filtered; then a closer look at one."""
-    ds, names = run.dataset, run.class_names
-    st.subheader("Test images and predictions")
+def gallery_order(ds, names, probs: np.ndarray) -> tuple[np.ndarray, str]:
+    """The filters above the gallery, and the test images they pick, in order, with a sentence."""
     predicted = probs.argmax(axis=1)
-    f1, f2, f3 = st.columns(3)
+    f1, f2, f3, f4 = st.columns([2, 3, 3, 3])
     mistakes_only = f1.toggle("Mistakes only", key="eval_mistakes")
     confident_first = f2.toggle("Most confident mistakes first", key="eval_confident",
                                 help="The mistakes the network was surest about.")
     classes = f3.multiselect("True class", list(range(10)), format_func=lambda k: names[k],
                              placeholder="All classes", key="eval_classes")
+    called = f4.multiselect("Predicted class", list(range(10)), format_func=lambda k: names[k],
+                            placeholder="All classes", key="eval_called")
+    cell = st.session_state.get("eval_cell")
+    if cell and classes == [cell[0]] and called == [cell[1]]:
+        order = cell_images(probs, ds.y_test, *cell)
+        how = "least confident first" if cell[0] == cell[1] else "most confident first"
+        return order, f"True {names[cell[0]]}, read as {names[cell[1]]}: {len(order):,} images, {how}."
     if confident_first:
         order = most_confident_mistakes(probs, ds.y_test, k=len(ds.y_test))
     else:
         order = np.flatnonzero(predicted != ds.y_test) if mistakes_only else np.arange(len(ds.y_test))
     if classes:
         order = order[np.isin(ds.y_test[order], classes)]
+    if called:
+        order = order[np.isin(predicted[order], called)]
+    return order, f"{len(order):,} images match."
+
+
+def gallery(run, epoch: int, probs: np.ndarray) -> None:
+    """Test images with their predictions, filtered (a confusion cell sets the filters); then a
+    closer look at one (a click on an image picks it)."""
+    ds, names = run.dataset, run.class_names
+    st.subheader("Test images and predictions")
+    predicted = probs.argmax(axis=1)
+    order, sentence = gallery_order(ds, names, probs)
+    if st.session_state.get("eval_cell") or st.session_state.get("eval_classes") or st.session_state.get("eval_called"):
+        st.button("Show all classes again", on_click=_clear_cell, icon=":material/filter_alt_off:")
     shown = order[:40]
     if len(shown) == 0:
         st.write("No test images match these filters.")
         return
     captions = [f"{names[predicted[i]]} {probs[i, predicted[i]]:.0%}" for i in shown]
     colours = ["#2b8a3e" if predicted[i] == ds.y_test[i] else "#c92a2a" for i in shown]
-    st.caption(f"{len(order):,} images match; the first {len(shown)} are shown. "
+    st.caption(f"{sentence} The first {len(shown)} are shown; click one to look closer. "
                "Caption: predicted class and confidence, green when right, red when wrong.")
-    st.plotly_chart(figures.image_grid(ds.x_test[shown], captions, columns=10, colours=colours),
-                    config={"displayModeBar": False})
-    pick = st.selectbox("Look closer at", shown.tolist(),
+    key = f"eval_gallery_{_round()}"
+    st.plotly_chart(figures.image_grid(ds.x_test[shown], captions, columns=10, colours=colours, clickable=True),
+                    config={"displayModeBar": False}, on_select=lambda: _image_clicked(key, shown.tolist()),
+                    selection_mode="points", key=key)
+    if st.session_state.get("eval_look") not in shown.tolist():
+        st.session_state.pop("eval_look", None)
+    pick = st.selectbox("Look closer at", shown.tolist(), key="eval_look",
                         format_func=lambda i: f"test image {i}: true {names[ds.y_test[i]]}, "
                                               f"predicted {names[predicted[i]]} ({probs[i, predicted[i]]:.0%})")
     p1, p2 = st.columns([1, 3])

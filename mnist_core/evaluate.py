@@ -37,3 +37,14 @@ def most_confident_mistakes(probs: np.ndarray, labels: np.ndarray, k: int = 20) 
     wrong = np.flatnonzero(predicted != labels)
     confidence = probs[wrong, predicted[wrong]]
     return wrong[np.argsort(-confidence, kind="stable")[:k]]
+
+
+def cell_images(probs: np.ndarray, labels: np.ndarray, true: int, predicted: int) -> np.ndarray:
+    """Indices of the test images in one confusion-matrix cell (true class `true`, called
+    `predicted`): a mistake cell most confident first, the diagonal least confident first (the
+    right answers it nearly got wrong)."""
+    called = np.argmax(probs, axis=1)
+    found = np.flatnonzero((labels == true) & (called == predicted))
+    confidence = probs[found, predicted]
+    order = np.argsort(confidence if true == predicted else -confidence, kind="stable")
+    return found[order]

@@ -127,7 +127,7 @@ def zero_aligned_ranges(left: Sequence[float], right: Sequence[float], pad: floa
 
 
 def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
-               colours: Sequence[str] | None = None) -> go.Figure:
+               colours: Sequence[str] | None = None, clickable: bool = False) -> go.Figure:
     """Small 28x28 images in a grid, dark ink on white, with a caption under each."""
     n = len(images)
     rows = max(1, -(-n // columns))
@@ -142,6 +142,12 @@ def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
         r, c = divmod(i, columns)
         fig.add_annotation(x=c * cell_w + 14.5, y=r * cell_h + 34, text=caption, showarrow=False,
                            font=dict(size=12, color=colours[i] if colours else "#212529"))
+    if clickable:  # an invisible marker on each image: a click selects it
+        spots = [divmod(i, columns) for i in range(n)]
+        fig.add_scatter(x=[c * cell_w + 14.5 for _, c in spots], y=[r * cell_h + 14.5 for r, _ in spots],
+                        mode="markers", marker=dict(size=26, symbol="square", color="rgba(0,0,0,0.01)"),
+                        customdata=list(range(n)), showlegend=False,  # a skipped hover cannot be clicked
+                        hovertemplate="click to look closer<extra></extra>")
     fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
     fig.update_xaxes(visible=False)
     fig.update_layout(height=rows * 900 * cell_h // (columns * cell_w) + 20,
@@ -185,8 +191,14 @@ def confusion_figure(counts: np.ndarray, class_names: Sequence[str]) -> go.Figur
     off = counts.astype(float).copy()
     np.fill_diagonal(off, np.nan)  # colour the mistakes; the diagonal would swamp them
     fig = go.Figure(go.Heatmap(z=off, x=names, y=names, colorscale="Reds", text=counts,
-                               texttemplate="%{text}", showscale=False,
-                               hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>"))
+                               texttemplate="%{text}", showscale=False, hoverinfo="skip"))
+    # A heatmap's cells cannot be selected in Plotly; a nearly invisible marker on each cell can,
+    # so a click on a cell selects it (the page shows that cell's images).
+    rows, cols = np.indices(counts.shape)
+    fig.add_scatter(x=[names[j] for j in cols.ravel()], y=[names[i] for i in rows.ravel()], mode="markers",
+                    marker=dict(size=34, symbol="square", color="rgba(0,0,0,0.01)"), showlegend=False,
+                    customdata=np.c_[rows.ravel(), cols.ravel(), counts.ravel()],
+                    hovertemplate="true %{y}, predicted %{x}: %{customdata[2]}<br>click to see them<extra></extra>")
     fig.update_yaxes(autorange="reversed", title="true class", type="category")
     fig.update_xaxes(title="predicted class", side="top", type="category")
     fig.update_layout(height=480, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=FONT))
