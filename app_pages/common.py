@@ -13,7 +13,7 @@ import secrets
 import streamlit as st
 
 from mnist_core import rundir
-from mnist_core.config import TrainConfig
+from mnist_core.config import FIELD, TrainConfig
 from mnist_core.jobs import RunStore
 from mnist_core.runs import DEFAULT_MODEL, load_run_file
 
@@ -144,8 +144,7 @@ def config_from_url() -> tuple[TrainConfig | None, int | None]:
     """The run configuration and epoch in the page's query string, if it names a valid one."""
     params = st.query_params.to_dict()
     epoch = params.pop("epoch", None)
-    params.pop("image", None)  # Inside's test image, not a setting
-    if not params:
+    if not any(name in FIELD for name in params):  # e.g. only Inside's image: no run is named
         return None, None
     config, _ = TrainConfig.from_link(params)
     if config.problems():

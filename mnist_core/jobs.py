@@ -235,17 +235,8 @@ class RunStore:
             return list(self._learners.get(learner, []))
 
     def set_learner_runs(self, learner: str, configs: list[TrainConfig]) -> None:
-        if self.disk is not None:
-            try:
-                self.disk.set_learner_runs(learner, configs)
-            except OSError as exc:
-                log.warning("run directory: cannot save a learner's list (%s)", exc)
-            return
-        with self._lock:
-            self._learners[learner] = list(configs)
-            self._learners.move_to_end(learner)
-            while len(self._learners) > MAX_LEARNERS_IN_MEMORY:
-                self._learners.popitem(last=False)
+        self._keep_learner("list", learner, list(configs), self._learners,
+                           lambda: self.disk.set_learner_runs(learner, configs))
 
     def learner_lessons(self, learner: str) -> dict:
         """A browser's progress through the lessons (kept on disk, or in memory without one)."""
@@ -255,17 +246,24 @@ class RunStore:
             return dict(self._lessons.get(learner, {}))
 
     def set_learner_lessons(self, learner: str, progress: dict) -> None:
+        self._keep_learner("lessons", learner, dict(progress), self._lessons,
+                           lambda: self.disk.set_learner_lessons(learner, progress))
+
+    def _keep_learner(self, what: str, learner: str, value, table: OrderedDict, save) -> None:
+        """Keep a learner's `what` (their list of runs, their lessons): on disk with `save()` (a
+        full or read-only disk is logged), or without a run directory in `table`, in memory, for
+        the MAX_LEARNERS_IN_MEMORY most recent learners."""
         if self.disk is not None:
             try:
-                self.disk.set_learner_lessons(learner, progress)
+                save()
             except OSError as exc:
-                log.warning("run directory: cannot save a learner's lessons (%s)", exc)
+                log.warning("run directory: cannot save a learner's %s (%s)", what, exc)
             return
         with self._lock:
-            self._lessons[learner] = dict(progress)
-            self._lessons.move_to_end(learner)
-            while len(self._lessons) > MAX_LEARNERS_IN_MEMORY:
-                self._lessons.popitem(last=False)
+            table[learner] = value
+            table.move_to_end(learner)
+            while len(table) > MAX_LEARNERS_IN_MEMORY:
+                table.popitem(last=False)
 
     def job(self, config: TrainConfig) -> Job | None:
         """The job working on this config's key, if one is queued or running."""

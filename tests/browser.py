@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -196,3 +197,53 @@ def wait_idle(page, after: list | None = None, timeout: float = 60_000) -> None:
                              f"(runs, script state, elements loading: {state})") from exc
     if done.json_value() == "untracked":
         raise RuntimeError("wait_idle needs track_runs(page) (or its context) before the page's goto")
+
+
+# --- helpers the page tests share ------------------------------------------------------
+
+# The first Plotly chart after an element (a heading, say), as a Playwright selector.
+NEXT_CHART = "xpath=following::div[contains(concat(' ', normalize-space(@class), ' '), ' js-plotly-plot ')][1]"
+TALL = {"width": 1400, "height": 2400}  # Streamlit scrolls inside its main container: a tall page shows more
+
+
+def new_page(browser):
+    """A tall page in a context of its own (a session of its own), its runs tracked."""
+    page = browser.new_page(viewport=TALL)
+    page.set_default_timeout(60_000)
+    track_runs(page)
+    return page
+
+
+def charts_drawn(page, at_least: int) -> None:
+    """Wait until Plotly has drawn at least `at_least` charts (an SVG in each)."""
+    page.wait_for_function("n => [...document.querySelectorAll('.js-plotly-plot')]"
+                           ".filter(chart => chart.querySelector('.main-svg')).length >= n", arg=at_least)
+
+
+def no_exception(page) -> None:
+    shown = page.locator("[data-testid='stException']")
+    assert shown.count() == 0, shown.first.inner_text()
+
+
+def base_url(page) -> str:
+    parts = urlsplit(page.url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def query(page) -> dict:
+    """The page's query string, as lists of values by name."""
+    return parse_qs(urlsplit(page.url).query)
+
+
+def screenshot_whole_page(page, path) -> None:
+    """Streamlit scrolls inside its main container, so a full-page screenshot stops at the
+    viewport: make the viewport as tall as the content first (the width, so the layout, stays).
+    The mouse goes to the corner and the focus leaves the last button clicked first: no tooltip
+    of it over the picture. The viewport goes back to its size after."""
+    page.mouse.move(0, 0)
+    page.evaluate("() => document.activeElement?.blur()")
+    page.locator("[data-testid='stTooltipContent']").first.wait_for(state="detached")
+    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    page.set_viewport_size({"width": TALL["width"], "height": max(TALL["height"], height)})
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(TALL)

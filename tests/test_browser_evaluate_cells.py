@@ -9,17 +9,17 @@ import pytest
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    NEXT_CHART,
     AppServer,
+    new_page,
     require_browser,
     run_marker,
-    track_runs,
     wait_idle,
 )
 
 pytestmark = pytest.mark.browser
 
 TRAINING = 300_000  # ms: a bound for a small run on a busy two-core machine, not a target
-NEXT_CHART = "xpath=following::div[contains(concat(' ', normalize-space(@class), ' '), ' js-plotly-plot ')][1]"
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +29,7 @@ def evaluated():
     server = AppServer(env={"MNIST_LAB_RUNS": tempfile.mkdtemp(prefix="mnist-lab-cells-")})
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        page.set_default_timeout(60_000)
-        track_runs(page)
+        page = new_page(browser)
         page.goto(f"{server.url}/train?hidden=32&epochs=1&train_samples=2000&validation=none&seed=5")
         wait_idle(page)
         page.get_by_role("button", name="Train", exact=True).click()

@@ -3,7 +3,7 @@ drawn, the epoch slider goes back to 0, a click on the map sends a test image th
 and the page's link reopens the same picture."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -11,10 +11,16 @@ from tests.browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    NEXT_CHART,
     AppServer,
+    base_url,
+    charts_drawn,
+    new_page,
+    no_exception,
+    query,
     require_browser,
     run_marker,
-    track_runs,
+    screenshot_whole_page,
     wait_idle,
 )
 
@@ -24,7 +30,6 @@ SUBHEADERS = ["What each first-layer unit looks for", "One image through the net
               "The last hidden layer's map", "Health of each layer"]
 MIN_CHARTS = 7
 # The Plotly chart (its div) that follows an element in the document.
-NEXT_CHART = "xpath=following::div[contains(concat(' ', normalize-space(@class), ' '), ' js-plotly-plot ')][1]"
 
 
 @pytest.fixture(scope="module")
@@ -42,25 +47,6 @@ def inside_page():
     server.stop()
 
 
-def new_page(browser):
-    """A tall page in a context of its own (a session of its own), its runs tracked."""
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
-    page.set_default_timeout(60_000)
-    track_runs(page)
-    return page
-
-
-def charts_drawn(page, at_least: int = MIN_CHARTS) -> None:
-    """Wait until Plotly has drawn at least `at_least` charts (an SVG in each)."""
-    page.wait_for_function("n => [...document.querySelectorAll('.js-plotly-plot')]"
-                           ".filter(chart => chart.querySelector('.main-svg')).length >= n", arg=at_least)
-
-
-def no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
-        "[data-testid='stException']").first.inner_text()
-
-
 def epoch_slider(page):
     """The "After epoch" slider's thumb. In this Streamlit it is an <input type=range> (implicitly
     role=slider, no role attribute and no aria-valuenow): its value is the epoch."""
@@ -76,10 +62,6 @@ def selected_pill(page):
     return image_pills(page).locator("[role='radio'][aria-checked='true']")
 
 
-def query(page) -> dict:
-    return parse_qs(urlsplit(page.url).query)
-
-
 def test_the_four_views_are_drawn(inside_page):
     page = inside_page
     no_exception(page)
@@ -87,7 +69,7 @@ def test_the_four_views_are_drawn(inside_page):
         heading = page.locator("[data-testid='stHeading']", has_text=text)
         heading.wait_for()
         assert heading.count() == 1, text
-    charts_drawn(page)
+    charts_drawn(page, MIN_CHARTS)
     assert "default MNIST model" in page.get_by_role("combobox", name="Model").input_value()
     no_exception(page)
 
@@ -104,7 +86,7 @@ def test_epoch_0_is_the_network_before_training(inside_page):
     assert slider.input_value() == "0"
     page.wait_for_function("() => new URLSearchParams(location.search).get('epoch') === '0'")
     assert query(page)["epoch"] == ["0"]
-    charts_drawn(page)
+    charts_drawn(page, MIN_CHARTS)
     no_exception(page)
 
 
@@ -147,14 +129,14 @@ def test_a_point_on_the_map_goes_through_the_network(inside_page):
     assert query(page)["epoch"] == ["0"]  # the epoch chosen before stays
     assert selected_pill(page).count() == 1
     assert selected_pill(page).inner_text().strip().startswith(f"test image {image}")
-    charts_drawn(page)
+    charts_drawn(page, MIN_CHARTS)
     no_exception(page)
     the_link_reopens_the_same_picture(page, urlsplit(page.url).query, image)
 
 
 def the_link_reopens_the_same_picture(first, link_query: str, image: str) -> None:
     """The page's link, opened in a session of its own, shows the same epoch and image."""
-    base = f"{urlsplit(first.url).scheme}://{urlsplit(first.url).netloc}"
+    base = base_url(first)
     page = new_page(first.context.browser)
     try:
         page.goto(f"{base}/inside?{link_query}")
@@ -168,20 +150,9 @@ def the_link_reopens_the_same_picture(first, link_query: str, image: str) -> Non
         assert selected_pill(page).inner_text().strip() == selected_pill(first).inner_text().strip()
         assert selected_pill(page).inner_text().strip().startswith(f"test image {image}")
         assert query(page)["image"] == [image]
-        charts_drawn(page)
+        charts_drawn(page, MIN_CHARTS)
     finally:
         page.close()
     screenshot_whole_page(first, ARTIFACTS / "inside.png")
 
 
-def screenshot_whole_page(page, path) -> None:
-    """Streamlit scrolls inside its main container, so a full-page screenshot stops at the
-    viewport: make the viewport as tall as the content first (the width, so the layout, stays).
-    The mouse goes to the corner and the focus leaves the last button clicked first: no tooltip
-    of it over the picture."""
-    page.mouse.move(0, 0)
-    page.evaluate("() => document.activeElement?.blur()")
-    page.locator("[data-testid='stTooltipContent']").first.wait_for(state="detached")
-    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(2400, height)})
-    page.screenshot(path=path, full_page=True)

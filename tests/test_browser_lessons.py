@@ -3,7 +3,6 @@ a one-run lesson (chance) and a two-run comparison (scaling) from the guess to t
 learner's progress kept across a reload, and the Next button."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -12,9 +11,14 @@ from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     AppServer,
+    base_url,
+    charts_drawn,
+    new_page,
+    no_exception,
+    query,
     require_browser,
     run_marker,
-    track_runs,
+    screenshot_whole_page,
     wait_idle,
 )
 
@@ -33,9 +37,7 @@ def lessons_page(tmp_path_factory):
                             "MNIST_LAB_RUNS": str(tmp_path_factory.mktemp("lesson-runs"))})
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        page.set_default_timeout(60_000)
-        track_runs(page)
+        page = new_page(browser)
         page.goto(f"{server.url}/lessons?lesson=chance")
         wait_idle(page)
         yield page
@@ -45,15 +47,9 @@ def lessons_page(tmp_path_factory):
 
 def open_lesson(page, slug: str) -> None:
     """Open a lesson's link: a new document, so a new session of the same learner (the cookie)."""
-    base = f"{urlsplit(page.url).scheme}://{urlsplit(page.url).netloc}"
-    page.goto(f"{base}/lessons?lesson={slug}")
+    page.goto(f"{base_url(page)}/lessons?lesson={slug}")
     wait_idle(page)
     no_exception(page)
-
-
-def no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
-        "[data-testid='stException']").first.inner_text()
 
 
 def header(page, text: str):
@@ -82,12 +78,6 @@ def progress_caption(page) -> str:
     return caption.inner_text().strip()
 
 
-def charts_drawn(page, at_least: int = 1) -> None:
-    """Wait until Plotly has drawn at least `at_least` charts (an SVG in each)."""
-    page.wait_for_function("n => [...document.querySelectorAll('.js-plotly-plot')]"
-                           ".filter(chart => chart.querySelector('.main-svg')).length >= n", arg=at_least)
-
-
 def run_and_see(page, guess: str, button: str) -> None:
     """Guess, press the primary button, wait for the runs to train and the results to be shown."""
     run = page.get_by_role("button", name=button)
@@ -111,7 +101,7 @@ def results_shown(page, guess: str) -> None:
     assert verdict.count() == 1
     assert verdict.inner_text().strip().startswith(f"You guessed: {guess}.")
     page.locator("[data-testid='stDataFrame']").first.wait_for()
-    charts_drawn(page)
+    charts_drawn(page, 1)
     assert page.locator("[data-testid='stMarkdownContainer'] p", has_text=re.compile(r"^Why\.")).count() == 1
     assert page.get_by_role("button", name=re.compile("Run the|Show what happened")).count() == 0
 
@@ -123,10 +113,6 @@ def table_rows(page) -> list[str]:
     rows = grid.get_by_role("row", include_hidden=True)
     rows.nth(1).wait_for(state="attached")  # the header and a first row of data
     return [row.text_content() for row in rows.all()]
-
-
-def query(page) -> dict:
-    return parse_qs(urlsplit(page.url).query)
 
 
 def test_chance_a_one_run_lesson_start_to_finish(lessons_page):
@@ -181,15 +167,3 @@ def test_next_opens_the_next_lesson(lessons_page):
     no_exception(page)
 
 
-def screenshot_whole_page(page, path) -> None:
-    """Streamlit scrolls inside its main container, so a full-page screenshot stops at the
-    viewport: make the viewport as tall as the content first (the width, so the layout, stays).
-    The mouse goes to the corner and the focus leaves the last button clicked first: no tooltip
-    of it over the picture. The viewport goes back to its height after."""
-    page.mouse.move(0, 0)
-    page.evaluate("() => document.activeElement?.blur()")
-    page.locator("[data-testid='stTooltipContent']").first.wait_for(state="detached")
-    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(2400, height)})
-    page.screenshot(path=path, full_page=True)
-    page.set_viewport_size({"width": 1400, "height": 2400})

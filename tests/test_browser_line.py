@@ -13,9 +13,14 @@ from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     AppServer,
+    base_url,
+    charts_drawn,
+    new_page,
+    no_exception,
+    query,
     require_browser,
     run_marker,
-    track_runs,
+    screenshot_whole_page,
     wait_idle,
 )
 
@@ -46,30 +51,6 @@ def line_page():
         yield page
         browser.close()
     server.stop()
-
-
-def new_page(browser):
-    """A tall page in a context of its own (a session of its own), its runs tracked."""
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
-    page.set_default_timeout(60_000)
-    track_runs(page)
-    return page
-
-
-def base_url(page) -> str:
-    parts = urlsplit(page.url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def charts_drawn(page, at_least: int = MIN_CHARTS) -> None:
-    """Wait until Plotly has drawn at least `at_least` charts (an SVG in each)."""
-    page.wait_for_function("n => [...document.querySelectorAll('.js-plotly-plot')]"
-                           ".filter(chart => chart.querySelector('.main-svg')).length >= n", arg=at_least)
-
-
-def no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
-        "[data-testid='stException']").first.inner_text()
 
 
 def line_markdown(page):
@@ -110,17 +91,13 @@ def url_has(page, name: str, value: str) -> None:
     page.wait_for_function("([n, v]) => new URLSearchParams(location.search).get(n) === v", arg=[name, value])
 
 
-def query(page) -> dict:
-    return parse_qs(urlsplit(page.url).query)
-
-
 def test_the_untrained_line(line_page):
     page = line_page
     no_exception(page)
     title = page.get_by_role("heading", name="Line", exact=True, level=1)
     title.wait_for()
     assert title.count() == 1
-    charts_drawn(page)
+    charts_drawn(page, MIN_CHARTS)
     found = line_sentence(page)
     assert found["moment"] == "before training"
     assert "credit score" in found["equation"] and "income" in found["equation"], found["equation"]
@@ -139,7 +116,7 @@ def test_two_steps(line_page):
     slider = epoch_slider(page)
     slider.wait_for()
     assert slider.input_value() == "0"
-    charts_drawn(page)
+    charts_drawn(page, MIN_CHARTS)
     no_exception(page)
 
 
@@ -160,7 +137,7 @@ def test_train(line_page):
                                "[starts-with(normalize-space(.), 'At learning rate')][1]")
     sentence.wait_for()
     assert sentence.inner_text().strip().startswith("At learning rate")
-    charts_drawn(page)
+    charts_drawn(page, MIN_CHARTS)
     no_exception(page)
     NOTED.update(equation=found["equation"], url=page.url)
     screenshot_whole_page(page, ARTIFACTS / "line.png")
@@ -182,7 +159,7 @@ def test_scrub_to_the_start_and_back(line_page):
     assert slider.input_value() == str(EPOCHS)
     url_has(page, "epoch", str(EPOCHS))
     assert line_sentence(page)["equation"] == NOTED["equation"]
-    charts_drawn(page)
+    charts_drawn(page, MIN_CHARTS)
     no_exception(page)
 
 
@@ -203,7 +180,7 @@ def test_the_link_reopens_the_same_picture(line_page):
         assert found["equation"] == NOTED["equation"]
         assert epoch_slider(page).input_value() == epoch_slider(first).input_value() == str(EPOCHS)
         assert query(page) == query(first)
-        charts_drawn(page)
+        charts_drawn(page, MIN_CHARTS)
         no_exception(page)
     finally:
         page.context.close()
@@ -227,21 +204,10 @@ def test_hidden_layers_bend_the_boundary(line_page):
         found = re.fullmatch(r"(\d+)%", value)
         assert found, value
         assert int(found.group(1)) >= 90, value
-        charts_drawn(page)
+        charts_drawn(page, MIN_CHARTS)
         no_exception(page)
         screenshot_whole_page(page, ARTIFACTS / "line-hidden.png")
     finally:
         page.context.close()
 
 
-def screenshot_whole_page(page, path) -> None:
-    """Streamlit scrolls inside its main container, so a full-page screenshot stops at the
-    viewport: make the viewport as tall as the content first (the width, so the layout, stays).
-    The mouse goes to the corner and the focus leaves the last button clicked first: no tooltip
-    of it over the picture."""
-    page.mouse.move(0, 0)
-    page.evaluate("() => document.activeElement?.blur()")
-    page.locator("[data-testid='stTooltipContent']").first.wait_for(state="detached")
-    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(2400, height)})
-    page.screenshot(path=path, full_page=True)
