@@ -140,6 +140,12 @@ def others(limit: int = 30) -> list:
     return [r for r in run_store().recent(limit + len(mine)) if r.config.key() not in mine][:limit]
 
 
+def link_number(raw) -> int | None:
+    """A whole number from a link: up to 6 digits, else None (Python refuses to read a number of
+    more than 4,300 digits, and no epoch, image or step here has more than 6)."""
+    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) <= 6 else None
+
+
 def config_from_url() -> tuple[TrainConfig | None, int | None]:
     """The run configuration and epoch in the page's query string, if it names a valid one."""
     params = st.query_params.to_dict()

@@ -13,6 +13,7 @@ from app_pages.common import (
     default_run,
     find_run,
     imported_runs,
+    link_number,
     link_params,
     select,
     selected,
@@ -132,7 +133,8 @@ def follow_unit(run, ins: inside.Inspector, count: int, first: int) -> None:
 
 def _url_image(count: int) -> int | None:
     raw = st.query_params.get("image")
-    return int(raw) if raw is not None and raw.isdigit() and int(raw) < count else None
+    number = link_number(raw)
+    return number if number is not None and number < count else None
 
 
 def _image_changed() -> None:

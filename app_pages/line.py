@@ -10,6 +10,7 @@ import inspect
 
 import streamlit as st
 
+from app_pages.common import link_number
 from mnist_core import figures_line as fl
 from mnist_core import line as L
 
@@ -34,9 +35,8 @@ def from_link() -> None:
     for name, value in setup.__dict__.items():
         st.session_state[f"line_{name}"] = value
     st.session_state.line_notes = notes
-    epoch, step = params.get("epoch", ""), params.get("step", "0")
-    st.session_state.line_view = (setup, int(epoch), int(step) if step.isdigit() else 0) \
-        if epoch.isdigit() else None
+    epoch, step = link_number(params.get("epoch")), link_number(params.get("step"))
+    st.session_state.line_view = None if epoch is None else (setup, epoch, step or 0)
     st.session_state.line_ready = True
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages.common import (
     MAX_SESSION_RUNS,
     find_run,
+    link_number,
     link_params,
     pct,
     remember,
@@ -39,8 +40,8 @@ def read_settings() -> TrainConfig:
     pending = st.session_state.pop("pending_config", None)
     if pending or "f_layers" not in st.session_state:
         first_visit = FORM not in st.session_state
-        if first_visit and not pending and str(st.query_params.get("epoch", "")).isdigit():
-            st.session_state.link_epoch = int(st.query_params["epoch"])
+        if first_visit and not pending and link_number(st.query_params.get("epoch")) is not None:
+            st.session_state.link_epoch = link_number(st.query_params.get("epoch"))
         source = pending or (st.query_params.to_dict() if first_visit else st.session_state[FORM])
         notes = load_form(source)
         if notes and first_visit:

@@ -157,3 +157,15 @@ def test_odd_inside_links_fall_back_quietly(app):
         assert app.pills(key="inside_image").value == first
         assert app.slider(key="inside_epoch").value == shipped.epochs_done
         assert app.query_params["image"] == str(first)  # the link names what is shown
+
+
+def test_links_with_numbers_too_long_to_read_fall_back_quietly(app):
+    # Python refuses to read a number of more than 4,300 digits; a link is not allowed to crash a page.
+    huge = "9" * 5000
+    shipped = load_run_file(DEFAULT_MODEL)
+    open_page(app, "app_pages/inside.py", **{**link_params(shipped, 2), "image": huge})
+    assert app.pills(key="inside_image").value == int(np.flatnonzero(shipped.dataset.y_test == 0)[0])
+    open_page(app, "app_pages/line.py", layers="0", epoch=huge, step=huge)
+    assert not app.exception and "before training" in " ".join(m.value for m in app.markdown)
+    open_page(app, "app_pages/train.py", hidden="64", epoch=huge)
+    assert not app.exception
