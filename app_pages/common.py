@@ -110,7 +110,7 @@ def start_training(config: TrainConfig, run=None):
         st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full. "
                    "Delete some on the Compare page to train new ones.")
         return None
-    job = run_store().request(config, run=run)
+    job = run_store().request(config, run=run, owner=learner_id())
     if job is not None:
         st.session_state.setdefault("jobs", []).append(job)
     return job

@@ -1,7 +1,10 @@
 """The command line: `python -m mnist_core train --hidden 512 --epochs 5 ...`.
 
-It runs the same code path as the app and prints one line per epoch. Its flags,
-defaults and --help come from the settings table (`mnist_core.config.FIELDS`).
+`train` runs the same code path as the app and prints one line per epoch; with
+`--seeds 3` it trains the same settings with three seeds and prints the mean and
+range. `sweep --setting learning_rate --values 0.0001,0.001,0.01` trains one
+setting at several values and prints one row per value. The flags, defaults and
+--help come from the settings table (`mnist_core.config.FIELDS`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import argparse
 import json
 import sys
 
+from mnist_core import experiments
 from mnist_core.config import FIELDS, ConfigError, TrainConfig, to_text
 from mnist_core.data import DataFileError
 
@@ -27,14 +31,25 @@ def _add_setting(parser: argparse.ArgumentParser, field) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mnist_core", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m mnist_core", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train a dense network and print each epoch")
-    for field in FIELDS:
-        _add_setting(t, field)
-    t.add_argument("--json", metavar="PATH", help="write the whole run (config, history, results) as JSON")
+    s = sub.add_parser("sweep", help="train one setting at several values and print one row per value")
+    s.add_argument("--setting", required=True, choices=experiments.SWEEPABLE, help="the setting to vary")
+    s.add_argument("--values", required=True, help=f"{experiments.VALUES[0]} to {experiments.VALUES[1]} values, "
+                   "comma-separated, e.g. 0.0001,0.001,0.01 (hidden units and dropout apply to every layer)")
+    for p in (t, s):
+        for field in FIELDS:
+            _add_setting(p, field)
+        p.add_argument("--seeds", type=int, default=1, metavar="N",
+                       help=f"train each configuration with N seeds ({experiments.SEEDS[0]} to "
+                            f"{experiments.SEEDS[1]}; the seed flag is the first), and print mean and range. "
+                            "Default: 1.")
+        p.add_argument("--json", metavar="PATH", help="write the results (config, history, figures) as JSON")
     t.add_argument("--save", metavar="PATH",
-                   help="write a run file (.npz): config, history and the weights of every epoch")
+                   help="write a run file (.npz): config, history and the weights of every epoch "
+                        "(with --seeds, of the first seed)")
     return parser
 
 
@@ -48,40 +63,119 @@ def _report(r) -> None:
 
 
 def parse(argv: list[str] | None = None) -> tuple[TrainConfig, argparse.Namespace]:
-    """The config the flags ask for; an impossible one exits with status 2 and every problem."""
+    """The config the flags ask for (and the sweep, for `sweep`, as args.sweep); anything
+    impossible exits with status 2 and every problem."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return TrainConfig.from_dict({f.name: getattr(args, f.name) for f in FIELDS}).validate(), args
+        config = TrainConfig.from_dict({f.name: getattr(args, f.name) for f in FIELDS})
+        if args.command == "sweep":
+            args.sweep = experiments.make_sweep(config, args.setting, args.values, args.seeds)
+            return config, args
+        experiments.seed_configs(config, args.seeds)  # checks the count
+        return config.validate(), args
     except ConfigError as exc:
         parser.error("; ".join(exc.problems))  # exits with status 2
 
 
-def main(argv: list[str] | None = None) -> int:
-    config, args = parse(argv)
-
+def _train(config: TrainConfig, quiet: bool = False):
+    """Train one run, one line per epoch unless `quiet`. Returns (run, interrupted): Ctrl+C
+    keeps the finished epochs."""
     from mnist_core.training import TrainingRun  # TensorFlow loads here, after the checks
 
+    run = TrainingRun(config)
+    if not quiet:
+        print(f"{config.describe()}, seed {config.seed}: {run.params:,} trainable parameters, "
+              f"{config.updates_per_epoch:,} updates per epoch, untrained test accuracy {run.baseline_accuracy:.4f}")
+        print("epoch  loss    accuracy  val_loss  val_accuracy  seconds")
+    interrupted = False
     try:
-        run = TrainingRun(config)
+        run.train_to(config.epochs, on_epoch=None if quiet else _report)
+    except KeyboardInterrupt:
+        print(f"interrupted: keeping the {run.epochs_done} finished epochs", file=sys.stderr)
+        interrupted = True
+    if run.message and not quiet:
+        print(run.message)
+    return run, interrupted
+
+
+def _range(values: experiments.Spread | None, percent: bool = True) -> str:
+    """'97.70% (97.55-97.85)': mean and range; one value alone; '-' for none."""
+    if values is None:
+        return "-"
+    if not percent:  # best epochs: whole numbers
+        return f"{values.low:g}" if values.low == values.high else \
+            f"{values.mean:.1f} ({values.low:g}-{values.high:g})"
+    one = f"{100 * values.mean:.2f}%"
+    return one if len(values.values) < 2 else f"{one} ({100 * values.low:.2f}-{100 * values.high:.2f})"
+
+
+def _spread_json(values: experiments.Spread | None) -> dict | None:
+    return None if values is None else {"mean": values.mean, "low": values.low, "high": values.high,
+                                        "values": list(values.values)}
+
+
+def train_command(config: TrainConfig, args: argparse.Namespace) -> int:
+    runs = []
+    for seeded in experiments.seed_configs(config, args.seeds):
+        run, interrupted = _train(seeded)
+        runs.append(run)
+        which = f"epoch {run.final_epoch}" + (" (best)" if run.final_epoch != run.epochs_done else "")
+        print(f"test accuracy {run.test_accuracy:.4f}, test loss {run.test_loss:.4f} ({which}, {run.status})")
+        if interrupted:
+            break
+    if len(runs) > 1:
+        tests = experiments.spread([r.test_accuracy for r in runs if r.epochs_done])
+        best_val = experiments.spread([experiments.best_val_accuracy(r.history) for r in runs])
+        print(f"over {len(runs)} seeds: test accuracy {_range(tests)}, best validation accuracy {_range(best_val)}")
+    if args.json and runs:
+        with open(args.json, "w") as fh:
+            json.dump(runs[0].summary() if len(runs) == 1 else {"runs": [r.summary() for r in runs]}, fh, indent=2)
+    if args.save and runs and runs[0].epochs_done:
+        runs[0].save(args.save)
+    return 1 if any(r.status == "diverged" for r in runs) else 0
+
+
+def sweep_command(sweep: experiments.Sweep, args: argparse.Namespace) -> int:
+    configs = sweep.configs()
+    print(f"sweep of {sweep.name} over {', '.join(sweep.text(v) for v in sweep.values)}: {len(configs)} runs "
+          f"of {sweep.base.describe()}", flush=True)
+    trained = {}
+    for i, config in enumerate(configs, 1):
+        run, interrupted = _train(config, quiet=True)
+        trained[config.key()] = run
+        print(f"  run {i} of {len(configs)}: {config.describe()}, seed {config.seed}: {run.status}, "
+              f"test accuracy {run.test_accuracy:.4f}, {sum(e.seconds for e in run.history):.1f} s", flush=True)
+        if interrupted:
+            print("the rows below count the finished runs", file=sys.stderr)
+            break
+    rows = experiments.sweep_rows(sweep, lambda c: trained.get(c.key()))
+    width = max(len(sweep.name), 8)
+    print(f"{sweep.name:{width}s}  {'best val accuracy':26s}  {'test accuracy':26s}  {'best epoch':12s}  seconds")
+    for row in rows:
+        print(f"{row.text:{width}s}  {_range(row.best_val):26s}  {_range(row.test):26s}  "
+              f"{_range(row.best_epoch, percent=False):12s}  {row.seconds:.1f}"
+              + (f"  ({row.diverged} diverged)" if row.diverged else ""))
+    sentence = experiments.sweep_sentence(sweep, rows)
+    if sentence:
+        print(sentence)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"setting": sweep.setting, "values": [sweep.text(v) for v in sweep.values], "seeds": sweep.seeds,
+                       "base": sweep.base.to_dict(), "sentence": sentence, "rows": [
+                           {"value": row.text, "best_val_accuracy": _spread_json(row.best_val),
+                            "test_accuracy": _spread_json(row.test), "best_epoch": _spread_json(row.best_epoch),
+                            "seconds": row.seconds, "diverged": row.diverged, "not_trained": row.waiting,
+                            "runs": [r.summary() for r in row.runs]} for row in rows]}, fh, indent=2)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, args = parse(argv)
+    try:
+        if args.command == "sweep":
+            return sweep_command(args.sweep, args)
+        return train_command(config, args)
     except DataFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{config.describe()}: {run.params:,} trainable parameters, "
-          f"{config.updates_per_epoch:,} updates per epoch, "
-          f"untrained test accuracy {run.baseline_accuracy:.4f}")
-    print("epoch  loss    accuracy  val_loss  val_accuracy  seconds")
-    try:
-        run.train_to(config.epochs, on_epoch=_report)
-    except KeyboardInterrupt:
-        print(f"interrupted: keeping the {run.epochs_done} finished epochs", file=sys.stderr)
-    if run.message:
-        print(run.message)
-    which = f"epoch {run.final_epoch}" + (" (best)" if run.final_epoch != run.epochs_done else "")
-    print(f"test accuracy {run.test_accuracy:.4f}, test loss {run.test_loss:.4f} ({which}, {run.status})")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(run.summary(), fh, indent=2)
-    if args.save and run.epochs_done:
-        run.save(args.save)
-    return 1 if run.status == "diverged" else 0

@@ -5,8 +5,10 @@ for a configuration, and a worker thread trains it while the page polls. The
 workers make no Streamlit calls. A run belongs to its config's key (every field
 but the epochs), so asking for more epochs extends it and fewer reads it.
 
-Jobs wait in one queue in the order they were asked for; `max_concurrent`
-worker threads, at a lower CPU priority (mnist_core.priority), take them from its front. A queued
+Jobs wait in one queue; `max_concurrent` worker threads, at a lower CPU priority
+(mnist_core.priority), take them from its front. Each job has an owner (a learner):
+owners take turns, each owner's jobs in the order asked, so a learner's sweep of ten
+runs delays another learner's single run by at most one run, not ten. A queued
 job can be cancelled (it leaves the queue at once), a running one stopped after
 its current epoch. concurrent.futures would do the queueing, but its worker
 threads are not daemons: a server shutting down would first wait for every
@@ -126,6 +128,7 @@ class Job:
     error: str = ""
     position: int = 0  # place in the queue (1 = next); 0 once training or done
     began: float | None = None  # when a worker took it from the queue (time.monotonic)
+    owner: str = ""  # who asked (a learner's id); owners take turns in the queue
     _began: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _done: threading.Event = field(default_factory=threading.Event)
@@ -180,7 +183,9 @@ class RunStore:
         self.max_concurrent = max_concurrent or default_concurrency()
         self._runs: OrderedDict[TrainConfig, object] = OrderedDict()
         self._jobs: dict[TrainConfig, Job] = {}  # the live job of each key
-        self._waiting: deque[Job] = deque()  # first asked, first trained
+        self._waiting: deque[Job] = deque()  # in the order asked (`_order` gives the turns)
+        self._turns = 0  # counts jobs taken from the queue
+        self._served: dict[str, int] = {}  # owner -> the turn its last job was taken at
         self._lock = threading.Lock()
         self._work_ready = threading.Condition(self._lock)
         self._workers = 0
@@ -290,13 +295,14 @@ class RunStore:
         with self._lock:
             return len(self._waiting)
 
-    def request(self, config: TrainConfig, run=None) -> Job | None:
+    def request(self, config: TrainConfig, run=None, owner: str = "") -> Job | None:
         """Make sure `config` gets trained to config.epochs epochs.
 
         Returns the job doing it (a new one, joining the end of the queue, or the
         one already queued or running for this key), or None when the cached run
         already has the epochs. `run` is the caller's own copy, used if the store
-        has evicted its own.
+        has evicted its own. `owner` (a learner) decides its turn in the queue; without one
+        the job is its own owner.
         """
         config = config.validate()
         key = config.key()
@@ -313,7 +319,7 @@ class RunStore:
             cached = self._runs.get(key) if run is None else run
             if cached is not None and (cached.epochs_done >= config.epochs or not cached.can_continue):
                 return None
-            job = Job(config=config, target=config.epochs, run=cached, _store=self)
+            job = Job(config=config, target=config.epochs, run=cached, owner=owner, _store=self)
             self._jobs[key] = job
             self._failures.pop(key, None)
             self._waiting.append(job)
@@ -324,8 +330,35 @@ class RunStore:
             self._work_ready.notify()
         return job
 
+    def _order(self) -> list[Job]:
+        """The waiting jobs in the order the workers will take them (call with the lock held).
+
+        Owners take turns: the owner served longest ago (or never) goes next, each owner's
+        own jobs in the order asked; between owners never served, the one who asked first.
+        """
+        lines: OrderedDict[str, deque[Job]] = OrderedDict()
+        for job in self._waiting:
+            lines.setdefault(job.owner or f"job {id(job)}", deque()).append(job)
+        served = {owner: self._served.get(owner, 0) for owner in lines}
+        order, turn = [], self._turns
+        while lines:
+            owner = min(lines, key=lambda o: served[o])  # min() keeps the first of equals
+            order.append(lines[owner].popleft())
+            turn += 1
+            served[owner] = turn
+            if not lines[owner]:
+                del lines[owner]
+        return order
+
+    @staticmethod
+    def stop_all(jobs) -> None:
+        """Cancel a group of jobs as a whole (a sweep, repeats): the queued ones leave the queue
+        first, so no worker starts one of them while the running ones end their epoch."""
+        for job in sorted(jobs, key=lambda j: not j.queued):
+            job.stop()
+
     def _renumber(self) -> None:
-        for i, queued in enumerate(self._waiting, 1):
+        for i, queued in enumerate(self._order(), 1):
             queued.position = i
 
     def _cancel(self, job: Job) -> None:
@@ -345,7 +378,13 @@ class RunStore:
             with self._lock:
                 while not self._waiting:
                     self._work_ready.wait()
-                job = self._waiting.popleft()
+                job = self._order()[0]
+                self._waiting.remove(job)
+                self._turns += 1
+                if job.owner:
+                    self._served[job.owner] = self._turns
+                    if len(self._served) > MAX_LEARNERS_IN_MEMORY:  # forget the longest-served
+                        del self._served[min(self._served, key=self._served.get)]
                 job.position, job.began = 0, time.monotonic()
                 self._renumber()
             job._began.set()
