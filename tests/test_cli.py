@@ -33,3 +33,44 @@ def test_bad_flags_exit_2_with_the_validation_message():
     assert "batch size 0: must be between 1 and 60,000" in proc.stderr
     proc = run_cli("train", "--epochs", "five")
     assert proc.returncode == 2 and "epochs 'five': not a valid value" in proc.stderr
+
+
+def test_train_with_seeds_prints_the_mean_and_range_of_the_runs(tmp_path):
+    out = tmp_path / "seeds.json"
+    proc = run_cli("train", "--hidden", "32", "--epochs", "1", "--train-samples", "2000", "--seed", "4",
+                   "--seeds", "2", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["config"]["seed"] for r in runs] == ["4", "5"]
+    tests = sorted(100 * r["test_accuracy"] for r in runs)
+    summary = proc.stdout.splitlines()[-1]
+    mean = sum(tests) / 2
+    assert summary.startswith(f"over 2 seeds: test accuracy {mean:.2f}% ({tests[0]:.2f}-{tests[1]:.2f})"), summary
+
+
+def test_a_sweep_prints_one_row_per_value_computed_from_its_runs(tmp_path):
+    out = tmp_path / "sweep.json"
+    proc = run_cli("sweep", "--setting", "epochs", "--values", "2,1", "--hidden", "32", "--train-samples", "2000",
+                   "--seeds", "2", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("  run ") == 2  # an epochs sweep trains each seed once, to 2 epochs
+    result = json.loads(out.read_text())
+    assert result["values"] == ["1", "2"] and result["seeds"] == 2
+    for row, epochs in zip(result["rows"], (1, 2)):
+        runs = row["runs"]
+        assert len(runs) == 2 and all(len(r["history"]) == 2 for r in runs)
+        best = [max(h["val_accuracy"] for h in r["history"][:epochs]) for r in runs]
+        assert row["best_val_accuracy"]["low"] == min(best) and row["best_val_accuracy"]["high"] == max(best)
+    lines = proc.stdout.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("epochs")))
+    assert [line.split()[0] for line in lines[header + 1:header + 3]] == ["1", "2"]
+    assert result["sentence"] and result["sentence"] in proc.stdout
+
+
+def test_bad_sweeps_exit_2_with_the_validation_message():
+    proc = run_cli("sweep", "--setting", "learning_rate", "--values", "0.001,50")
+    assert proc.returncode == 2 and "learning rate 50: must be between 0.00001 and 10" in proc.stderr
+    proc = run_cli("sweep", "--setting", "seed", "--values", "1,2")
+    assert proc.returncode == 2 and "invalid choice: 'seed'" in proc.stderr
+    proc = run_cli("train", "--seeds", "9")
+    assert proc.returncode == 2 and "seeds 9: use 1 to 5" in proc.stderr
