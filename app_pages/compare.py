@@ -3,7 +3,8 @@
 import streamlit as st
 
 from app_pages.common import MAX_SESSION_RUNS, forget, imported_runs, others, remember, session_runs
-from mnist_core import compare, figures
+from app_pages.sweeps import sweep_section
+from mnist_core import compare, experiments, figures
 from mnist_core.data import DATASET_TITLES
 from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
 
@@ -11,6 +12,30 @@ PERCENT = ("test accuracy at best epoch", "train accuracy", "val accuracy", "tes
 
 st.title("Compare")
 st.write("Put your runs side by side to see what each setting changed.")
+
+
+def compare_sentences(runs: list) -> list[str]:
+    """Runs with the same settings but the seed are repeats: one sentence on their spread, and
+    the first of them stands for them against runs that differ in one other setting, with a
+    sentence on whether the difference is larger than the seeds' spread."""
+    families: dict = {}
+    for number, run in enumerate(runs, 1):
+        families.setdefault(experiments.family(run.config), []).append((number, run))
+    groups = list(families.values())
+
+    def name(group) -> str:
+        return f"run {group[0][0]}" if len(group) == 1 else "runs " + ", ".join(str(n) for n, _ in group)
+
+    out = [f"**{name(g).capitalize()}** (seeds {', '.join(str(r.config.seed) for _, r in g)}). "
+           + experiments.seed_sentence([r for _, r in g]) for g in groups if len(g) > 1]
+    for i, a in enumerate(groups):
+        for b in groups[i + 1:]:
+            text = compare.one_change(a[0][1], b[0][1], ignore=("seed",))
+            if text:
+                noise = experiments.noise_sentence(*(experiments.spread([experiments.headline(r.history) for _, r in g])
+                                                     for g in (a, b)))
+                out.append(f"**{name(a).capitalize()} vs {name(b)}.** {text} {noise}")
+    return out
 
 
 def show_runs(runs: list) -> None:
@@ -40,9 +65,7 @@ def show_runs(runs: list) -> None:
         st.caption("Settings that all runs share are left out: " + ", ".join(k.replace("_", " ") for k in same)
                    + "." if same else "Every setting differs somewhere.")
 
-    sentences = [f"**Run {i + 1} vs run {j + 1}.** {text}"
-                 for i in range(len(runs)) for j in range(i + 1, len(runs))
-                 if (text := compare.one_change(runs[i], runs[j]))]
+    sentences = compare_sentences(runs)
     for sentence in sentences:
         st.markdown(sentence)
     if len(runs) > 1 and not sentences:
@@ -94,6 +117,8 @@ else:
     st.info("No runs to compare yet. Train two networks that differ in one setting, "
             "for example with and without dropout.")
     st.page_link("app_pages/train.py", label="Go to Train", icon=":material/show_chart:")
+
+sweep_section()
 
 st.subheader("Use your own model")
 dataset = st.session_state.get("dataset", "mnist")

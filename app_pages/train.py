@@ -20,13 +20,14 @@ from app_pages.common import (
     run_store,
     select,
     session_full,
+    session_runs,
     share_link,
     start_training,
 )
 from app_pages.form import fold, load_form, settings_form
-from mnist_core import figures
+from mnist_core import experiments, figures
 from mnist_core.config import FIELD, TrainConfig
-from mnist_core.jobs import ELSEWHERE
+from mnist_core.jobs import ELSEWHERE, RunStore
 from mnist_core.runs import best_epoch
 from mnist_core.transfer import export_keras, history_csv, history_json
 
@@ -131,16 +132,21 @@ def epoch_table(rows: list[dict]) -> list[dict]:
 
 
 def charts(config: TrainConfig, history: list, selected: int | None, max_epochs: int,
-           with_table: bool = True) -> None:
-    """Loss, accuracy and (with validation) the gap. While training, the figures are kept
-    in the session and rebuilt only when an epoch was added (the page polls every 2 s)."""
-    stamp = (config.key(), len(history), selected, max_epochs)
+           with_table: bool = True, family: list | None = None) -> None:
+    """Loss, accuracy and (with validation) the gap; with repeats (`family`: the same settings
+    with other seeds) a band shows their range. While training, the figures are kept in the
+    session and rebuilt only when an epoch was added (the page polls every 2 s)."""
+    histories = [r.history[:max_epochs] for r in family or []]
+    stamp = (config.key(), len(history), selected, max_epochs, tuple(len(h) for h in histories))
     rows = [r.as_dict() for r in history]
     cached = st.session_state.get("_charts")
     if not cached or cached[0] != stamp:
         best = best_epoch(history)
-        figs = [figures.curve_figure(rows, "loss", best, selected, max_epochs),
-                figures.curve_figure(rows, "accuracy", best, selected, max_epochs)]
+        figs = [figures.curve_figure(rows, metric, best, selected, max_epochs, seeds=len(histories),
+                                     bands={"training": experiments.band(histories, metric),
+                                            "validation": experiments.band(histories, f"val_{metric}")}
+                                     if len(histories) > 1 else None)
+                for metric in ("loss", "accuracy")]
         if best is not None:
             figs.append(figures.gap_figure(rows, best, selected, max_epochs))
         st.session_state._charts = cached = (stamp, figs)
@@ -148,6 +154,9 @@ def charts(config: TrainConfig, history: list, selected: int | None, max_epochs:
     a, b = st.columns(2)
     a.plotly_chart(figs[0], key="chart_loss")
     b.plotly_chart(figs[1], key="chart_acc")
+    if len(histories) > 1:
+        st.caption(f"The shaded bands span the {len(histories)} seeds of these settings: how far runs "
+                   "differ by chance alone.")
     if len(figs) > 2:
         st.plotly_chart(figs[2], key="chart_gap")
         st.caption("When validation loss climbs while training loss keeps falling, the network is "
@@ -155,6 +164,38 @@ def charts(config: TrainConfig, history: list, selected: int | None, max_epochs:
     if with_table:
         with st.expander("Every epoch as a table"):
             st.dataframe(epoch_table(rows), hide_index=True)
+
+
+def seeds_section(config: TrainConfig, family: list, epoch: int) -> None:
+    """The spread of the same settings over seeds at `epoch`, and a button to train more seeds."""
+    at = [r.history[epoch - 1] for r in family if len(r.history) >= epoch]
+    if len(at) > 1:
+        m = st.columns(3)
+        for column, (title, values) in zip(m, (
+                ("Test accuracy", experiments.spread([e.test_accuracy for e in at])),
+                ("Validation accuracy", experiments.spread([e.val_accuracy for e in at])),
+                ("Training accuracy", experiments.spread([e.accuracy for e in at])))):
+            if values is not None:
+                column.metric(f"{title}, {len(values.values)} seeds", values.text(),
+                              help=f"The mean of {len(values.values)} runs at epoch {epoch} ± half their range: "
+                                   f"lowest {values.low:.1%}, highest {values.high:.1%}.")
+        st.caption(experiments.seed_sentence(family))
+    trained = {r.config.seed for r in family}
+    seeds = st.select_slider("Seeds in all", list(range(experiments.SEEDS[0], experiments.SEEDS[1] + 1)),
+                             value=min(max(3, len(family)), experiments.SEEDS[1]), key="repeat_seeds",
+                             help="This seed and the next ones. A seed fixes the random start and the "
+                                  "shuffling and nothing else, so runs that differ only in it show the noise.")
+    wanted = experiments.seed_configs(config, seeds)
+    store = run_store()
+    new = [c for c in wanted if c.seed not in trained and store.job(c) is None]
+    room = MAX_SESSION_RUNS - len(session_runs())
+    why = ("Every one of these seeds is trained or training." if not new else
+           f"Your list has room for {max(room, 0)} more runs: delete some on Compare first." if len(new) > room else None)
+    if st.button(f"Repeat with other seeds ({len(new)} new run{'s' if len(new) != 1 else ''})",
+                 disabled=why is not None, help=why or "They queue like any training; the bands fill in as they finish."):
+        for repeat in new:
+            start_training(repeat)
+        st.rerun()
 
 
 # Poll the worker every 2 s: each poll costs the server ~30 ms and the browser a redraw
@@ -219,16 +260,27 @@ def queue_text(job, at_once: int) -> str:
 
 @st.fragment(run_every=2.0)
 def my_other_jobs(config: TrainConfig) -> None:
-    """Runs this learner started with other settings, still queued or training: shown until they end."""
-    for i, job in enumerate(j for j in my_jobs() if j.key != config.key()):
+    """Runs this learner started with other settings (other seeds, a sweep), still queued or
+    training: shown until they end, with one button to stop them all. When one ends, the whole
+    page is drawn again (its bands and numbers may include it)."""
+    others = [j for j in my_jobs() if j.key != config.key()]
+    if len(others) < st.session_state.get("_other_jobs", 0):
+        st.session_state._other_jobs = len(others)
+        st.rerun()
+    st.session_state._other_jobs = len(others)
+    for i, job in enumerate(others):
         run = job.run
         where = "waits in the queue" if job.queued else f"is training: epoch {run.epochs_done if run else 0} of {job.target}"
         a, b, c = st.columns([6, 2, 1], vertical_alignment="center")
-        a.info(f"Your run {job.config.describe()} {where}.")
+        a.info(f"Your run {job.config.describe()}, seed {job.config.seed}, {where}.")
         b.page_link("app_pages/train.py", label="Open it", icon=":material/show_chart:",
                     query_params={**job.config.to_dict(), "epochs": str(job.target)})
         with c:
             job_button(job, key=f"other_job_{i}")
+    if len(others) > 1 and st.button(f"Stop all {len(others)}", key="stop_other_jobs",
+                                     help="The waiting ones leave the queue; the training ones stop after their epoch."):
+        RunStore.stop_all(others)
+        st.rerun()
 
 
 @st.fragment(run_every=2.0)
@@ -297,7 +349,10 @@ def results(config: TrainConfig, run) -> None:
     if st.button(f"Use epoch {epoch} on the other pages"):
         select(run, epoch)
         st.toast(f"Evaluate now uses epoch {epoch} of this run.")
-    charts(config, history, epoch, shown)
+    family = experiments.repeats(run, list(session_runs().values()))
+    charts(config, history, epoch, shown, family=family)
+    with st.expander("Is a difference real? Repeat with other seeds", expanded=len(family) > 1):
+        seeds_section(config, family, epoch)
     seconds = [r.seconds for r in history]
     speed = statistics.median(r.samples_per_second for r in history)
     st.caption(f"Training took {sum(seconds):.1f} s: {statistics.median(seconds):.2f} s per epoch and "

@@ -86,14 +86,15 @@ def _at_best(run) -> tuple[dict, dict, int] | None:
     return None if best is None else (rows(run)[best - 1], rows(run)[-1], best)
 
 
-def one_change(a, b) -> str | None:
-    """What changing one setting did, from the data; None unless exactly one setting differs.
+def one_change(a, b, ignore: tuple[str, ...] = ()) -> str | None:
+    """What changing one setting did, from the data; None unless exactly one setting differs
+    (settings in `ignore`, say the seed of runs that stand for their repeats, do not count).
 
     With validation in both runs, each is judged at its best epoch (lowest validation loss),
     the epoch keep-best hands out: at the last epoch a run that overfits late (no dropout)
     would look worse than it is, and a regularised one that learns slowly better.
     """
-    keys = differing_fields([a.config, b.config])
+    keys = [k for k in differing_fields([a.config, b.config]) if k not in ignore]
     if len(keys) != 1 or not a.history or not b.history:
         return None
     key = keys[0]

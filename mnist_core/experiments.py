@@ -114,11 +114,12 @@ def best_val_accuracy(history: Sequence, upto: int | None = None) -> float | Non
     return max(found) if found else None
 
 
-def band(runs: Sequence, metric: str) -> list[tuple[int, float, float, float]]:
-    """(epoch, lowest, mean, highest) of `metric` across runs, at each epoch two or more have."""
+def band(histories: Sequence[Sequence], metric: str) -> list[tuple[int, float, float, float]]:
+    """(epoch, lowest, mean, highest) of `metric` across runs' histories, at each epoch two or
+    more of them have."""
     out = []
-    for epoch in range(1, max(len(r.history) for r in runs) + 1):
-        values = [getattr(r.history[epoch - 1], metric) for r in runs if len(r.history) >= epoch]
+    for epoch in range(1, max((len(h) for h in histories), default=0) + 1):
+        values = [getattr(h[epoch - 1], metric) for h in histories if len(h) >= epoch]
         values = [v for v in values if v is not None and math.isfinite(v)]
         if len(values) >= 2:
             out.append((epoch, min(values), statistics.fmean(values), max(values)))
@@ -255,7 +256,8 @@ class Row:
     waiting: int  # runs not trained (or not finished) yet
 
 
-def _finished(run, epochs: int) -> bool:
+def finished(run, epochs: int) -> bool:
+    """True when `run` has `epochs` epochs, or ended early (early stopping, divergence)."""
     return run is not None and (run.epochs_done >= epochs or run.status in ("early_stopped", "diverged"))
 
 
@@ -263,10 +265,10 @@ def sweep_rows(sweep: Sweep, find: Callable[[TrainConfig], object]) -> list[Row]
     """One row per value, from the runs `find(config)` returns (None: not trained yet)."""
     rows = []
     for value in sweep.values:
-        upto = value if sweep.setting == "epochs" else None
         configs = seed_configs(sweep.config_for(value), sweep.seeds)
+        upto = value if sweep.setting == "epochs" else configs[0].epochs  # a run extended later: as asked
         found = [find(c) for c in configs]
-        done = [r for c, r in zip(configs, found) if _finished(r, upto or c.epochs)]
+        done = [r for r in found if finished(r, upto)]
         diverged = sum(1 for r in done if r.status == "diverged")
         kept = [r for r in done if r.history]
         rows.append(Row(

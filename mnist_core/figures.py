@@ -55,11 +55,29 @@ def _epoch_axis(fig: go.Figure, max_epochs: int | None) -> None:
     fig.update_xaxes(tick0=1, dtick=1 if (max_epochs or 0) <= 20 else None)
 
 
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _band(fig: go.Figure, band: Sequence[tuple[int, float, float, float]], colour: str, name: str) -> None:
+    """A shaded area from the lowest to the highest run at each epoch (mnist_core.experiments.band)."""
+    epochs = [b[0] for b in band]
+    fig.add_scatter(x=epochs + epochs[::-1], y=[b[3] for b in band] + [b[1] for b in band][::-1],
+                    fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0), name=name,
+                    hoverinfo="skip")
+
+
 def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
-                 selected: int | None = None, max_epochs: int | None = None) -> go.Figure:
-    """Training against validation for 'loss' or 'accuracy', one point per epoch."""
+                 selected: int | None = None, max_epochs: int | None = None,
+                 bands: dict | None = None, seeds: int = 0) -> go.Figure:
+    """Training against validation for 'loss' or 'accuracy', one point per epoch. `bands`
+    ("training", "validation": experiments.band) shade the range of `seeds` repeats."""
     epochs = [h["epoch"] for h in history]
     fig = go.Figure()
+    for series, colour in (("training", TRAIN_COLOUR), ("validation", VAL_COLOUR)):
+        if bands and bands.get(series):
+            _band(fig, bands[series], colour, f"{series}, range of {seeds} seeds")
     fig.add_scatter(x=epochs, y=[h[metric] for h in history], name="training",
                     mode="lines+markers", line=dict(color=TRAIN_COLOUR))
     val = [h.get(f"val_{metric}") for h in history]
@@ -296,4 +314,32 @@ def bars_figure(labels: Sequence[str], values: Sequence[float], title: str) -> g
     fig.update_yaxes(range=[0, 1.15], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%")
     fig.update_layout(title=dict(text=title, font=dict(size=TITLE_FONT)), height=320, font=dict(size=FONT),
                       margin=dict(l=10, r=10, t=60, b=10))
+    return fig
+
+
+def sweep_figure(rows: Sequence, setting: str, log_x: bool = False) -> go.Figure:
+    """Each value of a sweep against best validation accuracy and test accuracy: the mean of its
+    seeds, with a bar from the lowest to the highest (rows: mnist_core.experiments.Row)."""
+    fig = go.Figure()
+    for attr, name, colour in (("best_val", "best validation accuracy", VAL_COLOUR),
+                               ("test", "test accuracy", TRAIN_COLOUR)):
+        shown = [(r, getattr(r, attr)) for r in rows if getattr(r, attr) is not None]
+        if not shown:
+            continue
+        x = [r.text for r, _ in shown] if not log_x else [r.value for r, _ in shown]
+        fig.add_scatter(
+            x=x, y=[s.mean for _, s in shown], name=name, mode="lines+markers",
+            line=dict(color=colour), marker=dict(size=10),
+            error_y=dict(type="data", symmetric=False, array=[s.high - s.mean for _, s in shown],
+                         arrayminus=[s.mean - s.low for _, s in shown], color=colour, thickness=2, width=8),
+            customdata=[[len(s.values), 100 * s.low, 100 * s.high] for _, s in shown],
+            hovertemplate=f"{name} %{{y:.1%}} (%{{customdata[0]}} runs, %{{customdata[1]:.1f}}"
+                          "-%{customdata[2]:.1f}%)<extra></extra>")
+    fig.update_yaxes(tickformat=".1%")
+    if log_x:
+        fig.update_xaxes(type="log")
+    else:
+        fig.update_xaxes(type="category")
+    _layout(fig, f"Accuracy against {setting}", "accuracy", height=360)
+    fig.update_layout(xaxis_title=setting, hovermode="closest")
     return fig

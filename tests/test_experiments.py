@@ -63,7 +63,7 @@ def test_headline_is_test_accuracy_at_the_best_epoch_or_the_last():
 
 def test_bands_span_the_runs_at_each_epoch_two_or_more_have():
     runs = [Made(BASE, [0.80, 0.90, 0.95]), Made(BASE, [0.70, 0.92]), Made(BASE, [0.75])]
-    band = ex.band(runs, "test_accuracy")
+    band = ex.band([r.history for r in runs], "test_accuracy")
     assert [b[0] for b in band] == [1, 2]  # epoch 3: one run only
     assert band[0][1:] == pytest.approx((0.70, 0.75, 0.80)) and band[1][1:] == pytest.approx((0.90, 0.91, 0.92))
 
