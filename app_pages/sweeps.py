@@ -95,10 +95,12 @@ def _plan(sweep: experiments.Sweep) -> None:
     todo = [c for c in configs if store.job(c) is None and not _trained(c)]
     measured = [r for r in store.recent() if r.config is not None] + [default_run()]
     seconds = experiments.estimate_seconds(todo, measured)
-    trains = "trains each seed once and reads the smaller values from its epochs; " if sweep.setting == "epochs" else ""
-    st.write(f"This sweep {trains}{len(configs)} run{'s' if len(configs) != 1 else ''} in all, "
+    once = (" An epochs sweep trains each seed once, to the most epochs, and reads the other values from "
+            "its stored epochs.") if sweep.setting == "epochs" else ""
+    st.write(f"This sweep has {len(configs)} run{'s' if len(configs) != 1 else ''} in all, "
              f"{len(todo)} still to train" + (f": {_duration(seconds)} of training on this server, one after "
-                                             "another, plus any wait in the queue." if todo and seconds else "."))
+                                             "another, plus any wait in the queue." if todo and seconds else ".")
+             + once)
     new_to_list = [c for c in configs if c.key() not in session_runs()]
     room = common.MAX_SESSION_RUNS - len(session_runs())
     why = ("Every run of this sweep is trained or training." if not todo else
@@ -139,7 +141,7 @@ def _table(rows: list[experiments.Row]) -> list[dict]:
         return "-" if values is None else values.text()
 
     return [{"value": r.text, "best validation accuracy": shown(r.best_val), "test accuracy": shown(r.test),
-             "best epoch": "-" if r.best_epoch is None else r.best_epoch.text(percent=False, digits=1),
+             "best epoch": "-" if r.best_epoch is None else r.best_epoch.count_text(),
              "runs": f"{len(r.runs)} of {len(r.runs) + r.waiting}", "diverged": r.diverged,
              "seconds": round(r.seconds, 1)} for r in rows]
 
@@ -151,11 +153,11 @@ def _results(sweep: experiments.Sweep) -> None:
     sentence = experiments.sweep_sentence(sweep, rows)
     if sentence:
         st.markdown(f"**{sentence}**")
-    st.plotly_chart(figures.sweep_figure(rows, sweep.name, log_x=sweep.setting == "learning_rate"),
-                    key="sweep_chart")
+    st.plotly_chart(figures.sweep_figure(rows, sweep.name), key="sweep_chart")
     st.caption("Each point is the mean of a value's seeds; its bar runs from the lowest to the highest. "
                "Test accuracy is read at each run's best epoch (lowest validation loss).")
-    st.dataframe(_table(rows), hide_index=True)
+    st.dataframe(_table(rows), hide_index=True,
+                 column_config={"seconds": st.column_config.NumberColumn(format="%.1f")})
     metric = "val_accuracy" if sweep.base.validation != "none" else "accuracy"
     curves = [(f"{sweep.name} {r.text}", [e.as_dict() for e in r.runs[0].history[:_upto(sweep, r)]],
                experiments.best_epoch_upto(r.runs[0].history, _upto(sweep, r)))

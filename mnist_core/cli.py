@@ -104,8 +104,7 @@ def _range(values: experiments.Spread | None, percent: bool = True) -> str:
     if values is None:
         return "-"
     if not percent:  # best epochs: whole numbers
-        return f"{values.low:g}" if values.low == values.high else \
-            f"{values.mean:.1f} ({values.low:g}-{values.high:g})"
+        return values.count_text()
     one = f"{100 * values.mean:.2f}%"
     return one if len(values.values) < 2 else f"{one} ({100 * values.low:.2f}-{100 * values.high:.2f})"
 

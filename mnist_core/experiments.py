@@ -80,6 +80,10 @@ class Spread:
     def width(self) -> float:
         return self.high - self.low
 
+    def count_text(self) -> str:
+        """For whole numbers (best epochs): '4', or '4.3 (3-6)' when the runs differ."""
+        return f"{self.low:g}" if self.low == self.high else f"{self.mean:.1f} ({self.low:g}-{self.high:g})"
+
     def text(self, percent: bool = True, digits: int = 1) -> str:
         """'97.7% ± 0.2' (mean ± half the range, in points), or one value alone."""
         scale, unit = (100, "%") if percent else (1, "")
@@ -130,17 +134,22 @@ def noise_sentence(spread_a: Spread | None, spread_b: Spread | None) -> str:
     """Whether a difference in the headline number is larger than the seeds' own spread."""
     if spread_a is None or spread_b is None:
         return ""
-    if len(spread_a.values) < 2 or len(spread_b.values) < 2:
+    repeated = [s for s in (spread_a, spread_b) if len(s.values) >= 2]
+    if not repeated:
         return ("Each side has one seed, so nothing yet says how much of this difference is chance: "
                 "“Repeat with other seeds” on Train shows how much the same settings vary.")
     diff = 100 * abs(spread_b.mean - spread_a.mean)
-    noise = 100 * max(spread_a.width, spread_b.width)
-    seeds = f"With {len(spread_a.values)} and {len(spread_b.values)} seeds, " \
-            f"{spread_a.text()} → {spread_b.text()}: the difference of the means, {diff:.1f} points, is "
-    if diff > noise:
-        return seeds + f"larger than the spread between seeds (up to {noise:.1f} points), so it is unlikely to be chance."
-    return seeds + (f"no larger than the spread between seeds (up to {noise:.1f} points): it could be chance. "
-                    "More seeds, or a bigger change, would tell.")
+    noise = 100 * max(s.width for s in repeated)
+    verdict = ("larger than the spread between seeds (up to {:.1f} points), so it is unlikely to be chance."
+               if diff > noise else
+               "no larger than the spread between seeds (up to {:.1f} points): it could be chance.").format(noise)
+    if len(repeated) == 2:
+        return (f"With {len(spread_a.values)} and {len(spread_b.values)} seeds, {spread_a.text()} → "
+                f"{spread_b.text()}: the difference of the means, {diff:.1f} points, is {verdict}"
+                + ("" if diff > noise else " More seeds, or a bigger change, would tell."))
+    return (f"{spread_a.text()} → {spread_b.text()} (one side has {len(repeated[0].values)} seeds, the other one): "
+            f"the difference, {diff:.1f} points, is {verdict} Repeating the other side with other seeds "
+            "would make this surer.")
 
 
 def seed_sentence(runs: Sequence) -> str:
@@ -291,8 +300,8 @@ def sweep_sentence(sweep: Sweep, rows: Sequence[Row]) -> str:
     parts = []
     if len(scored) >= 2:
         best_row, best = max(scored, key=lambda rs: rs[1].mean)
-        where = [r for r, _ in scored].index(best_row)
-        place = ("peaks at" if 0 < where < len(scored) - 1 else
+        where = list(rows).index(best_row)  # among all values: one past it may have diverged
+        place = ("peaks at" if 0 < where < len(rows) - 1 else
                  "is highest at the smallest value tried," if where == 0 else "is highest at the largest value tried,")
         parts.append(f"{what.capitalize()} {place} {sweep.name} {best_row.text} ({best.text()})")
         runner_row, runner = max((rs for rs in scored if rs[0] is not best_row), key=lambda rs: rs[1].mean)
@@ -301,11 +310,13 @@ def sweep_sentence(sweep: Sweep, rows: Sequence[Row]) -> str:
             parts.append(f"{sweep.name} {runner_row.text} is {'within' if close else 'beyond'} the seeds' spread of it"
                          f" ({runner.text()})")
         elif sweep.seeds == 1:
-            parts.append("with one seed per value, differences of a few tenths of a point may be chance")
+            parts.append("one seed per value: with two or more, each value's spread would show how much "
+                         "of a difference chance alone can make")
     for row in rows:
         if row.diverged:
             tried = len(row.runs) + row.waiting
-            who = "the runs diverge" if row.diverged == tried else f"{row.diverged} of {tried} runs diverge"
+            who = ("the run diverges" if tried == 1 else "the runs diverge") if row.diverged == tried \
+                else f"{row.diverged} of {tried} runs diverge"
             parts.append(f"at {row.text} {who}")
     return ("; ".join(parts) + ".") if parts else ""
 

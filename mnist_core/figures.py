@@ -317,29 +317,31 @@ def bars_figure(labels: Sequence[str], values: Sequence[float], title: str) -> g
     return fig
 
 
-def sweep_figure(rows: Sequence, setting: str, log_x: bool = False) -> go.Figure:
+def sweep_figure(rows: Sequence, setting: str) -> go.Figure:
     """Each value of a sweep against best validation accuracy and test accuracy: the mean of its
-    seeds, with a bar from the lowest to the highest (rows: mnist_core.experiments.Row)."""
+    seeds, with a bar from the lowest to the highest (rows: mnist_core.experiments.Row). Values
+    are evenly spaced in the order tried; one whose runs all diverged is marked so."""
     fig = go.Figure()
     for attr, name, colour in (("best_val", "best validation accuracy", VAL_COLOUR),
                                ("test", "test accuracy", TRAIN_COLOUR)):
         shown = [(r, getattr(r, attr)) for r in rows if getattr(r, attr) is not None]
         if not shown:
             continue
-        x = [r.text for r, _ in shown] if not log_x else [r.value for r, _ in shown]
         fig.add_scatter(
-            x=x, y=[s.mean for _, s in shown], name=name, mode="lines+markers",
+            x=[r.text for r, _ in shown], y=[s.mean for _, s in shown], name=name, mode="lines+markers",
             line=dict(color=colour), marker=dict(size=10),
             error_y=dict(type="data", symmetric=False, array=[s.high - s.mean for _, s in shown],
                          arrayminus=[s.mean - s.low for _, s in shown], color=colour, thickness=2, width=8),
             customdata=[[len(s.values), 100 * s.low, 100 * s.high] for _, s in shown],
             hovertemplate=f"{name} %{{y:.1%}} (%{{customdata[0]}} runs, %{{customdata[1]:.1f}}"
                           "-%{customdata[2]:.1f}%)<extra></extra>")
+    means = [s.mean for r in rows for s in (r.best_val, r.test) if s is not None]
+    lost = [r.text for r in rows if r.diverged and r.test is None]
+    if lost:  # a value whose runs all diverged has no accuracy to plot: say so in its place
+        fig.add_scatter(x=lost, y=[min(means, default=0.1)] * len(lost), mode="text", text=["diverged"] * len(lost),
+                        textfont=dict(color=MARK_COLOUR), showlegend=False, hoverinfo="skip")
     fig.update_yaxes(tickformat=".1%")
-    if log_x:
-        fig.update_xaxes(type="log")
-    else:
-        fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[r.text for r in rows])
     _layout(fig, f"Accuracy against {setting}", "accuracy", height=360)
     fig.update_layout(xaxis_title=setting, hovermode="closest")
     return fig

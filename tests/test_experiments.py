@@ -75,8 +75,12 @@ def test_the_noise_sentence_changes_when_the_difference_is_within_the_seed_sprea
     near = ex.noise_sentence(a, b_near)
     assert "no larger than the spread" in near and "could be chance" in near
     assert "0.2 points" in near  # |97.45 - 97.2|
-    one = ex.noise_sentence(ex.spread([0.97]), b_far)
+    one = ex.noise_sentence(ex.spread([0.97]), ex.spread([0.98]))
     assert "one seed" in one and "Repeat with other seeds" in one
+    half = ex.noise_sentence(ex.spread([0.9755]), b_near)  # one side repeated: its spread is the noise
+    assert "one side has 2 seeds" in half and "up to 0.3 points" in half and "could be chance" in half
+    half = ex.noise_sentence(ex.spread([0.960]), b_far)
+    assert "unlikely to be chance" in half and "Repeating the other side" in half
     assert ex.noise_sentence(None, a) == ""
 
 

@@ -68,7 +68,7 @@ def test_a_sweep_plans_runs_and_shows_results_from_them(app):
     app.selectbox(key="sweep_setting").set_value("learning_rate")
     app.text_input(key="sweep_values_learning_rate").set_value("0.001,0.01,5").run()
     plan = next(m.value for m in app.markdown if m.value.startswith("This sweep"))
-    assert "3 runs in all, 3 still to train" in plan
+    assert "has 3 runs in all, 3 still to train" in plan
     assert "Start the sweep (3 runs)" in labels(app)
     assert app.query_params["sweep"] == "learning_rate" and app.query_params["values"] == "0.001,0.01,5.0"
     button(app, "Start the sweep").click()
@@ -78,7 +78,7 @@ def test_a_sweep_plans_runs_and_shows_results_from_them(app):
     table = app.dataframe[-1].value
     assert list(table["value"]) == ["0.001", "0.01", "5"] and list(table["runs"]) == ["1 of 1"] * 3
     said = next(m.value for m in app.markdown if m.value.startswith("**Best validation accuracy"))
-    assert "at 5 the runs diverge" in said
+    assert "at 5 the run diverges" in said
     run = run_store().get(TrainConfig(hidden=(32,), train_samples=2000, learning_rate=0.01))
     best_val = max(e.val_accuracy for e in run.history)
     assert table["best validation accuracy"][1] == f"{100 * best_val:.1f}%"
