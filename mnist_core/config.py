@@ -263,6 +263,12 @@ class TrainConfig:
                      "parameters": inputs * 10 + 10})
         return rows
 
+    def compiled_shape(self) -> tuple:
+        """What a run's compiled code depends on (mnist_core.training.Network.shape_of): runs of
+        the same shape share it; everything else is a variable's value (the learning rate, the
+        starting weights from the seed) or an input's shape (images, batch size)."""
+        return (self.hidden, self.activation, self.dropout, self.optimizer, self.loss, self.normalize)
+
     @property
     def param_count(self) -> int:
         return sum(r["parameters"] for r in self.layer_rows())

@@ -32,7 +32,10 @@ SUGGESTED = {
     "batch_size": "32,128,512",
     "epochs": "5,10,20",
 }
-COMPILE_SECONDS = 2.0  # a new run's first epoch also builds and compiles the network (measured)
+COMPILE_SECONDS = 2.0  # compiling a new network's code, when no run measured it (bench/train_speed.py)
+# Each run's own start and end outside its epochs: the untrained network's check, preparing the
+# data, saving. Measured with `python -m bench.sweep` (2 cores): 0.5-0.7 s a run.
+RUN_SECONDS = 0.6
 
 
 # --- seeds -----------------------------------------------------------------------
@@ -321,29 +324,58 @@ def sweep_sentence(sweep: Sweep, rows: Sequence[Row]) -> str:
     return ("; ".join(parts) + ".") if parts else ""
 
 
+def _checked(config: TrainConfig) -> int:
+    """Images a run predicts after each epoch: its validation images (held back) and the test set."""
+    return (config.train_samples or 60_000) - config.fit_size() + 10_000
+
+
+def _rates(runs: Sequence) -> tuple[list[float], list[float], list[float]]:
+    """From measured epochs: weights x images trained per second, weights x images checked per
+    second (an epoch's time outside its training pass), and a new run's extra first-epoch time."""
+    train, check, first = [], [], []
+    for run in runs:
+        h, params = run.history, run.config.param_count
+        train += [e.samples_per_second * params for e in h[1:]
+                  if e.samples_per_second and math.isfinite(e.samples_per_second)]
+        for before, e in zip(h[1:], h[2:]):  # `elapsed` restarts with each training call: skip odd ones
+            outside = e.elapsed - before.elapsed - e.seconds
+            if 0 < outside < e.elapsed:
+                check.append(_checked(run.config) * params / outside)
+        if len(h) > 1:
+            first.append(max(0.0, h[0].seconds - statistics.median(e.seconds for e in h[1:])))
+    return train, check, first
+
+
 def work_rate(measured: Sequence, batch_size: int | None = None) -> float | None:
     """Weights times images trained per second, the median over measured epochs (after the
     first, which also compiles), preferring runs with the same batch size; None if none."""
-    def rates(runs):
-        return [e.samples_per_second * r.config.param_count for r in runs if r.config is not None
-                for e in r.history[1:] if e.samples_per_second and math.isfinite(e.samples_per_second)]
-
-    same = rates([r for r in measured if r.config is not None and r.config.batch_size == batch_size])
-    found = same or rates(measured)
+    runs = [r for r in measured if r.config is not None]
+    same = _rates([r for r in runs if r.config.batch_size == batch_size])[0]
+    found = same or _rates(runs)[0]
     return statistics.median(found) if found else None
 
 
 def estimate_seconds(configs: Sequence[TrainConfig], measured: Sequence) -> float | None:
-    """How long training `configs` one after another takes, from measured epoch speeds: each
-    epoch's training images times weights at the measured rate, its check of the validation
-    and test images (a forward pass, about a third of a training step), and compiling each new
-    network. None when nothing has been measured."""
-    total = 0.0
+    """How long training `configs` one after another takes, from measured runs: each epoch's
+    training images times weights at the measured training rate (same batch size first), the
+    validation and test images checked after it at the measured checking rate, the measured
+    extra time of a first epoch once per compiled shape and batch size (runs of one shape share
+    compiled code), and RUN_SECONDS a run. None when nothing has been measured."""
+    runs = [r for r in measured if r.config is not None]
+    _, check, first = _rates(runs)
+    check_rate = statistics.median(check) if check else None
+    compile_once = statistics.median(first) if first else COMPILE_SECONDS
+    total, shapes = 0.0, set()
     for config in configs:
-        rate = work_rate(measured, config.batch_size)
+        rate = work_rate(runs, config.batch_size)
         if rate is None:
             return None
-        checked = (config.train_samples or 60_000) - config.fit_size() + 10_000
-        per_epoch = (config.fit_size() + checked / 3) * config.param_count / rate
-        total += config.epochs * per_epoch + COMPILE_SECONDS
+        per_epoch = config.fit_size() * config.param_count / rate
+        if check_rate:
+            per_epoch += _checked(config) * config.param_count / check_rate
+        total += config.epochs * per_epoch + RUN_SECONDS
+        shape = (config.compiled_shape(), config.batch_size)
+        if shape not in shapes:
+            shapes.add(shape)
+            total += compile_once
     return total

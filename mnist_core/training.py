@@ -165,7 +165,7 @@ class Network:
     def shape_of(config: TrainConfig) -> tuple:
         """What the compiled code depends on: everything else is a variable's value (the learning
         rate, the starting weights from the seed) or an input's shape (images, batch size)."""
-        return (config.hidden, config.activation, config.dropout, config.optimizer, config.loss, config.normalize)
+        return config.compiled_shape()
 
     @staticmethod
     def start_of(config: TrainConfig) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:

@@ -15,11 +15,15 @@ BASE = TrainConfig(hidden=(64,), epochs=3, train_samples=2000, seed=7)
 class Made:
     """A run with a given history: what the pages and the command line read."""
 
-    def __init__(self, config, test, val_loss=None, val_acc=None, status="finished", seconds=1.0, sps=1000.0):
+    def __init__(self, config, test, val_loss=None, val_acc=None, status="finished", seconds=1.0, sps=1000.0,
+                 checking=0.0, first=0.0):
+        """`seconds` each epoch's training pass (plus `first` in epoch 1), `checking` the time after it."""
         self.config, self.status = config, status
+        passes = [seconds + (first if e == 1 else 0) for e in range(1, len(test) + 1)]
+        elapsed = [sum(passes[:e]) + e * checking for e in range(1, len(test) + 1)]
         self.history = [EpochResult(e, 1.0 / e, 0.9, None if val_loss is None else val_loss[e - 1],
-                                    None if val_acc is None else val_acc[e - 1], 0.3, t, seconds, e * seconds, sps)
-                        for e, t in enumerate(test, 1)]
+                                    None if val_acc is None else val_acc[e - 1], 0.3, t, passes[e - 1],
+                                    elapsed[e - 1], sps) for e, t in enumerate(test, 1)]
 
     @property
     def epochs_done(self):
@@ -151,16 +155,24 @@ def test_sweep_rows_count_the_runs_not_trained_yet():
 
 def test_the_time_estimate_comes_from_measured_epochs():
     assert ex.estimate_seconds([BASE], []) is None
-    measured = [Made(dataclasses.replace(BASE, seed=1), [0.9] * 4, sps=20_000.0)]
-    rate = 20_000.0 * BASE.param_count
+    # Measured: 20,000 images a second in training, checking took 0.5 s an epoch, compiling 1.5 s.
+    measured = [Made(dataclasses.replace(BASE, seed=1), [0.9] * 4, sps=20_000.0, checking=0.5, first=1.5)]
+    params = BASE.param_count
+    rate = 20_000.0 * params
     assert ex.work_rate(measured, BASE.batch_size) == pytest.approx(rate)
+    check_rate = (400 + 10_000) * params / 0.5  # 400 held back and the test set, in 0.5 s
+    per_epoch = 1600 * params / rate + (400 + 10_000) * params / check_rate
     one = ex.estimate_seconds([BASE], measured)
-    per_epoch = (1600 + (400 + 10_000) / 3) * BASE.param_count / rate
-    assert one == pytest.approx(3 * per_epoch + ex.COMPILE_SECONDS)
-    longer = dataclasses.replace(BASE, epochs=6)
-    assert ex.estimate_seconds([longer, longer], measured) == pytest.approx(2 * (6 * per_epoch + ex.COMPILE_SECONDS))
+    assert one == pytest.approx(3 * per_epoch + ex.RUN_SECONDS + 1.5)
+    # Another seed and another learning rate reuse the compiled code; another width compiles again.
+    same_shape = [dataclasses.replace(BASE, seed=2), dataclasses.replace(BASE, learning_rate=0.01)]
+    assert ex.estimate_seconds([BASE] + same_shape, measured) == pytest.approx(3 * (3 * per_epoch + ex.RUN_SECONDS) + 1.5)
+    wider = dataclasses.replace(BASE, hidden=(128,), epochs=6)
+    wide_epoch = per_epoch * wider.param_count / params
+    assert ex.estimate_seconds([BASE, wider], measured) == pytest.approx(
+        one + 6 * wide_epoch + ex.RUN_SECONDS + 1.5)
     other_batch = [Made(dataclasses.replace(BASE, batch_size=32), [0.9] * 3, sps=5_000.0)] + measured
-    assert ex.work_rate(other_batch, 32) == pytest.approx(5_000.0 * BASE.param_count)  # same batch size first
+    assert ex.work_rate(other_batch, 32) == pytest.approx(5_000.0 * params)  # same batch size first
 
 
 def test_owners_take_turns_so_one_sweep_does_not_hold_back_another_learner():
