@@ -119,3 +119,16 @@ def test_a_sweep_too_big_for_the_list_is_refused_and_one_can_be_cancelled(app, m
         assert job.wait(300)
     assert all(job.run is None or job.run.epochs_done < 50 for job in jobs)
     assert not any(run_store().job(j.config) for j in jobs)
+
+
+def test_odd_sweep_links_are_said_and_the_page_still_works(app):
+    open_page(app, "app_pages/compare.py", sweep="seed", values="1,2")
+    assert any("is not one a sweep can vary" in i.value for i in app.info)
+    assert app.selectbox(key="sweep_setting").value == "learning_rate"  # the usual start
+    other = AppTest.from_file(app._script_path, default_timeout=90)
+    other.run()
+    open_page(other, "app_pages/compare.py", sweep="epochs", values="5,500", seeds="99", hidden="64", epochs="x")
+    assert any("epochs 500: must be between 1 and 100" in e.value for e in other.error)
+    assert other.select_slider(key="sweep_seeds").value == 1  # seeds out of range: the default
+    assert any("epochs 'x': not a valid value" in i.value for i in other.info)
+    assert "Start the sweep" not in " ".join(labels(other))
