@@ -154,7 +154,8 @@ def _results(sweep: experiments.Sweep) -> None:
     if sentence:
         st.markdown(f"**{sentence}**")
     st.plotly_chart(figures.sweep_figure(rows, sweep.name), key="sweep_chart")
-    st.caption("Each point is the mean of a value's seeds; its bar runs from the lowest to the highest. "
+    st.caption("Each point is the mean of a value's seeds; with two or more seeds, the band spans the lowest "
+               "to the highest. "
                "Test accuracy is read at each run's best epoch (lowest validation loss).")
     st.dataframe(_table(rows), hide_index=True,
                  column_config={"seconds": st.column_config.NumberColumn(format="%.1f")})

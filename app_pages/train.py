@@ -194,7 +194,9 @@ def seeds_section(config: TrainConfig, family: list, epoch: int) -> None:
     if st.button(f"Repeat with other seeds ({len(new)} new run{'s' if len(new) != 1 else ''})",
                  disabled=why is not None, help=why or "They queue like any training; the bands fill in as they finish."):
         for repeat in new:
-            start_training(repeat)
+            found = find_run(repeat)  # trained here already (by another learner): listed, not retrained
+            if found is None or found.epochs_done < repeat.epochs:
+                start_training(repeat, run=found)
         st.rerun()
 
 

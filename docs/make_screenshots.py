@@ -4,7 +4,7 @@
 
 Starts the app (tests.browser.AppServer) on a fresh, empty run directory, trains two runs that
 differ only in dropout from the Train button, and writes docs/train.png, docs/evaluate.png,
-docs/compare.png, docs/inside.png (the drawn 7 on Inside), docs/lessons.png (the first lesson,
+docs/compare.png, docs/sweep.png (a learning-rate sweep on Compare), docs/inside.png (the drawn 7 on Inside), docs/lessons.png (the first lesson,
 guessed and run) and docs/line.png (a line learnt on credit score and income), plus
 test-artifacts/shot-home.png and test-artifacts/shot-draw.png to look at.
 Each picture is the page's main column (no sidebar), from just above the title to the end of
@@ -75,8 +75,17 @@ def check_page(page, path) -> None:
         raise RuntimeError(f"{path.name}: the page shows an error: {bad.first.inner_text()[:300]}")
 
 
-def shoot(page, path) -> None:
-    """Save the main column from just above the title to the end of the page. A page taller
+# The page-pixel top of the heading with this text (for a picture of one section of a page).
+HEADING_TOP = """text => {
+  const main = document.querySelector("[data-testid='stMain']");
+  const h = [...main.querySelectorAll('h1, h2, h3')].find(e => e.textContent.trim() === text);
+  return h.getBoundingClientRect().top + main.scrollTop;
+}"""
+
+
+def shoot(page, path, section: tuple[str, str] | None = None) -> None:
+    """Save the main column from just above the title to the end of the page, or, for a
+    `section` (two headings), from the first heading to just above the second. A page taller
     than the window is shown whole by making the window taller first."""
     page.mouse.move(1, 1)  # off the charts and buttons: no hover label, toolbar or colour
     settle(page)
@@ -89,6 +98,9 @@ def shoot(page, path) -> None:
         box = page.evaluate(MEASURE)
     top = max(0, int(box["top"]) - MARGIN)
     bottom = min(int(box["bottom"]) + MARGIN, page.viewport_size["height"])
+    if section:
+        top = int(page.evaluate(HEADING_TOP, section[0])) - MARGIN
+        bottom = int(page.evaluate(HEADING_TOP, section[1])) - MARGIN
     path.parent.mkdir(exist_ok=True)
     # One pixel in from the left: that column is the sidebar's border.
     clip = {"x": box["x"] + 1, "y": top, "width": box["width"] - 1, "height": bottom - top}
@@ -158,6 +170,10 @@ def take_all(page, server, started: float) -> list:
     save(DOCS / "evaluate.png")
     open_page(page, f"{server.url}/compare")
     save(DOCS / "compare.png")
+    sweep(page, server)
+    shoot(page, DOCS / "sweep.png", section=("Sweep one setting", "Use your own model"))
+    written.append(DOCS / "sweep.png")
+    log(started, "wrote docs/sweep.png")
     open_page(page, server.url)
     save(ARTIFACTS / "shot-home.png")
     open_page(page, f"{server.url}/draw")
@@ -179,6 +195,17 @@ def take_all(page, server, started: float) -> list:
     click(page, page.get_by_role("button", name="Train", exact=True))
     save(DOCS / "line.png")
     return written
+
+
+def sweep(page, server) -> None:
+    """Compare's sweep of the classic network's learning rate on 10,000 images, 2 seeds a value,
+    started from its link; waits until every run is in."""
+    base = {"train_samples": "10000", "seed": "0"}
+    open_page(page, f"{server.url}/compare?" + urlencode({**base, "sweep": "learning_rate",
+                                                         "values": "0.0001,0.001,0.01,0.1,1", "seeds": "2"}))
+    click(page, page.get_by_role("button", name=re.compile("Start the sweep")))
+    page.get_by_text("10 runs in all, 0 still to train").wait_for(timeout=TRAINING)
+    wait_idle(page)
 
 
 def click(page, target) -> None:

@@ -319,7 +319,7 @@ def bars_figure(labels: Sequence[str], values: Sequence[float], title: str) -> g
 
 def sweep_figure(rows: Sequence, setting: str) -> go.Figure:
     """Each value of a sweep against best validation accuracy and test accuracy: the mean of its
-    seeds, with a bar from the lowest to the highest (rows: mnist_core.experiments.Row). Values
+    seeds, in a band from the lowest to the highest (rows: mnist_core.experiments.Row). Values
     are evenly spaced in the order tried; one whose runs all diverged is marked so."""
     fig = go.Figure()
     for attr, name, colour in (("best_val", "best validation accuracy", VAL_COLOUR),
@@ -327,11 +327,14 @@ def sweep_figure(rows: Sequence, setting: str) -> go.Figure:
         shown = [(r, getattr(r, attr)) for r in rows if getattr(r, attr) is not None]
         if not shown:
             continue
+        x = [r.text for r, _ in shown]
+        if any(len(s.values) > 1 for _, s in shown):  # the seeds' range as a band
+            fig.add_scatter(x=x + x[::-1], y=[s.high for _, s in shown] + [s.low for _, s in shown][::-1],
+                            fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0),
+                            name=f"{name}, range of the seeds", hoverinfo="skip")
         fig.add_scatter(
-            x=[r.text for r, _ in shown], y=[s.mean for _, s in shown], name=name, mode="lines+markers",
+            x=x, y=[s.mean for _, s in shown], name=name, mode="lines+markers",
             line=dict(color=colour), marker=dict(size=10),
-            error_y=dict(type="data", symmetric=False, array=[s.high - s.mean for _, s in shown],
-                         arrayminus=[s.mean - s.low for _, s in shown], color=colour, thickness=2, width=8),
             customdata=[[len(s.values), 100 * s.low, 100 * s.high] for _, s in shown],
             hovertemplate=f"{name} %{{y:.1%}} (%{{customdata[0]}} runs, %{{customdata[1]:.1f}}"
                           "-%{customdata[2]:.1f}%)<extra></extra>")

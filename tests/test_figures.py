@@ -1,6 +1,7 @@
 """The chart builders: what a learner (or a class at the back of a room) reads off them."""
 
 import numpy as np
+import pytest
 
 from mnist_core import figures
 
@@ -68,3 +69,20 @@ def test_chart_text_is_readable_on_a_projector():
                 figures.per_class_figure(np.full(10, 0.9), [str(i) for i in range(10)]),
                 figures.overlay_figure([("a", history(), 4)], "val_loss", "Validation loss")):
         assert fig.layout.font.size >= 15 and fig.layout.title.font.size >= 18
+
+
+def test_the_sweep_figure_shows_each_values_mean_and_its_seeds_range():
+    from mnist_core.experiments import Row, spread
+
+    rows = [Row(0.001, "0.001", (), spread([0.95, 0.97]), spread([0.94, 0.96]), spread([3, 4]), 5.0, 0, 0),
+            Row(0.01, "0.01", (), spread([0.96, 0.98]), spread([0.95, 0.99]), spread([2, 2]), 5.0, 0, 0),
+            Row(5.0, "5", (), None, None, None, 1.0, 2, 0)]
+    fig = figures.sweep_figure(rows, "learning rate")
+    test_band = next(t for t in fig.data if t.name == "test accuracy, range of the seeds")
+    assert list(test_band.x) == ["0.001", "0.01", "0.01", "0.001"]
+    assert list(test_band.y) == pytest.approx([0.96, 0.99, 0.95, 0.94])
+    mean = next(t for t in fig.data if t.name == "test accuracy")
+    assert list(mean.y) == pytest.approx([0.95, 0.97])
+    diverged = next(t for t in fig.data if t.mode == "text")
+    assert list(diverged.x) == ["5"] and list(diverged.text) == ["diverged"]
+    assert list(fig.layout.xaxis.categoryarray) == ["0.001", "0.01", "5"]
