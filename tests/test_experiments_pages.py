@@ -34,6 +34,15 @@ def test_repeat_with_other_seeds_shows_bands_and_the_spread_of_the_runs(app):
     said = sentences(app)
     assert any(s.startswith("**Runs 1, 2, 3** (seeds 0, 1, 2).") and "chance" in s for s in said), said
 
+    # Another learner with the same settings: the server's repeats join their list, none trains again.
+    other = AppTest.from_file(app._script_path, default_timeout=90)
+    other.run()
+    open_page(other, "app_pages/train.py", **TrainConfig(hidden=(32,), train_samples=2000, epochs=2).to_dict())
+    button(other, "Repeat with other seeds (2 new runs)").click()
+    other.run()
+    assert not (other.session_state["jobs"] if "jobs" in other.session_state else [])  # nothing queued
+    assert next(m for m in other.metric if m.label == "Test accuracy, 3 seeds").value == tests.text()
+
 
 def test_the_noise_sentence_changes_with_the_seed_spread(app):
     open_page(app, "app_pages/train.py")
