@@ -350,6 +350,10 @@ def test_pages_that_do_not_train_do_not_import_tensorflow():
         "at.run()\n"
         "assert not at.exception, at.exception\n"
         "assert at.title[0].value == 'Lessons', at.title\n"
+        "at.switch_page('app_pages/compare.py')\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert any(s.value == 'Sweep one setting' for s in at.subheader), at.subheader\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     root = Path(__file__).resolve().parents[1]
