@@ -148,7 +148,7 @@ def _table(rows: list[experiments.Row]) -> list[dict]:
 
 def _results(sweep: experiments.Sweep) -> None:
     rows = experiments.sweep_rows(sweep, lambda c: find_run(c) if _trained(c) else None)
-    if not any(r.runs for r in rows):
+    if sum(1 for r in rows if r.runs) < 2:  # nothing to compare yet (one value may be a run of yours)
         return
     sentence = experiments.sweep_sentence(sweep, rows)
     if sentence:
