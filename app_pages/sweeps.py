@@ -92,14 +92,16 @@ def _plan(sweep: experiments.Sweep) -> None:
     """How many runs, how long, and the button that queues them."""
     configs = sweep.configs()
     store = run_store()
-    todo = [c for c in configs if store.job(c) is None and not _trained(c)]
+    untrained = [c for c in configs if not _trained(c)]
+    todo = [c for c in untrained if store.job(c) is None]  # what Start would queue
     measured = [r for r in store.recent() if r.config is not None] + [default_run()]
-    seconds = experiments.estimate_seconds(todo, measured)
+    seconds = experiments.estimate_seconds(untrained, measured)
     once = (" An epochs sweep trains each seed once, to the most epochs, and reads the other values from "
             "its stored epochs.") if sweep.setting == "epochs" else ""
     st.write(f"This sweep has {len(configs)} run{'s' if len(configs) != 1 else ''} in all, "
-             f"{len(todo)} still to train" + (f": {_duration(seconds)} of training on this server, one after "
-                                             "another, plus any wait in the queue." if todo and seconds else ".")
+             f"{len(untrained)} still to train" + (f": {_duration(seconds)} of training on this server, one "
+                                                  "after another, plus any wait in the queue."
+                                                  if untrained and seconds else ".")
              + once)
     new_to_list = [c for c in configs if c.key() not in session_runs()]
     room = common.MAX_SESSION_RUNS - len(session_runs())

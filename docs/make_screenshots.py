@@ -75,12 +75,10 @@ def check_page(page, path) -> None:
         raise RuntimeError(f"{path.name}: the page shows an error: {bad.first.inner_text()[:300]}")
 
 
-# The page-pixel top of the heading with this text (for a picture of one section of a page).
-HEADING_TOP = """text => {
-  const main = document.querySelector("[data-testid='stMain']");
-  const h = [...main.querySelectorAll('h1, h2, h3')].find(e => e.textContent.trim() === text);
-  return h.getBoundingClientRect().top + main.scrollTop;
-}"""
+# Where the heading with this text starts in the window, the frame a screenshot's clip is in
+# (for a picture of one section of a page).
+HEADING_TOP = """text => [...document.querySelectorAll("[data-testid='stMain'] :is(h1, h2, h3)")]
+  .find(e => e.textContent.trim() === text).getBoundingClientRect().top"""
 
 
 def shoot(page, path, section: tuple[str, str] | None = None) -> None:

@@ -64,7 +64,7 @@ def _band(fig: go.Figure, band: Sequence[tuple[int, float, float, float]], colou
     """A shaded area from the lowest to the highest run at each epoch (mnist_core.experiments.band)."""
     epochs = [b[0] for b in band]
     fig.add_scatter(x=epochs + epochs[::-1], y=[b[3] for b in band] + [b[1] for b in band][::-1],
-                    fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0), name=name,
+                    fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0), mode="lines", name=name,
                     hoverinfo="skip")
 
 
@@ -330,7 +330,7 @@ def sweep_figure(rows: Sequence, setting: str) -> go.Figure:
         x = [r.text for r, _ in shown]
         if any(len(s.values) > 1 for _, s in shown):  # the seeds' range as a band
             fig.add_scatter(x=x + x[::-1], y=[s.high for _, s in shown] + [s.low for _, s in shown][::-1],
-                            fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0),
+                            fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0), mode="lines",
                             name=f"{name}, range of the seeds", hoverinfo="skip")
         fig.add_scatter(
             x=x, y=[s.mean for _, s in shown], name=name, mode="lines+markers",

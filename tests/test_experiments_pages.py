@@ -83,6 +83,9 @@ def test_a_sweep_plans_runs_and_shows_results_from_them(app):
     button(app, "Start the sweep").click()
     app.run()
     assert "Cancel the sweep" in labels(app)
+    assert button(app, "Start the sweep").disabled  # every run is queued, training or trained
+    plan = next(m.value for m in app.markdown if m.value.startswith("This sweep"))
+    assert "0 still to train" not in plan  # the queued runs are still to train
     wait_for_jobs(app)
     table = app.dataframe[-1].value
     assert list(table["value"]) == ["0.001", "0.01", "5"] and list(table["runs"]) == ["1 of 1"] * 3
