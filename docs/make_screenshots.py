@@ -30,6 +30,7 @@ from tests.browser import (
     require_browser,
     run_marker,
     track_runs,
+    train_from,
     wait_idle,
 )
 
@@ -113,11 +114,7 @@ def open_page(page, url: str) -> None:
 
 def train(page, server, params: dict) -> None:
     """Open Train with `params`, press Train, and wait for the run to finish."""
-    open_page(page, f"{server.url}/train?{urlencode(params)}")
-    page.get_by_role("button", name="Train", exact=True).click()
-    # Only the run after training draws "Trained"; wait_idle then waits for that run to end.
-    page.get_by_role("button", name="Trained").wait_for(timeout=TRAINING)
-    wait_idle(page)
+    train_from(page, f"{server.url}/train?{urlencode(params)}", TRAINING)
 
 
 def show_mistakes(page) -> None:

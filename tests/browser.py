@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -212,6 +213,34 @@ def new_page(browser):
     page.set_default_timeout(60_000)
     track_runs(page)
     return page
+
+
+@contextmanager
+def app_and_page(env: dict | None = None):
+    """A fresh app server (`env` as for AppServer) and a tall tracked page in Chromium:
+    yields (server, page); the browser and the server end afterwards."""
+    sync_playwright = require_browser()
+    server = AppServer(env=env)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield server, new_page(browser)
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+
+
+def train_from(page, url: str, timeout: float = 300_000) -> None:
+    """Open a Train page link, press Train and wait until the trained run is drawn (only the
+    run after training draws "Trained"). `timeout` (ms) bounds a stuck training, generous for a
+    busy two-core machine; it is not a target."""
+    page.goto(url)
+    wait_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("button", name="Trained").wait_for(timeout=timeout)
+    wait_idle(page)
 
 
 def charts_drawn(page, at_least: int) -> None:

@@ -12,6 +12,7 @@ from tests.browser import (
     require_browser,
     run_marker,
     track_runs,
+    train_from,
     wait_idle,
 )
 
@@ -64,12 +65,8 @@ def test_each_url_path_opens(browser_page, path, heading):
 
 def test_train_button_trains_and_shows_charts_and_test_accuracy(browser_page):
     server, page = browser_page
-    page.goto(f"{server.url}/train?hidden=64&epochs=2&train_samples=3000&validation=split:0.2&seed=3")
-    wait_idle(page)
-    page.get_by_role("button", name="Train", exact=True).click()
-    # Only the run after training draws "Trained"; wait_idle then waits for that run to end.
-    page.get_by_role("button", name="Trained").wait_for(timeout=TRAINING)
-    wait_idle(page)
+    train_from(page, f"{server.url}/train?hidden=64&epochs=2&train_samples=3000&validation=split:0.2&seed=3",
+               TRAINING)
     charts = page.locator(".js-plotly-plot")
     charts.nth(2).wait_for()  # Plotly draws a chart once its element is on the page
     assert charts.count() >= 3  # loss, accuracy, gap

@@ -7,40 +7,25 @@ import tempfile
 import pytest
 
 from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     NEXT_CHART,
-    AppServer,
-    new_page,
-    require_browser,
+    app_and_page,
     run_marker,
+    train_from,
     wait_idle,
 )
 
 pytestmark = pytest.mark.browser
 
-TRAINING = 300_000  # ms: a bound for a small run on a busy two-core machine, not a target
-
 
 @pytest.fixture(scope="module")
 def evaluated():
     """A fresh server, a small run trained from the Train page, and Evaluate open on it."""
-    sync_playwright = require_browser()
-    server = AppServer(env={"MNIST_LAB_RUNS": tempfile.mkdtemp(prefix="mnist-lab-cells-")})
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = new_page(browser)
-        page.goto(f"{server.url}/train?hidden=32&epochs=1&train_samples=2000&validation=none&seed=5")
-        wait_idle(page)
-        page.get_by_role("button", name="Train", exact=True).click()
-        page.get_by_role("button", name="Trained").wait_for(timeout=TRAINING)
-        wait_idle(page)
+    with app_and_page(env={"MNIST_LAB_RUNS": tempfile.mkdtemp(prefix="mnist-lab-cells-")}) as (server, page):
+        train_from(page, f"{server.url}/train?hidden=32&epochs=1&train_samples=2000&validation=none&seed=5")
         page.get_by_role("link", name="Evaluate").first.click()
         page.get_by_role("heading", name="Confusion matrix").wait_for()
         wait_idle(page)
         yield page
-        browser.close()
-    server.stop()
 
 
 def gallery_caption(page) -> str:

@@ -7,15 +7,12 @@ import pytest
 
 from tests.browser import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    AppServer,
+    app_and_page,
     charts_drawn,
-    new_page,
     no_exception,
     query,
-    require_browser,
     screenshot_whole_page,
+    train_from,
     wait_idle,
 )
 
@@ -27,23 +24,13 @@ SMALL = "hidden=32&epochs=2&train_samples=2000&validation=split:0.2&seed=0"
 
 @pytest.fixture(scope="module")
 def browser_page():
-    sync_playwright = require_browser()
-    server = AppServer(env={"MNIST_LAB_RUNS": tempfile.mkdtemp(prefix="mnist-lab-seeds-")})
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = new_page(browser)
-        yield server, page
-        browser.close()
-    server.stop()
+    with app_and_page(env={"MNIST_LAB_RUNS": tempfile.mkdtemp(prefix="mnist-lab-seeds-")}) as served:
+        yield served
 
 
 def test_repeats_with_other_seeds_draw_a_band_and_the_spread(browser_page):
     server, page = browser_page
-    page.goto(f"{server.url}/train?{SMALL}")
-    wait_idle(page)
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_role("button", name="Trained").wait_for(timeout=TRAINING)
-    wait_idle(page)
+    train_from(page, f"{server.url}/train?{SMALL}")
     page.get_by_text("Is a difference real? Repeat with other seeds").click()
     repeat = page.get_by_role("button", name="Repeat with other seeds (2 new runs)")
     repeat.click()

@@ -9,16 +9,13 @@ import pytest
 
 from tests.browser import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     NEXT_CHART,
-    AppServer,
+    app_and_page,
     base_url,
     charts_drawn,
     new_page,
     no_exception,
     query,
-    require_browser,
     run_marker,
     screenshot_whole_page,
     wait_idle,
@@ -34,17 +31,10 @@ MIN_CHARTS = 7
 
 @pytest.fixture(scope="module")
 def inside_page():
-    sync_playwright = require_browser()
-    ARTIFACTS.mkdir(exist_ok=True)
-    server = AppServer()  # a fresh server: no run exists, Inside shows the shipped default model
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = new_page(browser)
+    with app_and_page() as (server, page):  # a fresh server: no run exists, Inside shows the shipped model
         page.goto(f"{server.url}/inside")
         wait_idle(page)
         yield page
-        browser.close()
-    server.stop()
 
 
 def epoch_slider(page):

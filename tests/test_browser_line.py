@@ -10,15 +10,12 @@ import pytest
 
 from tests.browser import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    AppServer,
+    app_and_page,
     base_url,
     charts_drawn,
     new_page,
     no_exception,
     query,
-    require_browser,
     run_marker,
     screenshot_whole_page,
     wait_idle,
@@ -39,18 +36,11 @@ NOTED = {}  # what test_train saw, for the tests after it: the equation and the 
 @pytest.fixture(scope="module")
 def line_page():
     """The page of a network without a hidden layer (credit data, seed 3)."""
-    sync_playwright = require_browser()
-    ARTIFACTS.mkdir(exist_ok=True)
-    server = AppServer()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = new_page(browser)
+    with app_and_page() as (server, page):
         page.goto(f"{server.url}{NO_HIDDEN}")
         wait_idle(page)
         NOTED.clear()
         yield page
-        browser.close()
-    server.stop()
 
 
 def line_markdown(page):
