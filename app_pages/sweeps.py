@@ -83,16 +83,17 @@ def _duration(seconds: float) -> str:
     return f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
 
 
-def _trained(config: TrainConfig) -> bool:
-    run = find_run(config)
-    return run is not None and experiments.finished(run, config.epochs)
+def _trained(sweep: experiments.Sweep) -> dict:
+    """The sweep's runs that have their epochs (or ended early), by config: read once a rerun."""
+    found = {c: find_run(c) for c in sweep.configs()}
+    return {c: run for c, run in found.items() if run is not None and experiments.finished(run, c.epochs)}
 
 
-def _plan(sweep: experiments.Sweep) -> None:
+def _plan(sweep: experiments.Sweep, trained: dict) -> None:
     """How many runs, how long, and the button that queues them."""
     configs = sweep.configs()
     store = run_store()
-    untrained = [c for c in configs if not _trained(c)]
+    untrained = [c for c in configs if c not in trained]
     todo = [c for c in untrained if store.job(c) is None]  # what Start would queue
     measured = [r for r in store.recent() if r.config is not None] + [default_run()]
     seconds = experiments.estimate_seconds(untrained, measured)
@@ -148,8 +149,8 @@ def _table(rows: list[experiments.Row]) -> list[dict]:
              "seconds": round(r.seconds, 1)} for r in rows]
 
 
-def _results(sweep: experiments.Sweep) -> None:
-    rows = experiments.sweep_rows(sweep, lambda c: find_run(c) if _trained(c) else None)
+def _results(sweep: experiments.Sweep, trained: dict) -> None:
+    rows = experiments.sweep_rows(sweep, trained.get)
     if sum(1 for r in rows if r.runs) < 2:  # nothing to compare yet (one value may be a run of yours)
         return
     sentence = experiments.sweep_sentence(sweep, rows)
@@ -183,7 +184,8 @@ def sweep_section() -> None:
     sweep = _choose()
     if sweep is None:
         return
-    _plan(sweep)
+    trained = _trained(sweep)
+    _plan(sweep, trained)
     if any(run_store().job(c) is not None for c in sweep.configs()):
         _progress(sweep)
-    _results(sweep)
+    _results(sweep, trained)

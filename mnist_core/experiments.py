@@ -87,11 +87,10 @@ class Spread:
         """For whole numbers (best epochs): '4', or '4.3 (3-6)' when the runs differ."""
         return f"{self.low:g}" if self.low == self.high else f"{self.mean:.1f} ({self.low:g}-{self.high:g})"
 
-    def text(self, percent: bool = True, digits: int = 1) -> str:
+    def text(self) -> str:
         """'97.7% ± 0.2' (mean ± half the range, in points), or one value alone."""
-        scale, unit = (100, "%") if percent else (1, "")
-        shown = f"{scale * self.mean:.{digits}f}{unit}"
-        return shown if len(self.values) < 2 else f"{shown} ± {scale * self.width / 2:.{digits}f}"
+        shown = f"{100 * self.mean:.1f}%"
+        return shown if len(self.values) < 2 else f"{shown} ± {100 * self.width / 2:.1f}"
 
 
 def spread(values: Sequence[float | None]) -> Spread | None:
