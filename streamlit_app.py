@@ -8,9 +8,11 @@ pages/ as the old multipage layout until a session has called st.navigation, so
 on a fresh server a link to /train would run the page without this file.
 
 `streamlit run` imports this file once as the server starts, looking for an ASGI `app`:
-there it finds one whose lifespan warms TensorFlow, the data and the classic network
-(mnist_core.jobs.WarmUp) before the first visitor arrives. Each page view then runs it as
-the app's script (`__name__ == "__main__"`), which draws the page.
+there it finds one whose lifespan starts the training engine (mnist_core.engine: a local
+Dask cluster whose workers import TensorFlow and compile the classic network, or the
+cluster MNIST_LAB_SCHEDULER names) before the first visitor arrives. Each page view then
+runs it as the app's script (`__name__ == "__main__"`), which draws the page. This process
+never imports TensorFlow.
 """
 
 from contextlib import asynccontextmanager
@@ -20,9 +22,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
 from app_pages.common import learner_id
+from mnist_core import engine
 from mnist_core.config import FIELD
 from mnist_core.data import DataFileError
-from mnist_core.jobs import WARM_UP
 
 # After every script run Streamlit calls keras.backend.clear_session(). Here that
 # would reset the Keras random state of a model being built or trained in a worker
@@ -79,15 +81,13 @@ def main() -> None:
         page.run()
     except DataFileError as exc:  # a damaged bundled file: say which and how to fix it, on any page
         st.error(f"The {st.session_state.dataset} data cannot be read. {exc}")
-    finally:
-        WARM_UP.start()  # once per process, after the first page is drawn
 
 
 @asynccontextmanager
 async def server_lifespan(_app):
-    """As the server starts: warm up in a low-priority thread, so the first Train click trains,
-    once the first page is drawn or in 5 s if no one comes."""
-    WARM_UP.start_soon(5.0)
+    """As the server starts: start the training engine (its workers warm up in their own
+    processes, beside the server's start), so that the first Train click trains at once."""
+    engine.shared()
     yield
 
 

@@ -1,6 +1,6 @@
 """Helpers shared by the pages: the server's run store and this learner's runs.
 
-No training happens here: the store's worker threads train (mnist_core.jobs).
+No training happens here: the engine's worker processes train (mnist_core.jobs, mnist_core.engine).
 A learner is a browser: a random id in a cookie names its list of runs, which
 the store keeps (on disk, so a reload or a restart finds it again).
 """
@@ -104,13 +104,13 @@ def forget(key: TrainConfig) -> None:
         del st.session_state["selected"]
 
 
-def start_training(config: TrainConfig, run=None):
+def start_training(config: TrainConfig):
     """Ask the server to train `config` and remember the job for this session."""
     if session_full(config):
         st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full. "
                    "Delete some on the Compare page to train new ones.")
         return None
-    job = run_store().request(config, run=run, owner=learner_id())
+    job = run_store().request(config, owner=learner_id())
     if job is not None:
         st.session_state.setdefault("jobs", []).append(job)
     return job

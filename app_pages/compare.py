@@ -2,10 +2,19 @@
 
 import streamlit as st
 
-from app_pages.common import MAX_SESSION_RUNS, forget, imported_runs, others, remember, session_runs
+from app_pages.common import (
+    MAX_SESSION_RUNS,
+    forget,
+    imported_runs,
+    others,
+    remember,
+    run_store,
+    session_runs,
+)
 from app_pages.sweeps import sweep_section
 from mnist_core import compare, experiments, figures
 from mnist_core.data import DATASET_TITLES
+from mnist_core.engine import EngineError
 from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
 
 PERCENT = ("test accuracy at best epoch", "train accuracy", "val accuracy", "test accuracy")
@@ -131,8 +140,8 @@ if upload is not None:
     imported = imported_runs()
     if not any(m.name == upload.name for m in imported):
         try:
-            imported.append(import_keras(upload.getvalue(), upload.name, dataset))
-        except ModelFileError as exc:
-            st.error(f"{exc}.")
+            imported.append(import_keras(upload.getvalue(), upload.name, dataset, call=run_store().engine.call))
+        except (ModelFileError, EngineError) as exc:
+            st.error(f"{str(exc).rstrip('.')}.")
     if any(m.name == upload.name for m in imported):
         st.success(f"{upload.name} is ready: choose it on Evaluate or Draw.")

@@ -47,7 +47,7 @@ if st.button("Train the classic network", type="primary",
     st.session_state.dataset = classic.dataset
     st.session_state.pending_config = classic.to_dict()
     fold()
-    start_training(classic, run=session_runs().get(classic.key()))
+    start_training(classic)
     st.switch_page("app_pages/train.py", query_params=classic.to_dict())
 
 

@@ -25,9 +25,10 @@ from app_pages.common import (
     start_training,
 )
 from app_pages.form import fold, load_form, settings_form
-from mnist_core import experiments, figures
+from mnist_core import experiments, figures, worker
 from mnist_core.config import FIELD, TrainConfig
-from mnist_core.jobs import ELSEWHERE, RunStore
+from mnist_core.engine import EngineError
+from mnist_core.jobs import RunStore
 from mnist_core.runs import best_epoch
 from mnist_core.transfer import export_keras, history_csv, history_json
 
@@ -63,15 +64,13 @@ def read_settings() -> TrainConfig:
 
 @st.cache_data(max_entries=64, show_spinner="Checking the untrained network...")
 def untrained_accuracy(config: TrainConfig) -> float:
-    from mnist_core.training import untrained_accuracy as measure  # starts TensorFlow (low priority)
-
-    return measure(config)
+    """Measured on a worker: building the network needs Keras, which this process never imports."""
+    return run_store().engine.call(worker.untrained_accuracy, config.to_dict())
 
 
 def network_preview(config: TrainConfig) -> None:
-    """The layers, the parameter count and the untrained network's accuracy. That one needs
-    TensorFlow, so it is measured only while the expander is open: a Train click never waits
-    for it."""
+    """The layers, the parameter count and the untrained network's accuracy. That one is
+    measured on a worker (it needs Keras) only while the expander is open."""
     with st.expander("The network before training", key="preview_open", on_change="rerun") as box:
         st.dataframe(config.layer_rows(), hide_index=True,
                      column_config={"parameters": st.column_config.NumberColumn(format="localized")})
@@ -81,8 +80,11 @@ def network_preview(config: TrainConfig) -> None:
         b.metric("Gradient updates per epoch", f"{config.updates_per_epoch:,}",
                  help=f"ceil({config.fit_size():,} training images / batch {config.batch_size})")
         if box.open:
-            c.metric("Untrained test accuracy", pct(untrained_accuracy(config.key())),
-                     help="Random weights guess: about 1 in 10 is right by chance.")
+            try:
+                c.metric("Untrained test accuracy", pct(untrained_accuracy(config.key())),
+                         help="Random weights guess: about 1 in 10 is right by chance.")
+            except EngineError as exc:
+                c.caption(str(exc))
 
 
 def job_button(job, key: str = "job_control") -> None:
@@ -116,7 +118,7 @@ def controls(config: TrainConfig, run, job) -> None:
                    "Delete some on the Compare page to train new ones.")
         disabled, why = True, "Your list of runs is full."
     if st.button(label, type="primary", disabled=disabled, help=why):
-        start_training(config, run=run)
+        start_training(config)
         fold()
         st.rerun()
 
@@ -196,7 +198,7 @@ def seeds_section(config: TrainConfig, family: list, epoch: int) -> None:
         for repeat in new:
             found = find_run(repeat)  # trained here already (by another learner): listed, not retrained
             if found is None or found.epochs_done < repeat.epochs:
-                start_training(repeat, run=found)
+                start_training(repeat)
         st.rerun()
 
 
@@ -226,7 +228,7 @@ def progress(config: TrainConfig) -> None:
         st.rerun()
     job_button(job)
     if job.queued:
-        st.info(queue_text(job, store.max_concurrent))
+        st.info(queue_text(job, store.engine.slots()))
         return
     run = job.run
     done = run.epochs_done if run else 0
@@ -283,22 +285,6 @@ def my_other_jobs(config: TrainConfig) -> None:
                                      help="The waiting ones leave the queue; the training ones stop after their epoch."):
         RunStore.stop_all(others)
         st.rerun()
-
-
-@st.fragment(run_every=2.0)
-def remote_progress(config: TrainConfig) -> None:
-    """A run another server (sharing the run directory) is training: follow its epochs."""
-    store = run_store()
-    if not store.elsewhere(config):  # it finished or stopped there: show it like any other
-        st.rerun()
-    st.info(ELSEWHERE)
-    run = store.get(config)
-    if run is None or not run.history:
-        st.write("Its first epoch has not finished yet.")
-        return
-    target = max(config.epochs, run.epochs_done)
-    st.progress(run.epochs_done / target, text=f"Epoch {run.epochs_done} of {target} (on the other server)")
-    charts(config, run.history, None, target, with_table=False)
 
 
 def status_message(config: TrainConfig, run) -> None:
@@ -372,7 +358,7 @@ def share_and_download(config: TrainConfig, run, epoch: int, history: list) -> N
                            "while the server still has it, otherwise one click trains it.")
         stem = f"mnist-lab-{config.dataset}-{'-'.join(map(str, config.hidden))}-seed{config.seed}"
         d1, d2, d3 = st.columns(3)
-        d1.download_button(f"Model at epoch {epoch} (.keras)", lambda: export_keras(run, epoch),
+        d1.download_button(f"Model at epoch {epoch} (.keras)", lambda: export_keras(run, epoch, call=run_store().engine.call),
                            file_name=f"{stem}-epoch{epoch}.keras", mime="application/zip")
         d2.download_button("History (.csv)", history_csv([r.as_dict() for r in history]), file_name=f"{stem}.csv", mime="text/csv")
         d3.download_button("History and settings (.json)", history_json(run),
@@ -400,9 +386,6 @@ def main() -> None:
     network_preview(config)
     store = run_store()
     run, job = find_run(config), store.job(config)
-    if job is None and store.elsewhere(config):
-        remote_progress(config)
-        return
     controls(config, run, job)
     if job is None and store.failure(config):
         st.error(f"Training could not run: {store.failure(config)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-_ACTIVATIONS = {
+ACTIVATIONS = {
     "relu": lambda z: np.maximum(z, 0),
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
     "tanh": np.tanh,
@@ -21,7 +21,7 @@ _ACTIVATIONS = {
 def forward(weights: list[np.ndarray], activation: str, x: np.ndarray) -> np.ndarray:
     """Probabilities (N, 10) for inputs (N, 784): hidden Dense layers, then softmax."""
     h = np.asarray(x, np.float32).reshape(len(x), -1)
-    act = _ACTIVATIONS[activation]
+    act = ACTIVATIONS[activation]
     pairs = list(zip(weights[0::2], weights[1::2]))
     for kernel, bias in pairs[:-1]:
         h = act(h @ kernel + bias)

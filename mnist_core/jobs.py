@@ -1,279 +1,185 @@
-"""Training in the background, a queue for it, and a server-wide cache of runs.
+"""Runs for the pages: ask for one, watch its epochs land, stop it; a bounded cache of runs.
 
-The app's pages never train in their own script run: they ask the `RunStore`
-for a configuration, and a worker thread trains it while the page polls. The
-workers make no Streamlit calls. A run belongs to its config's key (every field
-but the epochs), so asking for more epochs extends it and fewer reads it.
+The pages never train: they ask the `RunStore` for a configuration, the engine's
+worker processes train it (mnist_core.engine, mnist_core.worker) and save every
+finished epoch to the run directory, and the store reads it back from there (memory
+is a cache in front of the disk). A run belongs to its config's key (every field but
+the epochs), so asking for more epochs extends it and fewer reads it.
 
-Jobs wait in one queue; `max_concurrent` worker threads, at a lower CPU priority
-(mnist_core.priority), take them from its front. Each job has an owner (a learner):
-owners take turns, each owner's jobs in the order asked, so a learner's sweep of ten
-runs delays another learner's single run by at most one run, not ten. A queued
-job can be cancelled (it leaves the queue at once), a running one stopped after
-its current epoch. concurrent.futures would do the queueing, but its worker
-threads are not daemons: a server shutting down would first wait for every
-queued training to finish. These workers are daemons and end with the server.
+Each job has an owner (a learner). The scheduler runs waiting trainings by priority,
+and a learner's n-th waiting job asks for priority -n: everyone's first job goes
+before anyone's second, so a sweep of ten runs delays a classmate's single run by at
+most the run already training. A waiting job can be cancelled (it leaves the queue at
+once); a running one stops after its current epoch.
 
-With a run directory (mnist_core.rundir) the store writes every run after each
-finished epoch and reads runs back on demand: memory is a cache in front of the
-disk, and a run another server is training shows its epochs as they land.
-
-Importing this module does not import TensorFlow; asking for a run does.
+Importing this module imports neither TensorFlow nor Dask; asking for a run starts the engine.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
-import os
+import shutil
+import tempfile
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from mnist_core.config import ConfigError, TrainConfig
-from mnist_core.data import DataFileError
-from mnist_core.priority import lower_thread_priority
-from mnist_core.rundir import RunDirectory, SavedRun
+from mnist_core import engine as engines
+from mnist_core.config import TrainConfig
+from mnist_core.learners import Learners
+from mnist_core.rundir import RunDirectory, run_name
+from mnist_core.worker import train_run
 
 log = logging.getLogger("mnist_lab")
 
-ELSEWHERE = ("Another server of this app is training this network right now; "
-             "its epochs show here as they finish.")
-MAX_LEARNERS_IN_MEMORY = 1000
-
-
-def default_concurrency() -> int:
-    """Trainings allowed at once: MNIST_LAB_MAX_TRAINING, else 1 on two cores or fewer, else 2.
-
-    Each training already uses every core, so more at once only shares them out and
-    multiplies memory; waiting in line finishes everyone's run about as soon.
-    """
-    value = os.environ.get("MNIST_LAB_MAX_TRAINING")
-    if value and value.isdigit() and int(value) > 0:
-        return int(value)
-    return 1 if (os.cpu_count() or 1) <= 2 else 2
-
-
-class WarmUp:
-    """TensorFlow, the data and the classic network's compiled code made ready in the background.
-
-    A fresh server otherwise spends the first Train click importing TensorFlow (about 4 s on
-    two cores) and compiling the network (about 2 s). `start` runs once per process in a
-    low-priority thread; the entry script calls it after the first page is drawn, so that page
-    is not slowed. MNIST_LAB_WARMUP=off turns it off.
-    """
-
-    def __init__(self, config: TrainConfig | None = None):
-        self.config = config or TrainConfig()  # the classic network, Home's first button
-        self.done = threading.Event()
-        self.wanted = threading.Event()  # a job is waiting for the warm-up to end
-        self.seconds: float | None = None
-        self._started = False
-        self._lock = threading.Lock()
-
-    def start(self) -> bool:
-        """Start the warm-up unless it ran already or is turned off; True if it started now."""
-        if os.environ.get("MNIST_LAB_WARMUP", "on").lower() == "off":
-            return False
-        with self._lock:
-            if self._started:
-                return False
-            self._started = True
-        threading.Thread(target=self._run, daemon=True, name="warm-up").start()
-        return True
-
-    def start_soon(self, delay: float = 5.0) -> None:
-        """Start after `delay` seconds unless a page starts it first. As the server starts, the
-        first visitor's page is drawn before the warm-up competes with it for the interpreter
-        (measured: Home took 3.1 s instead of 1.5 s beside TensorFlow's import)."""
-        timer = threading.Timer(delay, self.start)
-        timer.daemon = True
-        timer.start()
-
-    def wait_for(self, config: TrainConfig, timeout: float = 120) -> None:
-        """A job of the warm-up's shape waits for it: compiling the same network twice at once
-        would take longer than waiting for the one already under way."""
-        if self._started and not self.done.is_set():
-            from mnist_core.training import Network
-
-            if Network.shape_of(config) == Network.shape_of(self.config):
-                self.wanted.set()
-                self.done.wait(timeout)
-
-    def _run(self) -> None:
-        lower_thread_priority()
-        started = time.perf_counter()
-        try:
-            from mnist_core.training import warm_up
-
-            warm_up(self.config, hurry=self.wanted.is_set)
-            self.seconds = time.perf_counter() - started
-            log.info("warm-up: TensorFlow, the data and the classic network ready in %.1f s", self.seconds)
-        except Exception:  # a damaged data file, say: the pages report it when they need the data
-            log.exception("warm-up failed")
-        finally:
-            self.done.set()
-
-
-WARM_UP = WarmUp()
+KILLED = ("The worker process training this run stopped (it was killed, or ran out of memory) "
+          "more than once; its finished epochs are kept, and Continue trains on from the last one.")
 
 
 @dataclass(eq=False)
 class Job:
-    """One request to train a run up to `target` epochs, done by a worker thread."""
+    """One request to train a run up to `target` epochs: a handle on its task in the engine."""
 
     config: TrainConfig
     target: int
-    run: object | None = None  # the TrainingRun, once built
-    error: str = ""
-    position: int = 0  # place in the queue (1 = next); 0 once training or done
-    began: float | None = None  # when a worker took it from the queue (time.monotonic)
+    future: object  # the task's distributed.Future
     owner: str = ""  # who asked (a learner's id); owners take turns in the queue
-    _began: threading.Event = field(default_factory=threading.Event)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _done: threading.Event = field(default_factory=threading.Event)
-    _store: RunStore | None = None
+    error: str = ""
+    began: float | None = None  # when it was first seen training (time.monotonic)
+    _stopping: bool = False
+    _ended: threading.Event = field(default_factory=threading.Event, repr=False)
+    _store: RunStore | None = field(default=None, repr=False)
 
     @property
     def key(self) -> TrainConfig:
         return self.config.key()
 
     @property
+    def run(self):
+        """The run as its worker last saved it (None before its first epoch, unless continued)."""
+        return self._store.get(self.config)
+
+    @property
     def done(self) -> bool:
-        return self._done.is_set()
+        return self.future.done()
 
     @property
     def queued(self) -> bool:
-        return self.position > 0 and not self.done
+        return self.position > 0
+
+    @property
+    def position(self) -> int:
+        """Place in the queue (1 = next); 0 once training or done."""
+        return 0 if self.done else self._store.position(self)
 
     def stop(self) -> None:
         """Leave the queue, or stop after the epoch in progress (finished epochs are kept)."""
-        self._stop.set()
-        if self._store is not None:
-            self._store._cancel(self)
+        self._stopping = True
+        if self.queued:
+            self.future.cancel()
+        else:
+            self._store.disk.set_wanted(self.config, self.target, stop=True)
 
     @property
     def stopping(self) -> bool:
-        return self._stop.is_set() and not self.done
+        return self._stopping and not self.done
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until the job is done (True), or `timeout` seconds passed (False)."""
-        return self._done.wait(timeout)
+        return self._ended.wait(timeout)
 
-    def wait_started(self, timeout: float | None = None) -> bool:
-        """Wait until a worker has taken the job from the queue."""
-        return self._began.wait(timeout)
+    def wait_started(self, timeout: float = 300) -> bool:
+        """Wait until a worker trains it (True), or `timeout` seconds passed, or it ended (False)."""
+        deadline = time.monotonic() + timeout
+        while not self.done and time.monotonic() < deadline:
+            if self._store.position(self, fresh=True) == 0:
+                return True
+            time.sleep(0.1)  # the queue's state is read on the scheduler: poll it
+        return False
 
 
 class RunStore:
-    """Runs by config key, bounded in count and in memory, with at most one job per key.
+    """Runs by config key (memory before the disk, bounded), with at most one job per key.
 
-    Runs with a live job are never evicted. Eviction only drops the store's
-    reference: a session that holds a run keeps it.
+    Without a run directory, a temporary one holds the runs while the server lives: the
+    workers hand every epoch over through it.
     """
 
-    def __init__(self, max_runs: int = 12, max_bytes: int = 1024 * 1024 * 1024,
-                 max_concurrent: int | None = None, disk: RunDirectory | None = None):
-        self.disk = disk
-        self._stamps: dict[TrainConfig, int | None] = {}  # run.npz version each cached run matches
-        self._learners: OrderedDict[str, list[TrainConfig]] = OrderedDict()  # without a disk
-        self._lessons: OrderedDict[str, dict] = OrderedDict()  # learners' lesson progress, without a disk
-        self.max_runs = max_runs
-        self.max_bytes = max_bytes
-        self.max_concurrent = max_concurrent or default_concurrency()
+    def __init__(self, disk: RunDirectory | None = None, engine: engines.Engine | None = None,
+                 max_runs: int = 12, max_bytes: int = 1024 * 1024 * 1024):
+        if disk is None:
+            root = tempfile.mkdtemp(prefix="mnist-lab-runs-")
+            atexit.register(shutil.rmtree, root, True)
+            disk = RunDirectory(root)
+        self.disk, self.engine = disk, engine or engines.shared()
+        self.disk.is_live = self._live
+        self.learners = Learners(disk.root)
+        self.max_runs, self.max_bytes = max_runs, max_bytes
         self._runs: OrderedDict[TrainConfig, object] = OrderedDict()
+        self._stamps: dict[TrainConfig, tuple] = {}  # (run.npz version, live) each cached run matches
         self._jobs: dict[TrainConfig, Job] = {}  # the live job of each key
-        self._waiting: deque[Job] = deque()  # in the order asked (`_order` gives the turns)
-        self._turns = 0  # counts jobs taken from the queue
-        self._served: dict[str, int] = {}  # owner -> the turn its last job was taken at
-        self._lock = threading.Lock()
-        self._work_ready = threading.Condition(self._lock)
-        self._workers = 0
         self._failures: dict[TrainConfig, str] = {}  # why the last job of a key failed
+        self._lock = threading.Lock()
+
+    def _live(self, name: str) -> bool:
+        info = self.engine.tasks().get(engines.task_key(name))
+        return info is not None and info.live
 
     def get(self, config: TrainConfig):
-        """The run of this config's key: from memory, or from disk when the disk has a newer
-        version (after a restart, an eviction, or epochs another server trained); else None."""
+        """The run of this config's key: the cached one while the disk has nothing newer, else
+        read back (after a restart, an eviction, or epochs a worker trained)."""
         key = config.key()
         with self._lock:
             run = self._runs.get(key)
             if run is not None:
                 self._runs.move_to_end(key)
-            if self.disk is None or key in self._jobs:
-                return run
-        stamp = self.disk.stamp(key)
-        stale_remote = isinstance(run, SavedRun) and run.elsewhere and not self.disk.locked_elsewhere(key)
-        if stamp is None or (stamp == self._stamps.get(key) and not stale_remote):
+        version = (self.disk.stamp(key), self._live(run_name(key)))
+        if version[0] is None or version == self._stamps.get(key):
             return run
         saved = self.disk.load(key)
         with self._lock:
-            self._stamps[key] = stamp
-            if saved is None or key in self._jobs or (run is not None and saved.epochs_done < run.epochs_done):
+            self._stamps[key] = version
+            if saved is None:
                 return self._runs.get(key, run)
             self._runs[key] = saved
             self._evict()
         return saved
 
-    def elsewhere(self, config: TrainConfig) -> bool:
-        """True while another server trains this config's run (it cannot be trained here meanwhile)."""
-        with self._lock:
-            if self.disk is None or config.key() in self._jobs:
-                return False
-        return self.disk.locked_elsewhere(config.key())
-
     def recent(self, limit: int = 30) -> list:
         """Runs with at least one epoch, on disk or in memory, the most recently saved first."""
-        found: dict[TrainConfig, object] = {}
-        for saved in self.disk.runs() if self.disk is not None else []:
-            found[saved.config.key()] = saved
+        found = {saved.config.key(): saved for saved in self.disk.runs()}
         with self._lock:
             for key, run in reversed(self._runs.items()):
-                if key not in found or run.epochs_done >= found[key].epochs_done:
+                if key not in found or run.epochs_done > found[key].epochs_done:
                     found[key] = run
         return [r for r in found.values() if r.epochs_done][:limit]
 
     def learner_runs(self, learner: str) -> list[TrainConfig]:
-        """The run configs a browser listed, by its id (kept on disk, or in memory without one)."""
-        if self.disk is not None:
-            return self.disk.learner_runs(learner)
-        with self._lock:
-            return list(self._learners.get(learner, []))
+        return self.learners.runs(learner)
 
     def set_learner_runs(self, learner: str, configs: list[TrainConfig]) -> None:
-        self._keep_learner("list", learner, list(configs), self._learners,
-                           lambda: self.disk.set_learner_runs(learner, configs))
+        self.learners.set_runs(learner, configs)
 
     def learner_lessons(self, learner: str) -> dict:
-        """A browser's progress through the lessons (kept on disk, or in memory without one)."""
-        if self.disk is not None:
-            return self.disk.learner_lessons(learner)
-        with self._lock:
-            return dict(self._lessons.get(learner, {}))
+        return self.learners.lessons(learner)
 
     def set_learner_lessons(self, learner: str, progress: dict) -> None:
-        self._keep_learner("lessons", learner, dict(progress), self._lessons,
-                           lambda: self.disk.set_learner_lessons(learner, progress))
-
-    def _keep_learner(self, what: str, learner: str, value, table: OrderedDict, save) -> None:
-        """Keep a learner's `what` (their list of runs, their lessons): on disk with `save()` (a
-        full or read-only disk is logged), or without a run directory in `table`, in memory, for
-        the MAX_LEARNERS_IN_MEMORY most recent learners."""
-        if self.disk is not None:
-            try:
-                save()
-            except OSError as exc:
-                log.warning("run directory: cannot save a learner's %s (%s)", what, exc)
-            return
-        with self._lock:
-            table[learner] = value
-            table.move_to_end(learner)
-            while len(table) > MAX_LEARNERS_IN_MEMORY:
-                table.popitem(last=False)
+        self.learners.set_lessons(learner, progress)
 
     def job(self, config: TrainConfig) -> Job | None:
-        """The job working on this config's key, if one is queued or running."""
+        """The job working on this config's key, if one is queued or running: this server's,
+        or one another server asked for (joined, so that its progress shows here too)."""
+        key = config.key()
         with self._lock:
-            return self._jobs.get(config.key())
+            job = self._jobs.get(key)
+        if job is not None or not self._live(run_name(key)):
+            return job
+        info = self.engine.tasks(fresh=True).get(engines.task_key(run_name(key)))
+        if info is None or not info.live:
+            return None
+        return self._submit(config, self.disk.wanted(config)["target"], owner="")
 
     def failure(self, config: TrainConfig) -> str:
         """Why the last training of this config's key failed ("" if it did not)."""
@@ -281,7 +187,7 @@ class RunStore:
             return self._failures.get(config.key(), "")
 
     def add(self, run) -> None:
-        """Put a run (say a session's own, after eviction) back in the shared cache."""
+        """Put a run in the shared cache (a stored or imported one a page made)."""
         with self._lock:
             self._runs[run.config.key()] = run
             self._evict()
@@ -293,62 +199,63 @@ class RunStore:
     @property
     def waiting(self) -> int:
         with self._lock:
-            return len(self._waiting)
+            jobs = list(self._jobs.values())
+        return sum(1 for job in jobs if job.queued)
 
-    def request(self, config: TrainConfig, run=None, owner: str = "") -> Job | None:
+    def request(self, config: TrainConfig, owner: str = "") -> Job | None:
         """Make sure `config` gets trained to config.epochs epochs.
 
-        Returns the job doing it (a new one, joining the end of the queue, or the
-        one already queued or running for this key), or None when the cached run
-        already has the epochs. `run` is the caller's own copy, used if the store
-        has evicted its own. `owner` (a learner) decides its turn in the queue; without one
-        the job is its own owner.
+        Returns the job doing it (a new one, or the one already queued or running for this
+        key, with its target raised), or None when the run already has the epochs, cannot go
+        on, or the engine is not available (`failure` says why).
         """
         config = config.validate()
-        key = config.key()
-        if self.elsewhere(config):
-            return None  # the page says so (`elsewhere`) and shows the other server's epochs
-        stored = self.get(config)
-        if run is None or (stored is not None and stored.epochs_done >= run.epochs_done):
-            run = stored
+        job = self.job(config)
+        if job is not None:
+            if config.epochs > job.target:
+                job.target = config.epochs
+                self.disk.set_wanted(config, job.target)
+            return job
+        run = self.get(config)
+        if run is not None and (run.epochs_done >= config.epochs or not run.can_continue):
+            return None
+        self.disk.set_wanted(config, config.epochs)
         with self._lock:
-            existing = self._jobs.get(key)
-            if existing is not None:
-                existing.target = max(existing.target, config.epochs)
-                return existing
-            cached = self._runs.get(key) if run is None else run
-            if cached is not None and (cached.epochs_done >= config.epochs or not cached.can_continue):
-                return None
-            job = Job(config=config, target=config.epochs, run=cached, owner=owner, _store=self)
+            mine = sum(1 for j in self._jobs.values() if owner and j.owner == owner and not j.done)
+        return self._submit(config, config.epochs, owner, priority=-mine)
+
+    def _submit(self, config: TrainConfig, target: int, owner: str, priority: int = 0) -> Job | None:
+        key = config.key()
+        try:
+            future = self.engine.submit_training(train_run, key.to_dict(), str(self.disk.root),
+                                                 self.disk.max_bytes, key=engines.task_key(run_name(key)),
+                                                 priority=priority)
+        except engines.EngineError as exc:
+            with self._lock:
+                self._failures[key] = str(exc)
+            return None
+        job = Job(config=config, target=target, future=future, owner=owner, _store=self)
+        with self._lock:
+            if key in self._jobs:  # another page asked at the same moment: one job
+                return self._jobs[key]
             self._jobs[key] = job
             self._failures.pop(key, None)
-            self._waiting.append(job)
-            self._renumber()
-            if self._workers < self.max_concurrent:
-                self._workers += 1
-                threading.Thread(target=self._worker, daemon=True, name="trainer").start()
-            self._work_ready.notify()
+        future.add_done_callback(lambda _f: self._finished(job))
         return job
 
-    def _order(self) -> list[Job]:
-        """The waiting jobs in the order the workers will take them (call with the lock held).
-
-        Owners take turns: the owner served longest ago (or never) goes next, each owner's
-        own jobs in the order asked; between owners never served, the one who asked first.
-        """
-        lines: OrderedDict[str, deque[Job]] = OrderedDict()
-        for job in self._waiting:
-            lines.setdefault(job.owner or f"job {id(job)}", deque()).append(job)
-        served = {owner: self._served.get(owner, 0) for owner in lines}
-        order, turn = [], self._turns
-        while lines:
-            owner = min(lines, key=lambda o: served[o])  # min() keeps the first of equals
-            order.append(lines[owner].popleft())
-            turn += 1
-            served[owner] = turn
-            if not lines[owner]:
-                del lines[owner]
-        return order
+    def position(self, job: Job, fresh: bool = False) -> int:
+        """The job's place among the trainings waiting on the scheduler (0: training, or done)."""
+        mine = engines.task_key(run_name(job.key))
+        tasks = self.engine.tasks(fresh=fresh)
+        if mine not in tasks and not job.done:
+            tasks = self.engine.tasks(fresh=True)  # asked since the last look
+        info = tasks.get(mine)
+        if info is None or not info.live or info.executing:
+            if info is not None and info.executing and job.began is None:
+                job.began = time.monotonic()
+            return 0
+        waiting = sorted((t.order, k) for k, t in tasks.items() if t.live and not t.executing)
+        return 1 + [k for _, k in waiting].index(mine)
 
     @staticmethod
     def stop_all(jobs) -> None:
@@ -357,115 +264,25 @@ class RunStore:
         for job in sorted(jobs, key=lambda j: not j.queued):
             job.stop()
 
-    def _renumber(self) -> None:
-        for i, queued in enumerate(self._order(), 1):
-            queued.position = i
-
-    def _cancel(self, job: Job) -> None:
-        """Take a job that has not started out of the queue (a running one sees its stop flag)."""
+    def _finished(self, job: Job) -> None:
+        """The task ended (in the engine's thread): keep why it failed, free the key and its task."""
+        future = job.future
+        if not future.cancelled() and future.status == "error":
+            exc = future.exception()
+            job.error = KILLED if type(exc).__name__ == "KilledWorker" else str(exc) or type(exc).__name__
+            log.warning("training %s failed: %s", job.config.describe(), job.error)
         with self._lock:
-            if job not in self._waiting:
-                return
-            self._waiting.remove(job)
-            job.position = 0
-            self._renumber()
-            self._jobs.pop(job.key, None)
-        job._done.set()
-
-    def _worker(self) -> None:
-        lower_thread_priority()
-        while True:
-            with self._lock:
-                while not self._waiting:
-                    self._work_ready.wait()
-                job = self._order()[0]
-                self._waiting.remove(job)
-                self._turns += 1
-                if job.owner:
-                    self._served[job.owner] = self._turns
-                    if len(self._served) > MAX_LEARNERS_IN_MEMORY:  # forget the longest-served
-                        del self._served[min(self._served, key=self._served.get)]
-                job.position, job.began = 0, time.monotonic()
-                self._renumber()
-            job._began.set()
-            self._train(job)
-
-    def _train(self, job: Job) -> None:
-        locked = False
-        try:
-            if self.disk is not None:
-                locked = self.disk.acquire(job.key)
-                if not locked:
-                    job.error = ELSEWHERE
-                    return
-            job.run = self._training_run(job)
-            with self._lock:
-                self._runs[job.key] = job.run
-                self._runs.move_to_end(job.key)
-            # Train one call at a time so a raised target (more epochs asked for
-            # while running) is honoured without a second job.
-            while not job._stop.is_set() and job.run.can_continue and job.run.epochs_done < job.target:
-                job.run.train_to(job.target, on_epoch=lambda r: self._after_epoch(job))
-                if job.run.status in ("stopped", "early_stopped", "diverged"):
-                    break
-        except BaseException as exc:  # anything at all: kept for the page, and the worker lives on
-            log.exception("training %s failed", job.config.describe())
-            job.error = str(exc) if isinstance(exc, (DataFileError, ConfigError)) \
-                else f"{type(exc).__name__}: {exc}"
-            with self._lock:
+            if self._jobs.get(job.key) is job:
+                del self._jobs[job.key]
+            if job.error:
                 self._failures[job.key] = job.error
-        finally:
-            if locked:
-                self._save(job)  # the final status
-                self.disk.release(job.key)
-                self.disk.enforce_bound(keep=job.key)
-            # The store's books are done before anyone waiting on the job wakes up.
-            with self._lock:
-                self._jobs.pop(job.key, None)
-                self._evict()
-            job._done.set()
-
-    def _training_run(self, job: Job):
-        """The TrainingRun the job extends: its own, the newer one on disk read back, or a new one."""
-        WARM_UP.wait_for(job.config)
-        from mnist_core.training import TrainingRun  # the first job starts TensorFlow, in this thread
-
-        run = job.run
-        if self.disk is not None:
-            saved = self.disk.load(job.key)
-            if saved is not None and saved.epochs_done > (run.epochs_done if run is not None else 0):
-                run = saved  # another server, or this one before a restart, trained further
-        if run is None or isinstance(run, TrainingRun):
-            return run or TrainingRun(job.config)
+        future.release()  # the scheduler forgets it: a later request trains again
         try:
-            return TrainingRun(job.config, saved=run)
-        except ValueError as exc:  # its files are damaged; the same seed trains the same run again
-            log.warning("run %s cannot be continued from disk (%s): training it from the start",
-                        job.config.describe(), exc)
-            return TrainingRun(job.config)
-
-    def _after_epoch(self, job: Job) -> bool:
-        """Save the epoch just finished; True (stop) if asked to, or if the run's lock was lost."""
-        if self.disk is not None:
-            if not self.disk.holds(job.key):
-                log.warning("run %s: another server took its lock; stopping here", job.config.describe())
-                job._stop.set()
-                return True
-            self._save(job)
-        return job._stop.is_set()
-
-    def _save(self, job: Job) -> None:
-        """Write the job's run to disk; a full or read-only disk is logged, and training goes on."""
-        if job.run is None or not job.run.epochs_done or not hasattr(job.run, "state_arrays"):
-            return
-        try:
-            self.disk.save(job.run)
-            stamp = self.disk.stamp(job.key)
+            self.disk.enforce_bound(keep=job.key)
         except OSError as exc:
-            log.warning("run %s could not be saved (%s); it is kept in memory", job.config.describe(), exc)
-            return
-        with self._lock:
-            self._stamps[job.key] = stamp
+            log.warning("run directory: cannot keep its bound (%s)", exc)
+        finally:
+            job._ended.set()  # the store's books are done before anyone waiting wakes up
 
     def _evict(self) -> None:
         """Drop the least recently used runs (never one with a live job) until within bounds."""
@@ -477,6 +294,7 @@ class RunStore:
             if victim is None:
                 break
             run = self._runs.pop(victim)
+            self._stamps.pop(victim, None)
             # A warning, so it shows in the server log with default logging settings.
             log.warning("run cache: evicted %s (%d epochs, %.1f MB); %d runs left",
                         victim.describe(), run.epochs_done, getattr(run, "memory_bytes", 0) / 2**20,

@@ -1,4 +1,4 @@
-"""Runs on disk: a directory that outlives the server and can be shared by replicas.
+"""Runs on disk: a directory that outlives the server and is shared by replicas and workers.
 
 Layout (one folder per run, named by a hash of its config key, never by anything
 a visitor typed)::
@@ -9,19 +9,18 @@ a visitor typed)::
                   best.npz         the exact weights of the best epoch, once it is not the last
                   run.npz          metadata (config, history, status) and the exact state:
                                    last weights, optimizer slots, random state
+                  wanted.json      what the learners want of it: epochs, and a stop
                   used             its modification time is when the run was last used
-                  lock             while a server trains it: owner, refreshed as a heartbeat
-    <root>/learners/<id>.json      the runs of one browser (a cookie holds the id)
+    <root>/learners/<id>.json      the runs and lessons of one browser (mnist_core.learners)
 
 Every file is written to a temporary name and renamed over the old one (atomic on
-one filesystem), epoch files before run.npz, so a reader, or a server restarted
-after being killed mid-epoch, sees every finished epoch and nothing half written.
+one filesystem), epoch files before run.npz, so a reader, or a worker taking over
+from one killed mid-epoch, sees every finished epoch and nothing half written.
 An epoch costs one small file plus run.npz, whatever the number of epochs before it.
 
-A lock names its owner (host, process, a random token) and its file's
-modification time is a heartbeat, refreshed every `HEARTBEAT` seconds. A lock is
-dead when its heartbeat is older than `STALE` seconds, or at once when its owner
-was a process on this host that no longer exists; a dead lock is taken over.
+Who trains a run is the engine's business (mnist_core.engine: one task per run);
+this directory only holds runs. Several machines share it as one shared volume
+(NFS, say) mounted at the same path: renames there are atomic as here.
 
 Nothing here imports TensorFlow: a run is read back as a `SavedRun` that loads its
 weights only when asked for them.
@@ -29,15 +28,12 @@ weights only when asked for them.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import logging
 import os
 import re
-import secrets
 import shutil
-import socket
 import sys
 import threading
 import time
@@ -53,13 +49,9 @@ from mnist_core.snapshots import EpochWeights
 log = logging.getLogger("mnist_lab")
 
 FORMAT = 1
-HEARTBEAT = 5.0  # seconds between lock refreshes
-STALE = 30.0  # a lock not refreshed for this long is dead
 DEFAULT_MAX_MB = 2048
-MAX_LEARNERS = 10_000  # learner files kept; the oldest go first
 MAX_META_BYTES = 4 * 1024 * 1024  # a run's metadata (100 epochs of history is about 30 kB)
 _RUN_NAME = re.compile(r"^[0-9a-f]{24}$")
-_LEARNER = re.compile(r"^[0-9a-f]{32}$")
 
 
 def default_root() -> Path:
@@ -109,25 +101,15 @@ def _save_npz(path: Path, arrays: dict) -> None:
     _write_atomic(path, lambda f: np.savez(f, **arrays))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
 class SavedRun(TrainedRun):
     """A run read back from disk: metadata at once, weights when first asked for.
 
-    status "running" on disk with no live lock means its server stopped mid-epoch:
-    it reads as "stopped", and Continue resumes it from the last finished epoch.
-    `elsewhere` is True while another server holds its lock and trains it.
+    status "running" on disk while no task trains it (`live` False) means its worker or
+    server stopped mid-epoch: it reads as "stopped", and Continue resumes it from the last
+    finished epoch.
     """
 
-    def __init__(self, folder: Path, meta: dict, elsewhere: bool = False):
+    def __init__(self, folder: Path, meta: dict, live: bool = False):
         super().__init__()
         self.folder = folder
         self.config = TrainConfig.from_dict(meta["config"])
@@ -136,11 +118,11 @@ class SavedRun(TrainedRun):
         self.diverged_epoch = meta.get("diverged_epoch")
         self.baseline_loss, self.baseline_accuracy = meta["baseline"]
         self.saved_at = float(meta.get("saved_at", 0))
-        self.elsewhere = elsewhere
-        if self.status in ("running", "ready") and not elsewhere:
+        self.live = live
+        if self.status in ("running", "ready") and not live:
             self.status = "stopped"
-            self.message = (f"The server stopped during epoch {self.epochs_done + 1}; "
-                            f"the {self.epochs_done} finished epochs are kept.")
+            self.message = (f"Training stopped during epoch {self.epochs_done + 1} (its worker or server "
+                            f"stopped); the {self.epochs_done} finished epochs are kept.")
         self._loaded: tuple[EpochWeights, dict] | None = None
         self._load_lock = threading.Lock()
 
@@ -199,23 +181,22 @@ def _read_state(folder: Path, epochs: int) -> tuple[EpochWeights, dict]:
 
 
 class RunDirectory:
-    """The run folders under `root`, at most `max_bytes` of them, and this process's locks."""
+    """The run folders under `root`, at most `max_bytes` of them.
 
-    def __init__(self, root: str | Path, max_bytes: int = DEFAULT_MAX_MB * 2**20):
+    `is_live(name)`, when given, says whether a task trains the run of that folder name
+    right now (the web process asks the engine); such runs read as running and are never
+    deleted to keep the bound.
+    """
+
+    def __init__(self, root: str | Path, max_bytes: int = DEFAULT_MAX_MB * 2**20, is_live=None):
         self.root = Path(root)
         self.max_bytes = max_bytes
+        self.is_live = is_live or (lambda name: False)
         self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "learners").mkdir(exist_ok=True)
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._written: dict[str, int] = {}  # run name -> epoch files this process has written
         self._best_written: dict[str, int] = {}  # run name -> the epoch its best.npz holds
-        self._held: set[str] = set()  # run names whose lock this process holds
         self._warned: set[tuple[str, float]] = set()  # damaged files already logged
         self._meta_cache: dict[str, tuple[int, dict]] = {}  # name -> (run.npz mtime_ns, meta)
-        self._lock = threading.Lock()
-        self._heart = threading.Event()
-        threading.Thread(target=self._heartbeat, daemon=True, name="run-locks").start()
-        atexit.register(self._release_all)  # a server stopped normally frees its runs at once
 
     def folder(self, config: TrainConfig) -> Path:
         return self.root / run_name(config)
@@ -240,11 +221,27 @@ class RunDirectory:
         meta = {"format": FORMAT, "config": run.config.to_dict(), "epochs": run.epochs_done,
                 "history": [r.as_dict() for r in run.history], "status": run.status, "message": run.message,
                 "diverged_epoch": run.diverged_epoch, "baseline": [run.baseline_loss, run.baseline_accuracy],
-                "saved_at": time.time(), "owner": self.owner}
+                "saved_at": time.time()}
         arrays = run.state_arrays()
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         _save_npz(folder / "run.npz", arrays)
         (folder / "used").touch()
+
+    # --- what the learners want of a run while it trains -----------------------------
+
+    def wanted(self, config: TrainConfig) -> dict:
+        """{"target": epochs wanted, "stop": True once someone asked it to stop}."""
+        try:
+            found = json.loads((self.folder(config) / "wanted.json").read_text()[:1000])
+            return {"target": int(found["target"]), "stop": bool(found["stop"])}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {"target": config.epochs, "stop": False}
+
+    def set_wanted(self, config: TrainConfig, target: int, stop: bool = False) -> None:
+        folder = self.folder(config)
+        folder.mkdir(exist_ok=True)
+        text = json.dumps({"target": int(target), "stop": bool(stop)}).encode()
+        _write_atomic(folder / "wanted.json", lambda f: f.write(text))
 
     # --- reading ----------------------------------------------------------------
 
@@ -275,7 +272,7 @@ class RunDirectory:
         try:
             meta = cached[1] if cached and cached[0] == stamp else _read_meta(folder)
             self._meta_cache[name] = (stamp, meta)
-            return SavedRun(folder, meta, elsewhere=self.locked_elsewhere(name))
+            return SavedRun(folder, meta, live=self.is_live(name))
         except (ValueError, KeyError, TypeError, ConfigError) as exc:
             self._warn(name, stamp, f"skipped a damaged or foreign run folder: {exc}")
             return None
@@ -293,7 +290,7 @@ class RunDirectory:
                 run = self._open(entry.name)
                 if run is not None:
                     found.append(run)
-            elif entry.name != "learners" and not entry.name.startswith("."):
+            elif entry.name not in ("learners", "classes") and not entry.name.startswith("."):
                 self._warn(entry.name, 0, f"left alone a file that is not a run: {entry.name}")
         return sorted(found, key=lambda r: r.saved_at, reverse=True)
 
@@ -304,127 +301,12 @@ class RunDirectory:
             self._warn("", 0, f"cannot be listed: {exc}")
             return []
 
-    # --- locks: one trainer per run across servers ---------------------------------
-
-    def _lock_info(self, name: str) -> tuple[dict, float] | None:
-        """(the lock's owner record, its heartbeat age in seconds), or None if unlocked."""
-        path = self.root / name / "lock"
-        try:
-            age = time.time() - path.stat().st_mtime
-            info = json.loads(path.read_text()[:1000])
-            return (info if isinstance(info, dict) else {}), age
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            return {}, 0.0  # being written right now: alive
-
-    def _alive(self, info: dict, age: float) -> bool:
-        if age > STALE:
-            return False
-        if info.get("host") == socket.gethostname() and isinstance(info.get("pid"), int):
-            return _pid_alive(info["pid"])
-        return True
-
-    def locked_elsewhere(self, name_or_config) -> bool:
-        """True while another server (or another store in this process) holds a live lock on it."""
-        name = name_or_config if isinstance(name_or_config, str) else run_name(name_or_config)
-        found = self._lock_info(name)
-        return found is not None and found[0].get("owner") != self.owner and self._alive(*found)
-
-    def acquire(self, config: TrainConfig) -> bool:
-        """Take the run's lock (True), or find it held by a live owner elsewhere (False).
-
-        A dead owner's lock is moved aside and deleted, then taken like a free one.
-        """
-        name = run_name(config)
-        folder = self.root / name
-        folder.mkdir(exist_ok=True)
-        record = json.dumps({"owner": self.owner, "host": socket.gethostname(), "pid": os.getpid(),
-                             "since": time.time()})
-        for _ in range(3):
-            try:
-                fd = os.open(folder / "lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                found = self._lock_info(name)
-                if found is None:
-                    continue  # released meanwhile: try again
-                if found[0].get("owner") == self.owner:
-                    return True
-                if self._alive(*found):
-                    return False
-                self._break(folder, found[0])
-                continue
-            with os.fdopen(fd, "w") as f:
-                f.write(record)
-            with self._lock:
-                self._held.add(name)
-            return True
-        return False
-
-    def _break(self, folder: Path, dead: dict) -> None:
-        """Remove a dead owner's lock, unless another server took it over first."""
-        aside = folder / f".lock.{self.owner.replace(':', '-')}.dead"
-        try:
-            os.replace(folder / "lock", aside)
-        except FileNotFoundError:
-            return
-        try:
-            moved = json.loads(aside.read_text()[:1000])
-        except (OSError, ValueError):
-            moved = {}
-        if moved.get("owner") != dead.get("owner"):  # a live server's fresh lock: put it back
-            try:
-                os.link(aside, folder / "lock")
-            except OSError:
-                pass
-        else:
-            log.warning("run %s: took over the lock of %s, which stopped", folder.name, dead.get("owner"))
-        aside.unlink(missing_ok=True)
-
-    def holds(self, config: TrainConfig) -> bool:
-        """True while this process's lock on the run is still its own."""
-        found = self._lock_info(run_name(config))
-        return found is not None and found[0].get("owner") == self.owner
-
-    def release(self, config: TrainConfig) -> None:
-        name = run_name(config)
-        with self._lock:
-            self._held.discard(name)
-        if self.holds(config):
-            (self.root / name / "lock").unlink(missing_ok=True)
-            try:
-                (self.root / name).rmdir()  # only if empty: a training that ended before epoch 1
-            except OSError:
-                pass
-
-    def _heartbeat(self) -> None:
-        while not self._heart.wait(HEARTBEAT):
-            with self._lock:
-                held = list(self._held)
-            for name in held:
-                try:
-                    os.utime(self.root / name / "lock")
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        """Stop the heartbeat (tests; a server's directory lives as long as the process)."""
-        self._heart.set()
-        atexit.unregister(self._release_all)
-
-    def _release_all(self) -> None:
-        for name in list(self._held):
-            path = self.root / name / "lock"
-            found = self._lock_info(name)
-            if found is not None and found[0].get("owner") == self.owner:
-                path.unlink(missing_ok=True)
-
     # --- the bound on disk ----------------------------------------------------------
 
     def enforce_bound(self, keep: TrainConfig | None = None) -> list[str]:
         """Delete the least recently used runs until the directory is within max_bytes.
 
-        Never a run that is locked by a live server, nor `keep`. Returns the names deleted.
+        Never a run that a task trains (`is_live`), nor `keep`. Returns the names deleted.
         """
         sizes, used = {}, {}
         for entry in self._entries():
@@ -436,8 +318,7 @@ class RunDirectory:
         for name in sorted(sizes, key=used.get):
             if total <= self.max_bytes:
                 break
-            found = self._lock_info(name)
-            if name == spare or (found is not None and self._alive(*found)):
+            if name == spare or self.is_live(name):
                 continue
             shutil.rmtree(self.root / name, ignore_errors=True)
             self._written.pop(name, None)
@@ -447,59 +328,6 @@ class RunDirectory:
             log.warning("run directory: deleted run %s (%.1f MB, unused for %.0f s) to stay within %d MB",
                         name, sizes[name] / 2**20, time.time() - used[name], self.max_bytes // 2**20)
         return deleted
-
-    # --- learners: the runs of one browser ----------------------------------------------
-
-    def learner_runs(self, learner: str) -> list[TrainConfig]:
-        """The run configs this browser listed (oldest first); [] for an unknown or odd id."""
-        try:
-            return [TrainConfig.from_dict(row) for row in self._learner_file(learner).get("runs", [])]
-        except (ValueError, KeyError, TypeError, ConfigError) as exc:
-            self._warn(learner, 0, f"skipped a damaged learner file: {exc}")
-            return []
-
-    def set_learner_runs(self, learner: str, configs: list[TrainConfig]) -> None:
-        self._update_learner(learner, runs=[c.to_dict() for c in configs])
-
-    def learner_lessons(self, learner: str) -> dict:
-        """This browser's progress through the lessons, as saved (mnist_core.lessons checks it)."""
-        lessons = self._learner_file(learner).get("lessons", {})
-        return lessons if isinstance(lessons, dict) else {}
-
-    def set_learner_lessons(self, learner: str, progress: dict) -> None:
-        self._update_learner(learner, lessons=progress)
-
-    def _learner_file(self, learner: str) -> dict:
-        """A learner's file as saved ({} when there is none, the id is odd or the file is damaged)."""
-        if not _LEARNER.match(learner or ""):
-            return {}
-        try:
-            found = json.loads((self.root / "learners" / f"{learner}.json").read_text()[:MAX_META_BYTES])
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            self._warn(learner, 0, f"skipped a damaged learner file: {exc}")
-            return {}
-        return found if isinstance(found, dict) else {}
-
-    def _update_learner(self, learner: str, **parts) -> None:
-        """Replace some parts of a learner's file ("runs", "lessons"), keeping the others."""
-        if not _LEARNER.match(learner or ""):
-            return
-        path = self.root / "learners" / f"{learner}.json"
-        if not path.exists():
-            self._prune_learners()
-        text = json.dumps({**self._learner_file(learner), **parts})
-        _write_atomic(path, lambda f: f.write(text.encode()))
-
-    def _prune_learners(self) -> None:
-        folder = self.root / "learners"
-        try:
-            files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        except OSError:
-            return
-        for path in files[: max(0, len(files) - MAX_LEARNERS + 1)]:
-            path.unlink(missing_ok=True)
 
 
 def _folder_size(folder: Path) -> tuple[int, float]:

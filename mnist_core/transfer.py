@@ -36,12 +36,21 @@ def history_json(run) -> str:
                        "history": [r.as_dict() for r in run.history]}, indent=2)
 
 
-def export_keras(run, epoch: int) -> bytes:
-    """The run's network with its weights after `epoch`, as the bytes of a .keras file."""
-    from mnist_core.training import build_model
+def _local(fn, *args):
+    """Run a worker job in this process (the command line, tests); pages pass the engine's `call`."""
+    return fn(*args)
 
-    model = build_model(run.config)
-    model.set_weights(run.weights_at(epoch))
+
+def export_keras(run, epoch: int, call=_local) -> bytes:
+    """The run's network with its weights after `epoch`, as the bytes of a .keras file. Keras
+    builds it, so `call` runs it where Keras is (the app: a worker, mnist_core.engine)."""
+    from mnist_core import worker
+
+    return call(worker.export_keras, run.config.to_dict(), [np.asarray(w) for w in run.weights_at(epoch)])
+
+
+def keras_bytes(model) -> bytes:
+    """A Keras model as the bytes of a .keras file."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
         model.save(path)
@@ -55,9 +64,11 @@ _DENSE_STACK = {"InputLayer", "Flatten", "Dense", "Dropout"}
 class ImportedRun:
     """An uploaded Keras model that maps 784 pixels to 10 class probabilities, as a `Run`.
 
-    It has no config and no history: one set of weights, called epoch 0. Its
-    inputs are scaled to 0-1, and its classes are those of `dataset_name` (the
-    dataset chosen when it was uploaded).
+    It has no config and no history: one set of weights, called epoch 0. Its inputs are
+    scaled to 0-1, and its classes are those of `dataset_name` (the dataset chosen when it
+    was uploaded). A plain stack of Dense layers (one hidden activation, softmax out)
+    predicts with the numpy forward pass, like every run; any other accepted model is
+    run by Keras through `call` (in the app, on a worker).
     """
 
     config = None
@@ -66,12 +77,14 @@ class ImportedRun:
     best_epoch = None
     final_epoch = 0
 
-    def __init__(self, model, name: str, dataset_name: str = "mnist"):
-        self.model = model
+    def __init__(self, info: dict, data: bytes, name: str, dataset_name: str = "mnist", call=_local):
         self.name = name
         self.dataset_name = dataset_name
         self.history: list = []
-        self.params = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+        self.params = int(info["params"])
+        self._weights = info["weights"]  # None unless a plain Dense stack
+        self._activations = info["activations"]
+        self._data, self._call = data, call
         self._probs: np.ndarray | None = None
 
     @property
@@ -90,14 +103,25 @@ class ImportedRun:
 
         return CLASS_NAMES[self.dataset_name]
 
+    @property
+    def numpy_forward(self) -> bool:
+        """True when the numpy forward pass computes exactly what the model does."""
+        from mnist_core.inference import ACTIVATIONS
+
+        acts = self._activations or []
+        return (self._weights is not None and len(self._weights) == 2 * len(acts) and acts[-1] == "softmax"
+                and len(set(acts[:-1])) <= 1 and all(a in ACTIVATIONS for a in acts[:-1]))
+
     def predict(self, images: np.ndarray, epoch: int | None = None) -> np.ndarray:
-        """Probabilities (N, 10) for uint8 images (N, 28, 28), scaled to 0-1 in batches."""
+        """Probabilities (N, 10) for uint8 images (N, 28, 28), scaled to 0-1."""
+        from mnist_core import worker
+        from mnist_core.inference import forward
         from mnist_core.preprocess import prepare_images
 
         x = prepare_images(np.asarray(images).reshape(-1, 28, 28))
-        shape = self.model.input_shape[1:]
-        return np.concatenate([np.asarray(self.model(x[i:i + 4096].reshape(-1, *shape), training=False))
-                               for i in range(0, len(x), 4096)])
+        if self.numpy_forward:
+            return forward(self._weights, (self._activations[:-1] or ["relu"])[0], x)
+        return np.asarray(self._call(worker.predict_keras, self._data, x))
 
     def test_predictions(self, epoch: int | None = None) -> np.ndarray:
         if self._probs is None:
@@ -106,19 +130,15 @@ class ImportedRun:
 
     def weights_at(self, epoch: int = 0) -> list[np.ndarray] | None:
         """The Dense kernels and biases when the model is a plain stack of Dense layers, else None."""
-        if any(type(layer).__name__ not in _DENSE_STACK for layer in self.model.layers):
-            return None
-        return [np.asarray(w) for layer in self.model.layers for w in layer.get_weights()]
+        return None if self._weights is None else list(self._weights)
 
     def activations(self) -> list[str]:
         """Each Dense layer's activation by name ("relu", "softmax"...), the output layer last."""
-        return [getattr(layer.activation, "__name__", str(layer.activation))
-                for layer in self.model.layers if type(layer).__name__ == "Dense"]
+        return list(self._activations or [])
 
 
-def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist") -> ImportedRun:
-    """Load an uploaded .keras file safely, or raise ModelFileError saying what is wrong."""
-    check_keras_file(data, name)  # every limit, before Keras is imported
+def _load_keras(data: bytes, name: str):
+    """Keras loads a checked upload, in safe mode; its shapes are checked again."""
     from mnist_core.priority import start_tensorflow
 
     start_tensorflow()
@@ -136,4 +156,43 @@ def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist
     inputs = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
     outputs = tuple(model.output_shape[1:]) if hasattr(model, "output_shape") else None
     check_shapes(name, inputs, outputs)
-    return ImportedRun(model, name, dataset_name)
+    return model
+
+
+def describe_keras(data: bytes, name: str) -> dict:
+    """(Where Keras is.) What the web process keeps of an upload: its parameter count, and for a
+    plain Dense stack with biases its weights and activations."""
+    model = _load_keras(data, name)
+    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+    plain = all(type(layer).__name__ in _DENSE_STACK for layer in model.layers) and \
+        all(layer.use_bias for layer in dense)
+    return {"params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+            "weights": [np.asarray(w) for layer in dense for w in layer.get_weights()] if plain else None,
+            "activations": [getattr(layer.activation, "__name__", str(layer.activation)) for layer in dense]}
+
+
+_LOADED: dict[str, object] = {}  # uploads loaded in this process, by hash (the last few)
+
+
+def predict_with_keras(data: bytes, x: np.ndarray) -> np.ndarray:
+    """(Where Keras is.) Probabilities of an upload for prepared images x (N, 784)."""
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    if digest not in _LOADED:
+        _LOADED[digest] = _load_keras(data, "the model")
+        while len(_LOADED) > 3:
+            _LOADED.pop(next(iter(_LOADED)))
+    model = _LOADED[digest]
+    shape = model.input_shape[1:]
+    return np.concatenate([np.asarray(model(x[i:i + 4096].reshape(-1, *shape), training=False))
+                           for i in range(0, len(x), 4096)])
+
+
+def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist", call=_local) -> ImportedRun:
+    """Load an uploaded .keras file safely, or raise ModelFileError saying what is wrong. Every
+    limit is checked here, before Keras sees it; `call` runs Keras (in the app, on a worker)."""
+    from mnist_core import worker
+
+    check_keras_file(data, name)
+    return ImportedRun(call(worker.read_keras, data, name), data, name, dataset_name, call)

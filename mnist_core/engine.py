@@ -1,0 +1,229 @@
+"""Where training happens: worker processes scheduled by Dask distributed.
+
+By default the app starts a `LocalCluster` as the server starts: one worker process
+per training slot (one on two cores or fewer), each importing TensorFlow, reading the
+data and compiling the classic network at once (mnist_core.worker), so the web
+process never imports TensorFlow. `MNIST_LAB_SCHEDULER=tcp://host:8786` connects to
+an existing Dask cluster instead (`dask scheduler` on one machine, `dask worker` on
+any number), shared by any number of app servers.
+
+A training is one task whose key is its run's name (`task_key`): the scheduler
+merges identical keys from every client, so two servers asking for the same run get
+one training. Workers say they can train one run at a time (the resource "train");
+small jobs (the untrained network's accuracy, a .keras export or upload) run beside
+it on a second thread, ahead of any waiting training.
+
+Importing this module imports neither Dask nor TensorFlow; starting an engine imports Dask.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+log = logging.getLogger("mnist_lab")
+
+SCHEDULER_ENV = "MNIST_LAB_SCHEDULER"
+TRAIN = {"train": 1}  # what a training task needs of a worker: its one training slot
+PREFIX = "train-"
+START_TIMEOUT = 120.0  # seconds a page waits for the engine to come up, at most
+SNAPSHOT_AGE = 0.5  # seconds a view of the scheduler's queue is reused
+
+
+class EngineError(RuntimeError):
+    """The engine cannot train: its scheduler is unreachable, or the cluster failed to start."""
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A training task as the scheduler sees it."""
+
+    state: str  # "queued", "processing", "memory", "erred"...
+    executing: bool  # a worker is running it now (reported by the workers' heartbeats)
+    order: tuple  # the scheduler's priority: lower goes first
+
+    @property
+    def live(self) -> bool:
+        return self.state in ("waiting", "no-worker", "queued", "processing")
+
+
+def task_key(run_name: str) -> str:
+    return PREFIX + run_name
+
+
+def default_workers() -> int:
+    """Worker processes of the embedded cluster: MNIST_LAB_WORKERS, else 1 on two cores or fewer,
+    else 2. Each training uses every core already: more at once only shares them and adds memory."""
+    value = os.environ.get("MNIST_LAB_WORKERS", "")
+    if value.isdigit() and 0 < int(value) <= 64:
+        return int(value)
+    return 1 if (os.cpu_count() or 1) <= 2 else 2
+
+
+def _training_tasks(dask_scheduler=None) -> tuple[dict, int]:
+    """Runs on the scheduler (sent by value: the scheduler need not have this project installed).
+    Every training task's state, whether it executes and its priority; and the training slots."""
+    running = {ts.key for ws in dask_scheduler.workers.values() for ts in ws.executing}
+    slots = sum(ws.resources.get("train", 0) for ws in dask_scheduler.workers.values())
+    return {key: (ts.state, key in running, tuple(ts.priority or ()))
+            for key, ts in dask_scheduler.tasks.items()
+            if isinstance(key, str) and key.startswith("train-")}, int(slots)
+
+
+def _warm_up_plugin():
+    """A worker plugin: every worker (a restarted one too) warms up as it starts
+    (mnist_core.worker.WarmUp). Made here, it is sent by value, and the web process imports
+    Dask's plugin class only once it starts an engine."""
+    from distributed import WorkerPlugin
+
+    class WarmUpPlugin(WorkerPlugin):
+        def setup(self, worker=None) -> None:
+            from mnist_core.worker import WARM_UP
+
+            WARM_UP.start()
+
+    return WarmUpPlugin()
+
+
+class Engine:
+    """A Dask client, to an embedded LocalCluster or to the scheduler at `address`.
+
+    `start()` returns at once; the cluster comes up in a thread. Everything else waits for
+    it (at most START_TIMEOUT) and raises EngineError with a plain message if it failed.
+    """
+
+    def __init__(self, address: str | None = None, workers: int | None = None):
+        self.address = address.strip() if address else None
+        self.workers = workers or default_workers()
+        self.error = ""
+        self.cluster = None
+        self._client = None
+        self._ready = threading.Event()
+        self._started = False
+        self._lock = threading.Lock()
+        self._snapshot: tuple[float, dict[str, TaskInfo]] = (0.0, {})
+        self._slots = 0
+
+    @classmethod
+    def from_environment(cls) -> Engine:
+        return cls(address=os.environ.get(SCHEDULER_ENV) or None)
+
+    @property
+    def where(self) -> str:
+        return f"the Dask scheduler at {self.address}" if self.address else "the app's own Dask cluster"
+
+    def start(self) -> Engine:
+        with self._lock:
+            if not self._started:
+                self._started = True
+                threading.Thread(target=self._start, daemon=True, name="engine-start").start()
+        return self
+
+    def _start(self) -> None:
+        started = time.perf_counter()
+        try:
+            from distributed import Client
+
+            if self.address:
+                self._client = Client(self.address, timeout="10s", set_as_default=False)
+            else:
+                self.cluster = self._local_cluster()
+                self._client = Client(self.cluster, set_as_default=False)
+            self._client.register_plugin(_warm_up_plugin(), name="mnist-lab-warm-up")
+            log.info("training engine: %s, ready in %.1f s", self.where, time.perf_counter() - started)
+        except Exception as exc:  # any failure to come up: every page that trains says it
+            self.error = (f"Training is not available: {self.where} could not "
+                          f"{'be reached' if self.address else 'start'} "
+                          f"({type(exc).__name__}: {str(exc)[:200]}).")
+            if self.address:
+                self.error += f" Check {SCHEDULER_ENV}, or unset it to train on this machine."
+            log.error("training engine: %s", self.error)
+        finally:
+            self._ready.set()
+
+    def _local_cluster(self):
+        from distributed import LocalCluster
+
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the workers inherit the environment
+        # Two threads a worker: one for its training slot, one for small jobs beside it.
+        return LocalCluster(n_workers=self.workers, threads_per_worker=2, processes=True,
+                            resources=dict(TRAIN), dashboard_address=None, host="127.0.0.1",
+                            silence_logs=logging.WARNING)
+
+    def client(self, timeout: float = START_TIMEOUT):
+        """The Dask client, once the engine is up; EngineError if it cannot be."""
+        self.start()
+        if not self._ready.wait(timeout):
+            raise EngineError(f"Training is not available yet: {self.where} is still starting.")
+        if self._client is None:
+            raise EngineError(self.error)
+        return self._client
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self._client is not None
+
+    def submit_training(self, fn, *args, key: str, priority: int = 0):
+        """A training task under `key`: the same key from any client is one task."""
+        return self.client().submit(fn, *args, key=key, priority=priority, resources=dict(TRAIN), pure=False)
+
+    def call(self, fn, *args, timeout: float = 300):
+        """Run a small job on a worker and return its result (its error is raised here)."""
+        future = self.client().submit(fn, *args, priority=100, pure=False)
+        try:
+            return future.result(timeout=timeout)
+        finally:
+            future.release()
+
+    def tasks(self, fresh: bool = False) -> dict[str, TaskInfo]:
+        """The scheduler's training tasks by key, read at most every SNAPSHOT_AGE seconds
+        ({} while the engine is not up)."""
+        at, found = self._snapshot
+        if not fresh and time.monotonic() - at < SNAPSHOT_AGE:
+            return found
+        if not self.ready:
+            return {}
+        try:
+            raw, self._slots = self._client.run_on_scheduler(_training_tasks)
+        except Exception as exc:  # the scheduler went away: nothing is known to be training
+            log.warning("training engine: cannot read the queue (%s)", exc)
+            raw = {}
+        found = {key: TaskInfo(*row) for key, row in raw.items()}
+        self._snapshot = (time.monotonic(), found)
+        return found
+
+    def slots(self) -> int:
+        """Trainings the cluster runs at once (its workers' training slots), as last seen."""
+        self.tasks()
+        return self._slots
+
+    def worker_memory(self) -> dict[str, int]:
+        """Resident bytes of each worker process, by address (benchmarks, the log)."""
+        def rss() -> int:
+            import psutil
+
+            return psutil.Process().memory_info().rss
+
+        return self.client().run(rss)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+_SHARED: Engine | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> Engine:
+    """This process's engine (started on first use), as MNIST_LAB_SCHEDULER says."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Engine.from_environment()
+        return _SHARED.start()
