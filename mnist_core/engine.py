@@ -50,8 +50,20 @@ class TaskInfo:
         return self.state in ("waiting", "no-worker", "queued", "processing")
 
 
-def task_key(run_name: str) -> str:
-    return PREFIX + run_name
+def task_key(run_name: str, root: str) -> str:
+    """A training task's key: its run's name and its run directory's. Every app server on one
+    store asks for a run under the same key (one training); two stores on one scheduler never
+    share a task."""
+    import hashlib
+
+    return f"{PREFIX}{run_name}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
+
+
+def queue_priority(turn: int) -> int:
+    """Dask's priority for a learner's `turn`-th waiting training (higher goes first): turns
+    first (everyone's first run before anyone's second), then the order asked, on any server."""
+    asked_ms = int((time.time() - 1.7e9) * 1000)  # below 2**40 until the 2030s
+    return -(turn * 2**40 + asked_ms)
 
 
 def default_workers() -> int:
@@ -150,7 +162,7 @@ class Engine:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the workers inherit the environment
         # Two threads a worker: one for its training slot, one for small jobs beside it.
         return LocalCluster(n_workers=self.workers, threads_per_worker=2, processes=True,
-                            resources=dict(TRAIN), dashboard_address=None, host="127.0.0.1",
+                            resources=dict(TRAIN), dashboard_address=":0", host="127.0.0.1",
                             silence_logs=logging.WARNING)
 
     def client(self, timeout: float = START_TIMEOUT):

@@ -6,8 +6,9 @@ finished epoch to the run directory, and the store reads it back from there (mem
 is a cache in front of the disk). A run belongs to its config's key (every field but
 the epochs), so asking for more epochs extends it and fewer reads it.
 
-Each job has an owner (a learner). The scheduler runs waiting trainings by priority,
-and a learner's n-th waiting job asks for priority -n: everyone's first job goes
+Each job has an owner (a learner). The scheduler runs waiting trainings by priority:
+a learner's n-th waiting job waits behind everyone's (n-1)-th, then in the order asked
+(`engine.queue_priority`): everyone's first job goes
 before anyone's second, so a sweep of ten runs delays a classmate's single run by at
 most the run already training. A waiting job can be cancelled (it leaves the queue at
 once); a running one stops after its current epoch.
@@ -123,8 +124,11 @@ class RunStore:
         self._failures: dict[TrainConfig, str] = {}  # why the last job of a key failed
         self._lock = threading.Lock()
 
+    def _task_key(self, name: str) -> str:
+        return engines.task_key(name, self.disk.root)
+
     def _live(self, name: str) -> bool:
-        info = self.engine.tasks().get(engines.task_key(name))
+        info = self.engine.tasks().get(self._task_key(name))
         return info is not None and info.live
 
     def get(self, config: TrainConfig):
@@ -174,9 +178,11 @@ class RunStore:
         key = config.key()
         with self._lock:
             job = self._jobs.get(key)
-        if job is not None or not self._live(run_name(key)):
+        if job is not None and not job.done:
             return job
-        info = self.engine.tasks(fresh=True).get(engines.task_key(run_name(key)))
+        if not self._live(run_name(key)):
+            return None
+        info = self.engine.tasks(fresh=True).get(self._task_key(run_name(key)))
         if info is None or not info.live:
             return None
         return self._submit(config, self.disk.wanted(config)["target"], owner="")
@@ -187,9 +193,13 @@ class RunStore:
             return self._failures.get(config.key(), "")
 
     def add(self, run) -> None:
-        """Put a run in the shared cache (a stored or imported one a page made)."""
+        """Put a run in the shared cache (a stored or imported one a page made); it is served
+        until the disk holds a newer save of it."""
+        key = run.config.key()
+        version = (self.disk.stamp(key), self._live(run_name(key)))
         with self._lock:
-            self._runs[run.config.key()] = run
+            self._runs[key] = run
+            self._stamps[key] = version
             self._evict()
 
     def runs(self) -> list:
@@ -222,13 +232,13 @@ class RunStore:
         self.disk.set_wanted(config, config.epochs)
         with self._lock:
             mine = sum(1 for j in self._jobs.values() if owner and j.owner == owner and not j.done)
-        return self._submit(config, config.epochs, owner, priority=-mine)
+        return self._submit(config, config.epochs, owner, priority=engines.queue_priority(mine))
 
     def _submit(self, config: TrainConfig, target: int, owner: str, priority: int = 0) -> Job | None:
         key = config.key()
         try:
             future = self.engine.submit_training(train_run, key.to_dict(), str(self.disk.root),
-                                                 self.disk.max_bytes, key=engines.task_key(run_name(key)),
+                                                 self.disk.max_bytes, key=self._task_key(run_name(key)),
                                                  priority=priority)
         except engines.EngineError as exc:
             with self._lock:
@@ -245,17 +255,19 @@ class RunStore:
 
     def position(self, job: Job, fresh: bool = False) -> int:
         """The job's place among the trainings waiting on the scheduler (0: training, or done)."""
-        mine = engines.task_key(run_name(job.key))
+        mine = self._task_key(run_name(job.key))
         tasks = self.engine.tasks(fresh=fresh)
         if mine not in tasks and not job.done:
             tasks = self.engine.tasks(fresh=True)  # asked since the last look
         info = tasks.get(mine)
-        if info is None or not info.live or info.executing:
-            if info is not None and info.executing and job.began is None:
+        waiting = [k for _, k in sorted((t.order, k) for k, t in tasks.items() if t.live and not t.executing)]
+        if info is None:  # asked, and not yet on the scheduler: last in the queue, unless it ended
+            return 0 if job.done else 1 + len(waiting)
+        if not info.live or info.executing:
+            if info.executing and job.began is None:
                 job.began = time.monotonic()
             return 0
-        waiting = sorted((t.order, k) for k, t in tasks.items() if t.live and not t.executing)
-        return 1 + [k for _, k in waiting].index(mine)
+        return 1 + waiting.index(mine)
 
     @staticmethod
     def stop_all(jobs) -> None:

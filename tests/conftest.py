@@ -11,9 +11,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Runs the tests train (in this process and in the app servers they start) go to a fresh
 # directory, never to the user's own cache. Tests of the run directory make their own.
 os.environ["MNIST_LAB_RUNS"] = tempfile.mkdtemp(prefix="mnist-lab-test-runs-")
-# No server warm-up (compiling the classic network) in every AppTest and app server: the tests
+# No worker warm-up (compiling the classic network) in every engine and app server: the tests
 # that check it, and the browser tests of test_browser_app.py, turn it on.
 os.environ["MNIST_LAB_WARMUP"] = "off"
+# The engines the tests start (this process's own, each app server's) have one worker each.
+os.environ["MNIST_LAB_WORKERS"] = "1"
 
 from mnist_core import data  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402
@@ -64,3 +66,73 @@ def app(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     return at
+
+
+@pytest.fixture
+def engine_factory():
+    """engine_factory() -> an engine of its own (one worker) whose worker starts with this test's
+    environment (a broken data folder, say); closed after the test."""
+    from mnist_core.engine import Engine
+
+    started = []
+
+    def make():
+        engine = Engine(workers=1).start()
+        started.append(engine)
+        return engine
+
+    yield make
+    for engine in started:
+        engine.close()
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DaskCluster:
+    """A real `dask scheduler` and `dask worker` processes on loopback, stopped by PID."""
+
+    def __init__(self, workers: int = 2):
+        import subprocess
+        import sys
+
+        self.address = f"tcp://127.0.0.1:{_free_port()}"
+        env = {**os.environ, "PYTHONPATH": ROOT}
+        dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+        self.procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
+                                        "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        for _ in range(workers):
+            self.procs.append(subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "2",
+                 "--resources", "train=1", "--no-dashboard", "--host", "127.0.0.1"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(self.address, timeout="120s", set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=300)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(30)
+            except Exception:
+                proc.kill()
+                proc.wait(30)
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """`dask scheduler` + two `dask worker` processes (one training slot each), for the session."""
+    cluster = DaskCluster(workers=2)
+    yield cluster
+    cluster.stop()
