@@ -212,14 +212,12 @@ class Engine:
         self.tasks()
         return self._slots
 
-    def worker_memory(self) -> dict[str, int]:
-        """Resident bytes of each worker process, by address (benchmarks, the log)."""
-        def rss() -> int:
-            import psutil
+    def worker_info(self) -> dict[str, dict]:
+        """Each worker process as mnist_core.worker.describe() sees it (pid, memory, TensorFlow
+        loaded, warm-up), by address: for benchmarks, tests and the log."""
+        from mnist_core.worker import describe
 
-            return psutil.Process().memory_info().rss
-
-        return self.client().run(rss)
+        return self.client().run(describe)
 
     def close(self) -> None:
         if self._client is not None:

@@ -227,6 +227,11 @@ class RunDirectory:
         _save_npz(folder / "run.npz", arrays)
         (folder / "used").touch()
 
+    def saved_up_to(self, config: TrainConfig, epochs: int) -> None:
+        """A run continued from its folder has epochs 0..`epochs` there already: `save` writes
+        only the ones after them (a worker taking over a run writes no epoch twice)."""
+        self._written[run_name(config)] = epochs + 1
+
     # --- what the learners want of a run while it trains -----------------------------
 
     def wanted(self, config: TrainConfig) -> dict:

@@ -147,7 +147,9 @@ def _training_run(config: TrainConfig, disk):
     if saved is None or not saved.epochs_done:
         return TrainingRun(config)
     try:
-        return TrainingRun(config, saved=saved)
+        run = TrainingRun(config, saved=saved)
+        disk.saved_up_to(config, saved.epochs_done)
+        return run
     except ValueError as exc:  # its files are damaged; the same seed trains the same run again
         log.warning("run %s cannot be continued from disk (%s): training it from the start",
                     config.describe(), exc)
@@ -189,3 +191,20 @@ def predict_keras(data: bytes, images) -> object:
     return predict_with_keras(data, images)
 
 
+
+
+def describe(wait_for_warm_up: float = 0.0) -> dict:
+    """This worker process as plain data (tests, benchmarks, the log): its pid and memory, whether
+    TensorFlow is loaded, the warm-up's time, and how often its pooled networks were traced."""
+    import sys
+
+    import psutil  # Dask distributed's own dependency
+
+    if wait_for_warm_up and WARM_UP._started:
+        WARM_UP.done.wait(wait_for_warm_up)
+    training = sys.modules.get("mnist_core.training")
+    traces = 0 if training is None else sum(
+        net._batches.experimental_get_tracing_count() for net in training.POOL._free)
+    return {"pid": os.getpid(), "rss": psutil.Process().memory_info().rss,
+            "tensorflow": "tensorflow" in sys.modules, "warm_up_seconds": WARM_UP.seconds,
+            "networks": 0 if training is None else len(training.POOL), "traces": traces}
