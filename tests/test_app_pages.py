@@ -313,9 +313,9 @@ def test_a_fresh_session_opened_on_train_runs_the_entry_point():
     assert at.selectbox(key="dataset_choice").value == "mnist"  # the sidebar of the entry point
 
 
-def test_pages_that_do_not_train_do_not_import_tensorflow():
-    # In a fresh interpreter: pages that do not train open without TensorFlow; Draw predicts
-    # with numpy.
+def test_the_web_process_never_imports_tensorflow():
+    # In a fresh interpreter: every page opens, Draw predicts with numpy, and Train trains in
+    # the engine's worker process: the pages' process never imports TensorFlow or Keras.
     import os
     import subprocess
     import sys
@@ -354,55 +354,51 @@ def test_pages_that_do_not_train_do_not_import_tensorflow():
         "at.run()\n"
         "assert not at.exception, at.exception\n"
         "assert any(s.value == 'Sweep one setting' for s in at.subheader), at.subheader\n"
+        # Train too: the engine's worker process trains; this process reads the run back.
+        "at.switch_page('app_pages/train.py')\n"
+        "at.run()\n"
+        "for key, value in (('f_hidden_0', 32), ('f_train_samples', 2000), ('f_epochs', 1)):\n"
+        "    next(w for w in at.main if getattr(w, 'key', None) == key).set_value(value)\n"
+        "at.run()\n"
+        "next(b for b in at.button if b.label == 'Train').click()\n"
+        "at.run()\n"
+        "job = at.session_state['jobs'][-1]\n"
+        "assert job.wait(300) and not job.error, job.error\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert any(m.label == 'Test accuracy' for m in at.metric), at.metric\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "MNIST_LAB_WARMUP": "off"}  # the server's own warm-up would start TensorFlow
+    env = {**os.environ, "MNIST_LAB_WARMUP": "on"}  # the workers' warm-up is theirs alone
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=500)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "False False"
 
 
-def test_the_server_warms_up_after_its_first_page_and_the_first_run_uses_it(app, monkeypatch, small_config):
-    from mnist_core import jobs, training
-
-    warm = jobs.WarmUp(small_config)  # small, for the test; a server warms the classic network
-    monkeypatch.setattr(jobs, "WARM_UP", warm)
-    monkeypatch.setattr(training, "POOL", training.NetworkPool())
-    monkeypatch.setenv("MNIST_LAB_WARMUP", "on")
-    open_page(app, "app_pages/home.py")
-    assert warm.done.wait(JOB_TIMEOUT) and warm.seconds is not None
-    (net,) = training.POOL._free
-    traced = net._batches.experimental_get_tracing_count()
-    assert not warm.start()  # once per process
-    open_page(app, "app_pages/train.py", **small_config.to_dict())
-    train_and_wait(app)
-    assert net._batches.experimental_get_tracing_count() == traced  # compiled by the warm-up
-
-
-def test_streamlit_run_finds_the_app_whose_server_start_warms_up(monkeypatch):
+def test_streamlit_run_finds_the_app_whose_server_start_starts_the_engine(monkeypatch):
     """`streamlit run streamlit_app.py` imports the file to look for an ASGI app; its lifespan
-    starts the warm-up as the server starts, before any visitor."""
+    starts the training engine as the server starts, before any visitor (its workers warm up)."""
     import asyncio
     import importlib
     from pathlib import Path
 
     from streamlit.web.server.app_discovery import discover_asgi_app
 
-    from mnist_core import jobs
+    from mnist_core import engine
 
     root = Path(__file__).resolve().parents[1]
     assert discover_asgi_app(root / "streamlit_app.py").is_asgi_app
     started = []
-    monkeypatch.setattr(jobs.WARM_UP, "start_soon", lambda delay: started.append(delay))
+    monkeypatch.setattr(engine, "shared", lambda: started.append("engine"))
     module = importlib.import_module("streamlit_app")  # as the server imports it: draws nothing
 
     async def serve():
         async with module.server_lifespan(module.app):
             return list(started)
 
-    assert isinstance(module.app, st.App) and asyncio.run(serve()) == [5.0]
+    assert isinstance(module.app, st.App) and asyncio.run(serve()) == ["engine"]
 
 
 def draw_a_one_with_the_last_model(at) -> None:
@@ -555,9 +551,8 @@ def test_an_imported_model_works_on_evaluate_and_draw(app):
     assert metric(app, "Prediction") in [str(d) for d in range(10)]
 
 
-def test_a_second_training_waits_in_the_queue_and_can_cancel(app, monkeypatch, wait_until):
-    monkeypatch.setenv("MNIST_LAB_MAX_TRAINING", "1")
-    st.cache_resource.clear()
+def test_a_second_training_waits_in_the_queue_and_can_cancel(app, wait_until):
+    # The tests' engine has one worker: one training at a time (conftest.py).
     open_page(app, "app_pages/train.py")
     first = start_long_training(app, wait_until)
     fill(app, f_seed=5)  # another configuration while the first trains: the first stays in view

@@ -12,8 +12,6 @@ import logging
 import os
 import signal
 
-import pytest
-
 from mnist_core import engine as engines
 from mnist_core.config import TrainConfig
 from mnist_core.jobs import KILLED, RunStore

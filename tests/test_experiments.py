@@ -175,17 +175,19 @@ def test_the_time_estimate_comes_from_measured_epochs():
     assert ex.work_rate(other_batch, 32) == pytest.approx(5_000.0 * params)  # same batch size first
 
 
-def test_owners_take_turns_so_one_sweep_does_not_hold_back_another_learner():
-    store = RunStore(max_concurrent=1)
-    store._workers = store.max_concurrent  # no worker starts: the queue stays as asked
+def test_owners_take_turns_so_one_sweep_does_not_hold_back_another_learner(wait_until):
+    store = RunStore()
+    # The tests' engine has one worker: a long run keeps it busy while the others queue.
+    blocker = store.request(dataclasses.replace(BASE, seed=99, epochs=100, train_samples=20000), owner="x")
+    assert blocker.wait_started(300)
     sweep = [store.request(dataclasses.replace(BASE, seed=s), owner="a") for s in (1, 2, 3)]
     single = store.request(dataclasses.replace(BASE, seed=9), owner="b")
     late = store.request(dataclasses.replace(BASE, seed=10), owner="c")
-    assert [j.position for j in sweep] == [1, 4, 5] and single.position == 2 and late.position == 3
-    with store._lock:  # "a" was served last: the others go first
-        store._served["a"], store._turns = 1, 1
-        store._renumber()
-    assert [single.position, late.position] + [j.position for j in sweep] == [1, 2, 3, 4, 5]
+    # Everyone's first run before anyone's second, then in the order asked.
+    wait_until(lambda: [j.position for j in sweep] == [1, 4, 5] and (single.position, late.position) == (2, 3),
+               what="the queue's order")
     store.stop_all(sweep)  # cancelled as a whole: all leave the queue at once
-    assert all(j.done and not j.queued for j in sweep) and store.waiting == 2
-    assert (single.position, late.position) == (1, 2)
+    assert all(j.done and not j.queued for j in sweep)
+    wait_until(lambda: store.waiting == 2 and (single.position, late.position) == (1, 2), what="the queue after")
+    store.stop_all([blocker, single, late])
+    assert all(j.wait(300) for j in (blocker, single, late))
