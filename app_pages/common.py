@@ -65,7 +65,7 @@ def session_runs() -> dict:
     """
     store = run_store()
     if "runs" not in st.session_state:
-        found = ((c.key(), store.get(c)) for c in store.learner_runs(learner_id()))
+        found = ((c.key(), store.get(c)) for c in store.learners.runs(learner_id()))
         st.session_state.runs = {key: run for key, run in found if run is not None}
         st.session_state.listed = list(st.session_state.runs)
     runs = st.session_state.runs
@@ -87,7 +87,7 @@ def _keep_list(runs: dict) -> None:
     """Save the learner's list in the store when it changed."""
     if list(runs) != st.session_state.get("listed"):
         st.session_state.listed = list(runs)
-        run_store().set_learner_runs(learner_id(), list(runs))
+        run_store().learners.set_runs(learner_id(), list(runs))
 
 
 def session_full(config: TrainConfig) -> bool:

@@ -27,7 +27,7 @@ TITLES = {"test_accuracy": "Test accuracy by epoch", "val_accuracy": "Validation
 def progress() -> dict:
     """This learner's progress ({slug: {"guess", "ran", "seen"}}), read once per session."""
     if "lesson_progress" not in st.session_state:
-        st.session_state.lesson_progress = L.clean_progress(run_store().learner_lessons(learner_id()))
+        st.session_state.lesson_progress = L.clean_progress(run_store().learners.lessons(learner_id()))
     return st.session_state.lesson_progress
 
 
@@ -36,7 +36,7 @@ def note(slug: str, **changes) -> None:
     entry = progress().setdefault(slug, {"guess": None, "ran": False, "seen": False})
     if any(entry.get(k) != v for k, v in changes.items()):
         entry.update(changes)
-        run_store().set_learner_lessons(learner_id(), progress())
+        run_store().learners.set_lessons(learner_id(), progress())
 
 
 def _go(slug: str) -> None:

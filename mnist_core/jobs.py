@@ -160,18 +160,6 @@ class RunStore:
                     found[key] = run
         return [r for r in found.values() if r.epochs_done][:limit]
 
-    def learner_runs(self, learner: str) -> list[TrainConfig]:
-        return self.learners.runs(learner)
-
-    def set_learner_runs(self, learner: str, configs: list[TrainConfig]) -> None:
-        self.learners.set_runs(learner, configs)
-
-    def learner_lessons(self, learner: str) -> dict:
-        return self.learners.lessons(learner)
-
-    def set_learner_lessons(self, learner: str, progress: dict) -> None:
-        self.learners.set_lessons(learner, progress)
-
     def job(self, config: TrainConfig) -> Job | None:
         """The job working on this config's key, if one is queued or running: this server's,
         or one another server asked for (joined, so that its progress shows here too)."""

@@ -325,6 +325,24 @@ def _training_arrays(config: TrainConfig, dataset: Dataset):
             tf.convert_to_tensor(encode_labels(dataset.y_train, config.sparse_labels)))
 
 
+def explosion_loss(baseline_loss: float) -> float:
+    """An epoch loss above this counts as diverged: 100 times the untrained loss.
+
+    Keras computes cross-entropy from the logits, so a blown-up network can
+    report a huge but finite loss (1e5 at learning rate 10 on raw pixels) rather than NaN.
+    """
+    return 100 * max(baseline_loss, 1.0)
+
+
+def diverged_message(config: TrainConfig, epoch: int, loss: float) -> str:
+    """What a learner reads when the loss of `epoch` blew up, and what to try."""
+    what = "became infinite or not a number" if not math.isfinite(loss) else f"exploded to {loss:.3g}"
+    return (f"Training diverged in epoch {epoch}: the loss {what}. "
+            f"Try a smaller learning rate (now {config.learning_rate:g})"
+            + ("" if config.normalize else " or scale the inputs")
+            + (". The epochs before it are kept." if epoch > 1 else ": no epoch finished, so there is nothing to show."))
+
+
 class TrainingRun(TrainedRun):
     """A configuration, its per-epoch history, its network and the weights of every epoch.
 
@@ -458,7 +476,7 @@ class TrainingRun(TrainedRun):
         loss_sum, correct, finite = net.train_epoch(x, y, order, self.config.batch_size)
         seconds = time.perf_counter() - t0
         loss = loss_sum / n if finite else math.nan
-        if not math.isfinite(loss) or loss > self.explosion_loss:
+        if not math.isfinite(loss) or loss > explosion_loss(self.baseline_loss):
             return self._diverged(epoch, loss)
         val_loss = val_acc = None
         if data.x_val is not None:
@@ -472,25 +490,9 @@ class TrainingRun(TrainedRun):
                            seconds=seconds, elapsed=time.perf_counter() - started,
                            samples_per_second=n / seconds if seconds > 0 else float("inf"))
 
-    @property
-    def explosion_loss(self) -> float:
-        """An epoch loss above this counts as diverged: 100 times the untrained loss.
-
-        Keras computes cross-entropy from the logits, so a blown-up network can
-        report a huge but finite loss (1e5 at learning rate 10 on raw pixels) rather than NaN.
-        """
-        return 100 * max(self.baseline_loss, 1.0)
-
     def _diverged(self, epoch: int, loss: float) -> None:
-        self.status = "diverged"
-        self.diverged_epoch = epoch
-        what = "became infinite or not a number" if not math.isfinite(loss) else f"exploded to {loss:.3g}"
-        self.message = (
-            f"Training diverged in epoch {epoch}: the loss {what}. "
-            f"Try a smaller learning rate (now {self.config.learning_rate:g})"
-            + ("" if self.config.normalize else " or scale the inputs")
-            + (". The epochs before it are kept." if epoch > 1 else ": no epoch finished, so there is nothing to show.")
-        )
+        self.status, self.diverged_epoch = "diverged", epoch
+        self.message = diverged_message(self.config, epoch, loss)
         return None  # the finished epochs stay as they were
 
     def _patience_ran_out(self) -> bool:
@@ -532,15 +534,20 @@ class TrainingRun(TrainedRun):
 
     def summary(self) -> dict:
         """The run as plain data (the command line's --json)."""
-        return {
-            "config": self.config.to_dict(), "status": self.status, "message": self.message,
-            "epochs": self.epochs_done, "history": [r.as_dict() for r in self.history],
-            "best_epoch": self.best_epoch, "final_epoch": self.final_epoch,
-            "test_loss": self.test_loss, "test_accuracy": self.test_accuracy,
-            "untrained_test_accuracy": self.baseline_accuracy, "params": self.params,
-            "updates_per_epoch": self.updates_per_epoch, "diverged_epoch": self.diverged_epoch,
-            "snapshot_bytes": self.snapshot_bytes,
-        }
+        return run_summary(self)
+
+
+def run_summary(run: TrainingRun) -> dict:
+    """A trained run as plain data: settings, status, every epoch and the headline numbers."""
+    return {
+        "config": run.config.to_dict(), "status": run.status, "message": run.message,
+        "epochs": run.epochs_done, "history": [r.as_dict() for r in run.history],
+        "best_epoch": run.best_epoch, "final_epoch": run.final_epoch,
+        "test_loss": run.test_loss, "test_accuracy": run.test_accuracy,
+        "untrained_test_accuracy": run.baseline_accuracy, "params": run.params,
+        "updates_per_epoch": run.updates_per_epoch, "diverged_epoch": run.diverged_epoch,
+        "snapshot_bytes": run.snapshot_bytes,
+    }
 
 
 def train(config: TrainConfig, on_epoch: EpochCallback | None = None,

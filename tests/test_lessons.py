@@ -10,7 +10,6 @@ import pytest
 from mnist_core import lessons as L
 from mnist_core.config import TrainConfig
 from mnist_core.jobs import RunStore
-from mnist_core.rundir import RunDirectory
 from mnist_core.runs import EpochResult
 
 NAMED = {"chance", "classic", "scaling", "batches", "overfitting", "clothing", "test-as-validation", "mse",
@@ -119,20 +118,19 @@ def test_progress_keeps_only_what_makes_sense():
 
 
 def test_a_learners_lessons_and_runs_share_one_file_without_losing_each_other(tmp_path):
+    from mnist_core.learners import Learners
+
     learner = "0123456789abcdef0123456789abcdef"
-    disk = RunDirectory(tmp_path)
-    try:
-        disk.set_learner_lessons(learner, {"classic": {"guess": 1, "ran": True, "seen": False}})
-        disk.set_learner_runs(learner, [TrainConfig(epochs=2)])
-        assert disk.learner_lessons(learner) == {"classic": {"guess": 1, "ran": True, "seen": False}}
-        disk.set_learner_lessons(learner, {})
-        assert disk.learner_runs(learner) == [TrainConfig(epochs=2)]
-        disk.set_learner_lessons("../../etc", {"x": 1})  # an odd id names no file
-        assert disk.learner_lessons("../../etc") == {}
-        (tmp_path / "learners" / f"{learner}.json").write_text("{not json")
-        assert disk.learner_lessons(learner) == {} and disk.learner_runs(learner) == []
-    finally:
-        disk.close()
-    memory = RunStore(disk=None)
-    memory.set_learner_lessons(learner, {"mse": {"guess": 0, "ran": False, "seen": False}})
-    assert memory.learner_lessons(learner)["mse"]["guess"] == 0
+    files = Learners(tmp_path)
+    files.set_lessons(learner, {"classic": {"guess": 1, "ran": True, "seen": False}})
+    files.set_runs(learner, [TrainConfig(epochs=2)])
+    assert files.lessons(learner) == {"classic": {"guess": 1, "ran": True, "seen": False}}
+    files.set_lessons(learner, {})
+    assert files.runs(learner) == [TrainConfig(epochs=2)]
+    files.set_lessons("../../etc", {"x": 1})  # an odd id names no file
+    assert files.lessons("../../etc") == {}
+    (tmp_path / "learners" / f"{learner}.json").write_text("{not json")
+    assert files.lessons(learner) == {} and files.runs(learner) == []
+    memory = RunStore(disk=None)  # no run directory: a temporary one, for this server's life
+    memory.learners.set_lessons(learner, {"mse": {"guess": 0, "ran": False, "seen": False}})
+    assert memory.learners.lessons(learner)["mse"]["guess"] == 0

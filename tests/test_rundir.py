@@ -140,11 +140,11 @@ def test_the_disk_is_bounded_least_recently_used_first(disk, caplog):
 def test_learner_lists_round_trip_and_refuse_odd_ids(disk):
     store = RunStore(disk=disk)
     learner = "0123456789abcdef0123456789abcdef"
-    store.set_learner_runs(learner, [CONFIG, dataclasses.replace(CONFIG, seed=9)])
-    assert [c.seed for c in RunStore(disk=disk).learner_runs(learner)] == [5, 9]
+    store.learners.set_runs(learner, [CONFIG, dataclasses.replace(CONFIG, seed=9)])
+    assert [c.seed for c in RunStore(disk=disk).learners.runs(learner)] == [5, 9]
     for odd in ("../../etc/passwd", "", "A" * 32, learner + "0"):
-        store.set_learner_runs(odd, [CONFIG])
-        assert store.learner_runs(odd) == []
+        store.learners.set_runs(odd, [CONFIG])
+        assert store.learners.runs(odd) == []
     assert [p.name for p in (disk.root / "learners").iterdir()] == [f"{learner}.json"]
 
 
