@@ -39,6 +39,10 @@ KILLED = ("The worker process training this run stopped (it was killed, or ran o
           "more than once; its finished epochs are kept, and Continue trains on from the last one.")
 
 
+UNSHARED = ("A worker trained this run but saved it where this server cannot read it: the app servers and "
+            "the workers need one shared run directory ({root}, MNIST_LAB_RUNS on every machine).")
+
+
 @dataclass(eq=False)
 class Job:
     """One request to train a run up to `target` epochs: a handle on its task in the engine."""
@@ -270,6 +274,9 @@ class RunStore:
         if not future.cancelled() and future.status == "error":
             exc = future.exception()
             job.error = KILLED if type(exc).__name__ == "KilledWorker" else str(exc) or type(exc).__name__
+        elif future.status == "finished" and future.result().get("epochs") and self.disk.stamp(job.key) is None:
+            job.error = UNSHARED.format(root=self.disk.root)
+        if job.error:
             log.warning("training %s failed: %s", job.config.describe(), job.error)
         with self._lock:
             if self._jobs.get(job.key) is job:

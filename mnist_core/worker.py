@@ -113,12 +113,13 @@ def train_run(key: dict, root: str, max_bytes: int) -> dict:
         config = dataclasses.replace(config, epochs=max(1, wanted["target"])).validate()
         WARM_UP.wait_for(config)
         run = _training_run(config, disk)
-        try:
-            _train(run, disk)
-        finally:
-            disk.save(run)  # the final status (the web process keeps the directory's bound)
+        _train(run, disk)
+        disk.save(run)  # the final status (the web process keeps the directory's bound)
     except (DataFileError, ConfigError) as exc:
         raise TrainingFailed(str(exc)) from None
+    except OSError as exc:  # a full or read-only disk: the pages read epochs from it, so stop
+        raise TrainingFailed(f"The run directory {root} cannot be written ({exc.strerror or exc}), so "
+                             "training stopped; the epochs saved before it are kept.") from None
     return {"status": run.status, "epochs": run.epochs_done, "message": run.message}
 
 

@@ -104,16 +104,19 @@ class DaskCluster:
         import subprocess
         import sys
 
+        # The workers start in a folder of their own, as on other machines: a relative run
+        # directory there is not the app's (test_engine.py checks the app says so).
+        self.cwd = tempfile.mkdtemp(prefix="mnist-lab-dask-")
         self.address = f"tcp://127.0.0.1:{_free_port()}"
         env = {**os.environ, "PYTHONPATH": ROOT}
         dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
         self.procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
-                                        "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+                                        "--no-dashboard"], env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         for _ in range(workers):
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "2",
                  "--resources", "train=1", "--no-dashboard", "--host", "127.0.0.1"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         from distributed import Client
 
         with Client(self.address, timeout="120s", set_as_default=False) as client:

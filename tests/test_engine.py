@@ -149,3 +149,21 @@ def test_two_servers_on_one_scheduler_and_one_store_train_a_run_once(dask_cluste
     finally:
         a.close()
         b.close()
+
+
+def test_a_run_saved_where_this_server_cannot_read_it_is_said(dask_cluster, tmp_path, monkeypatch):
+    """Workers on other machines without the shared run directory (here: a relative path, which
+    the `dask worker` processes read from their own folder) train, but the page cannot see the
+    run: the job says what to fix instead of showing nothing."""
+    from mnist_core.jobs import UNSHARED
+
+    monkeypatch.chdir(tmp_path)
+    engine = engines.Engine(address=dask_cluster.address).start()
+    try:
+        store = RunStore(disk=RunDirectory("runs"), engine=engine)
+        job = store.request(dataclasses.replace(SMALL, seed=44))
+        assert job.wait(300)
+        assert job.error == UNSHARED.format(root="runs") and "shared run directory" in store.failure(job.config)
+        assert store.get(job.config) is None
+    finally:
+        engine.close()

@@ -172,3 +172,23 @@ def test_what_is_wanted_of_a_run_round_trips_and_defaults_to_its_epochs(disk):
     assert disk.wanted(dataclasses.replace(CONFIG, epochs=3)) == {"target": 7, "stop": True}
     (disk.folder(CONFIG) / "wanted.json").write_text("{not json")
     assert disk.wanted(CONFIG) == {"target": 2, "stop": False}  # damaged: what the caller asks
+
+
+def test_a_disk_that_cannot_be_written_stops_the_training_with_a_message(disk, monkeypatch):
+    """The workers hand every epoch to the pages through the run directory: when it cannot be
+    written, the training stops with a message, and the epochs saved before it stay readable."""
+    from mnist_core import worker
+
+    original = RunDirectory.save
+
+    def full_after_one_epoch(self, run):
+        if run.epochs_done >= 2:
+            raise OSError(28, "No space left on device")
+        original(self, run)
+
+    monkeypatch.setattr(RunDirectory, "save", full_after_one_epoch)
+    monkeypatch.setattr(worker, "_DIRECTORIES", {})
+    disk.set_wanted(CONFIG, 3)
+    with pytest.raises(worker.TrainingFailed, match=r"cannot be written \(No space left on device\)"):
+        worker.train_run(CONFIG.key().to_dict(), str(disk.root), disk.max_bytes)
+    assert RunDirectory(disk.root).load(CONFIG).epochs_done == 1
