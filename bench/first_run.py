@@ -271,7 +271,8 @@ def fresh_start(page, server: AppServer, cli: CommandLine, t0: float, runs_dir: 
                "cli": cli_at - t0, "cli_seconds": cli_seconds, "seen": after_click(record),
                "worker_nices": worker_nices, "cli_nices": cli_nices}
     finish(page, args.quick)
-    figures["server_mb"], figures["workers_mb"] = (b / MB for b in Sampler(server.proc.pid).sample())
+    server_bytes, worker_bytes = Sampler(server.proc.pid).sample()
+    figures.update(server_mb=server_bytes / MB, workers_mb=worker_bytes / MB)
     figures["app_seconds"] = disk_seconds(runs_dir, CLASSIC)
     figures["written"] = epoch_written(runs_dir, CLASSIC) - t0
     return figures

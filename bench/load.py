@@ -32,7 +32,8 @@ under 600 MB during the K trainings; Home and Data drawn within 3 s of a fresh s
 answering; a new session's Home while the runs train no slower than 1.5 times its idle time;
 every run of the class finished. The workers' memory is printed beside, with no target.
 A benchmark: it prints figures and asserts nothing about them. Loopback only.
-The default run takes about 10 to 20 minutes on two cores.
+The default run takes about 5 to 10 minutes on two cores; a part waits at most --timeout
+(480 s) for its runs, which bounds the whole run to about 20 minutes.
 """
 
 from __future__ import annotations
@@ -317,8 +318,8 @@ def arguments() -> argparse.Namespace:
                         help="new sessions' Home timed idle, and again while training (default 5)")
     parser.add_argument("--class-size", type=int, default=30, help="learners in part 3 (default 30)")
     parser.add_argument("--class-epochs", type=int, default=2, help="epochs of each class run (default 2)")
-    parser.add_argument("--timeout", type=float, default=900,
-                        help="seconds to wait for a part's runs at most (default 900)")
+    parser.add_argument("--timeout", type=float, default=480,
+                        help="seconds a part waits for its runs at most (default 480)")
     parser.add_argument("--quick", action="store_true",
                         help="a short trial: 4 sessions with 2 training 2 epochs, 3 Home samples, a class of 6")
     args = parser.parse_args()

@@ -219,6 +219,16 @@ class Engine:
 
         return self.client().run(describe)
 
+    def cancel_all(self) -> None:
+        """Cancel every training this client asked for (their workers stop after the epoch)."""
+        if not self.ready:
+            return
+        from distributed import Future
+
+        keys = [k for k in list(self._client.futures) if isinstance(k, str) and k.startswith(PREFIX)]
+        if keys:
+            self._client.cancel([Future(k, self._client) for k in keys], force=True)
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

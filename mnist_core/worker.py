@@ -127,17 +127,31 @@ def _train(run, disk) -> None:
     """Train one call at a time, so that more epochs asked for meanwhile are honoured."""
     def after_epoch(_result) -> bool:
         disk.save(run)
-        return disk.wanted(run.config)["stop"]
+        return disk.wanted(run.config)["stop"] or _abandoned()
 
     while True:
         wanted = disk.wanted(run.config)
-        if wanted["stop"] or not run.can_continue or run.epochs_done >= wanted["target"]:
+        if wanted["stop"] or _abandoned() or not run.can_continue or run.epochs_done >= wanted["target"]:
             if wanted["stop"] and run.epochs_done < wanted["target"] and run.status == "running":
                 run.status, run.message = "stopped", f"Stopped after epoch {run.epochs_done}."
             return
         run.train_to(wanted["target"], on_epoch=after_epoch)
         if run.status in ("stopped", "early_stopped", "diverged"):
             return
+
+
+def _abandoned() -> bool:
+    """True when no client wants this task any more (every server that asked for it cancelled it
+    or went away): the worker then stops after the epoch, instead of training for nobody. The
+    finished epochs are kept, and Continue trains on. False outside a Dask worker."""
+    try:
+        from distributed import get_worker
+        from distributed.worker import thread_state
+
+        task = get_worker().state.tasks.get(thread_state.key)
+    except (ImportError, ValueError, AttributeError):  # called directly, not as a Dask task
+        return False
+    return task is None or task.state in ("cancelled", "released", "forgotten")
 
 
 def _training_run(config: TrainConfig, disk):

@@ -21,6 +21,17 @@ from mnist_core import data  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def no_training_left_behind():
+    """After each test, the trainings it asked of this process's engine are cancelled (their
+    worker stops after the epoch), so a test that failed half-way does not hold the next ones."""
+    yield
+    from mnist_core import engine
+
+    if engine._SHARED is not None:
+        engine._SHARED.cancel_all()
+
+
 @pytest.fixture(scope="session")
 def small_config() -> TrainConfig:
     """A network that trains in about a second on 3,000 images."""

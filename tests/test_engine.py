@@ -167,3 +167,20 @@ def test_a_run_saved_where_this_server_cannot_read_it_is_said(dask_cluster, tmp_
         assert store.get(job.config) is None
     finally:
         engine.close()
+
+
+def test_a_training_nobody_wants_any_more_stops_after_its_epoch(engine_factory, tmp_path, wait_until):
+    """Every client that asked for a run cancelled it (or went away): the worker stops it after
+    the epoch in progress, keeps its epochs, and is free for the next run."""
+    from mnist_core.rundir import _read_meta
+
+    engine = engine_factory()
+    store = RunStore(disk=RunDirectory(tmp_path / "runs"), engine=engine)
+    job = store.request(LONG)
+    wait_until(lambda: epochs_on_disk(store, LONG) >= 1, what="the first epoch on disk")
+    engine.cancel_all()  # as when the server that asked for it is gone
+    folder = store.disk.folder(LONG)
+    wait_until(lambda: _read_meta(folder)["status"] == "stopped", what="the worker to stop the run")
+    assert 1 <= _read_meta(folder)["epochs"] < LONG.epochs and job.done
+    after = store.request(SMALL)
+    assert after.wait(300) and not after.error and after.run.epochs_done == 2
