@@ -14,7 +14,7 @@ sampled every 0.2 s (bench.memory.Sampler). Every server has an empty run direct
 2. Trainings: a fresh server; S browser sessions open, K of them (different seeds) on the Train
    page of the classic network. A new session's Home is timed over Streamlit's websocket
    protocol (the server's share of opening it, no browser work) a few times before anything
-   trains, then, once epoch 1 of the first run is on disk, a few times while the K runs train
+   trains, then, once a run has epoch 1 on disk, a few times while the K runs train
    or wait in the queue; once each in a browser tab too. Then every run must finish.
 3. A class: a fresh server; C learners, each in a browser context of its own (its own cookie,
    so its own list of runs and its own turn in the queue), open a Train link for a small run
