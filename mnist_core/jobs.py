@@ -252,14 +252,16 @@ class RunStore:
         if mine not in tasks and not job.done:
             tasks = self.engine.tasks(fresh=True)  # asked since the last look
         info = tasks.get(mine)
-        waiting = [k for _, k in sorted((t.order, k) for k, t in tasks.items() if t.live and not t.executing)]
-        if info is None:  # asked, and not yet on the scheduler: last in the queue, unless it ended
-            return 0 if job.done else 1 + len(waiting)
-        if not info.live or info.executing:
-            if info.executing and job.began is None:
+        if job.done or (info is not None and (not info.live or info.executing)):
+            if info is not None and info.executing and job.began is None:
                 job.began = time.monotonic()
             return 0
-        return 1 + waiting.index(mine)
+        waiting = [k for _, k in sorted((t.order, k) for k, t in tasks.items() if t.live and not t.executing)]
+        ahead = waiting.index(mine) if mine in waiting else len(waiting)  # not on the scheduler yet: last
+        # A free training slot takes the first waiting runs at once (the workers tell the
+        # scheduler that one started within a heartbeat): those are starting, not queued.
+        free = max(0, self.engine.slots() - sum(1 for t in tasks.values() if t.executing))
+        return max(0, ahead + 1 - free)
 
     @staticmethod
     def stop_all(jobs) -> None:

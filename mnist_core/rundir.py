@@ -204,8 +204,9 @@ class RunDirectory:
     # --- writing ----------------------------------------------------------------
 
     def save(self, run) -> None:
-        """Write a TrainingRun's new epochs, then its metadata and state (call after every epoch)."""
-        if not run.epochs_done:
+        """Write a TrainingRun's new epochs, then its metadata and state (call after every epoch).
+        A run with no epoch yet is written only once it diverged: the page must say why."""
+        if not run.epochs_done and run.status != "diverged":
             return
         name = run_name(run.config)
         folder = self.root / name
