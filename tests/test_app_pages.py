@@ -640,19 +640,31 @@ def test_a_reload_and_a_restart_keep_the_learners_runs(app):
     assert after is not before and [r.as_dict() for r in after.history] == [r.as_dict() for r in before.history]
 
 
-def test_a_run_another_server_trains_is_followed_not_trained_twice(app):
+def test_a_run_another_server_trains_is_followed_not_trained_twice(app, wait_until):
+    """Another app server (a second Dask client on the same scheduler and run directory) trains
+    a run: this page shows that very training, epoch by epoch, and can stop it; nothing trains
+    it a second time."""
+    from mnist_core import engine as engines
+    from mnist_core.jobs import RunStore
+
     open_page(app, "app_pages/train.py")
-    fill(app, **SMALL, f_seed=77)
+    fill(app, f_hidden_0=256, f_train_samples=20000, f_epochs=40, f_seed=77)
     config = TrainConfig.from_dict({k: v[0] if isinstance(v, list) else v for k, v in app.query_params.items()})
-    other = RunDirectory(run_store().disk.root)  # a replica on the same directory
+    here = run_store()
+    other = engines.Engine(address=here.engine.client().scheduler.address).start()
     try:
-        assert other.acquire(config)
+        theirs = RunStore(disk=RunDirectory(here.disk.root), engine=other).request(config)
+        wait_until(lambda: theirs.run is not None and theirs.run.epochs_done >= 1, what="their first epoch")
         app.run()
-        assert any("Another server" in i.value for i in app.info)
-        assert "Train" not in labels(app) and not session_jobs(app)
-        other.release(config)
+        assert "Train" not in labels(app) and "Stop" in labels(app)  # following it, not a new one
+        mine = here.job(config)
+        assert mine.future.key == theirs.future.key and not session_jobs(app)
+        button(app, "Stop").click()
         app.run()
-        assert "Train" in labels(app)
+        assert theirs.wait(JOB_TIMEOUT) and mine.wait(JOB_TIMEOUT)
+        app.run()
+        assert any("Stopped after epoch" in w.value for w in app.warning)
+        assert any(label.startswith("Continue to 40 epochs") for label in labels(app))
     finally:
         other.close()
 
