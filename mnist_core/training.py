@@ -198,9 +198,10 @@ class Network:
         model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
 
         @tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
-        def run_batches(x, y, order):
-            """Train on the batches order[0], order[1], ...; stop at a non-finite loss."""
-            steps = tf.shape(order)[0]
+        def run_batches(x, y, order, limit):
+            """Train on the batches order[0], order[1], ... (at most `limit` of them); stop at a
+            non-finite loss. A limit of 0 runs nothing: XLA still compiles for these shapes."""
+            steps = tf.minimum(tf.shape(order)[0], limit)
             batch = tf.cast(tf.shape(order)[1], tf.float32)
 
             def body(i, loss_sum, correct, finite):
@@ -233,19 +234,29 @@ class Network:
 
         return evaluate
 
-    def train_epoch(self, x, y, order: np.ndarray, batch: int) -> tuple[float, float, bool]:
-        """Train on x[order] in batches; (sum of batch loss x size, correct, all finite)."""
+    @staticmethod
+    def _parts(order: np.ndarray, batch: int) -> list[np.ndarray]:
+        """An epoch's order as the loop's inputs: the full batches, then the short last one."""
         full = len(order) // batch
-        loss_sum, correct, finite = 0.0, 0.0, True
         parts = [order[: full * batch].reshape(full, batch)] if full else []
         if len(order) % batch:
             parts.append(order[full * batch:].reshape(1, -1))
-        for part in parts:
-            _, part_loss, part_correct, finite = self._batches(x, y, part)
+        return parts
+
+    def train_epoch(self, x, y, order: np.ndarray, batch: int) -> tuple[float, float, bool]:
+        """Train on x[order] in batches; (sum of batch loss x size, correct, all finite)."""
+        loss_sum, correct, finite = 0.0, 0.0, True
+        for part in self._parts(order, batch):
+            _, part_loss, part_correct, finite = self._batches(x, y, part, tf.constant(len(part), tf.int32))
             loss_sum, correct = loss_sum + float(part_loss), correct + float(part_correct)
             if not bool(finite):
                 return loss_sum, correct, False
         return loss_sum, correct, True
+
+    def compile_epoch(self, x, y, samples: int, batch: int) -> None:
+        """Have XLA compile the loop for an epoch of `samples` images, running no batch of it."""
+        for part in self._parts(np.arange(samples, dtype=np.int32), batch):
+            self._batches(x, y, part, tf.constant(0, tf.int32))
 
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_sum = hits = 0.0
@@ -295,16 +306,16 @@ def warm_up(config: TrainConfig, hurry: Callable[[], bool] = lambda: False) -> N
     """Compile `config`'s network for its shapes and leave it in the pool (a server calls this
     in the background as it starts, so the first Train click skips the compiling).
 
-    It trains one epoch on throwaway state, as XLA compiles on a function's first call,
-    unless `hurry()` says a run is already waiting: that run's own first epoch compiles."""
+    XLA compiles on a function's first call, so it calls the epoch's loop with the shapes of a
+    run of `config` and a limit of no batches (compiled, not run), unless `hurry()` says a run is
+    already waiting: that run's own first epoch compiles."""
     run = TrainingRun(config)
     if hurry():
         return
     net = POOL.borrow(config)
     try:
         data, (x, y) = run._data(), _training_arrays(config, run.dataset)
-        order = np.arange(len(data.x_fit), dtype=np.int32)
-        net.train_epoch(x, y, order, config.batch_size)
+        net.compile_epoch(x, y, len(data.x_fit), config.batch_size)
         if data.x_val is not None:
             net.evaluate(data.x_val, data.y_val)
         # Back to the start a run of `config` has, so that run begins without building a model

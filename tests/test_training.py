@@ -299,7 +299,7 @@ def test_the_warm_up_leaves_a_compiled_network_for_the_first_run(small_config, m
     monkeypatch.setattr(training, "POOL", pool)
     training.warm_up(small_config)
     (net,) = pool._free
-    assert net.holds == ("start", small_config.key())  # set back to the start after its throwaway epoch
+    assert net.holds == ("start", small_config.key())  # set back to the start after compiling
     traced = net._batches.experimental_get_tracing_count()
     run = train(small_config)
     assert net._batches.experimental_get_tracing_count() == traced
