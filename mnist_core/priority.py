@@ -25,7 +25,8 @@ def background_nice() -> int:
 
 
 def lower_thread_priority(by: int | None = None) -> None:
-    """Lower the CPU priority of the calling thread (Linux; elsewhere nothing happens).
+    """Lower the CPU priority of the calling thread to `by` below the process's (Linux; elsewhere
+    nothing happens).
 
     Threads started from this thread inherit it, so training yields the CPU to page
     requests: a new visitor's page renders quickly while a run trains, and the run
@@ -34,7 +35,11 @@ def lower_thread_priority(by: int | None = None) -> None:
     by = background_nice() if by is None else by
     try:
         tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + by)
+        # `by` below the process's main thread, whatever this thread was at: a worker thread
+        # that trains one run after another (a Dask executor's) is lowered once, not each time.
+        target = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + by)
+        if os.getpriority(os.PRIO_PROCESS, tid) < target:
+            os.setpriority(os.PRIO_PROCESS, tid, target)
     except (AttributeError, OSError):
         pass
 

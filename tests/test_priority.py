@@ -1,0 +1,28 @@
+"""Background threads at low CPU priority (mnist_core.priority)."""
+
+import os
+import sys
+import threading
+
+import pytest
+
+from mnist_core.priority import lower_thread_priority
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are Linux's")
+def test_a_thread_lowered_twice_is_lowered_once(monkeypatch):
+    """A Dask executor thread trains one run after another: each run lowers it, and it must stay
+    at the training priority, not sink to the lowest (where a busy neighbour stalls it)."""
+    monkeypatch.setenv("MNIST_LAB_TRAINING_NICE", "10")
+    seen = []
+
+    def work():
+        for _ in range(3):
+            lower_thread_priority()
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    base = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    assert seen == [min(19, base + 10)] * 3
