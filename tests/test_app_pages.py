@@ -707,3 +707,27 @@ def test_the_chosen_epoch_holds_when_epochs_change_and_a_link_names_one(app):
     open_page(fresh, "app_pages/train.py", **{**config.to_dict(), "epochs": "4", "epoch": "3"})
     assert look(fresh).value == 3  # a shared link's epoch is the one shown
     assert fresh.query_params["epoch"] in ("3", ["3"])
+
+
+def test_an_unreachable_scheduler_is_said_on_train_and_the_rest_works(app, monkeypatch):
+    from mnist_core import engine as engines
+    from tests.conftest import _free_port
+
+    bad = engines.Engine(address=f"tcp://127.0.0.1:{_free_port()}")  # nobody listens there
+    monkeypatch.setattr(engines, "_SHARED", bad)
+    st.cache_resource.clear()  # a server started with this MNIST_LAB_SCHEDULER
+    try:
+        open_page(app, "app_pages/train.py")
+        fill(app, **SMALL)
+        button(app, "Train").click()
+        app.run()
+        message = " ".join(e.value for e in app.error)
+        assert "Training is not available" in message and "could not be reached" in message
+        assert engines.SCHEDULER_ENV in message
+        open_page(app, "app_pages/data.py")
+        assert app.title[0].value.startswith("Data") and not app.error
+        open_page(app, "app_pages/draw.py")
+        assert "default MNIST model" in app.caption[0].value
+    finally:
+        bad.close()
+        st.cache_resource.clear()
