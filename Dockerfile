@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     # Fewer malloc arenas: TensorFlow's many threads otherwise inflate resident memory.
     MALLOC_ARENA_MAX=2 \
-    MNIST_LAB_MAX_TRAINING=1 \
+    MNIST_LAB_WORKERS=1 \
     # Runs are written here after every epoch: mount a volume to keep them.
     MNIST_LAB_RUNS=/data/runs
 
