@@ -157,9 +157,18 @@ class Engine:
             self._ready.set()
 
     def _local_cluster(self):
+        import dask
         from distributed import LocalCluster
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the workers inherit the environment
+        # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_ and one thread for OpenMP, MKL and
+        # OpenBLAS, against many small tasks oversubscribing the cores. A worker here runs one
+        # training that should have every core, and the trim threshold cost a measured 13% of
+        # its epoch speed (bench/engine_speed.py): none of those here.
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": {}}):
+            return self._make_local_cluster(LocalCluster)
+
+    def _make_local_cluster(self, LocalCluster):
         # Two threads a worker: one for its training slot, one for small jobs beside it.
         return LocalCluster(n_workers=self.workers, threads_per_worker=2, processes=True,
                             resources=dict(TRAIN), dashboard_address=":0", host="127.0.0.1",
