@@ -259,8 +259,8 @@ def queue_text(job, at_once: int) -> str:
         ahead.append(f"{others} run(s) of other learners")
     before = " and ".join(ahead) if ahead else "the run(s) training now"
     if not at_once:
-        return ("No training worker is connected yet (a worker must offer the resource train=1): "
-                "this run starts as soon as one is. You can leave this page and come back.")
+        return ("No training worker is ready yet (one is starting, or none offers the resource "
+                "train=1): this run starts as soon as one is. You can leave this page and come back.")
     return (f"The training workers train {at_once} network(s) at a time; this one waits for {before}. "
             "It starts by itself: you can leave this page and come back.")
 

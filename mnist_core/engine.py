@@ -145,6 +145,8 @@ class Engine:
                 self.cluster = self._local_cluster()
                 self._client = Client(self.cluster, set_as_default=False)
             self._client.register_plugin(_warm_up_plugin(), name="mnist-lab-warm-up")
+            if self.cluster is not None:
+                self.cluster.scale(self.workers)
             log.info("training engine: %s, ready in %.1f s", self.where, time.perf_counter() - started)
         except Exception as exc:  # any failure to come up: every page that trains says it
             self.error = (f"Training is not available: {self.where} could not "
@@ -165,14 +167,13 @@ class Engine:
         # OpenBLAS, against many small tasks oversubscribing the cores. A worker here runs one
         # training that should have every core, and the trim threshold cost a measured 13% of
         # its epoch speed (bench/engine_speed.py): none of those here.
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": {}}):
-            return self._make_local_cluster(LocalCluster)
-
-    def _make_local_cluster(self, LocalCluster):
-        # Two threads a worker: one for its training slot, one for small jobs beside it.
-        return LocalCluster(n_workers=self.workers, threads_per_worker=2, processes=True,
-                            resources=dict(TRAIN), dashboard_address=":0", host="127.0.0.1",
-                            silence_logs=logging.WARNING)
+        # (Set for this process: the nannies read it as they start, some after this returns.)
+        dask.config.set({"distributed.nanny.pre-spawn-environ": {}})
+        # Two threads a worker: one for its training slot, one for small jobs beside it. The
+        # workers start in the background (`scale` after the client is up): the engine takes
+        # requests as soon as its scheduler listens, and they wait there for the first worker.
+        return LocalCluster(n_workers=0, threads_per_worker=2, processes=True, resources=dict(TRAIN),
+                            dashboard_address=":0", host="127.0.0.1", silence_logs=logging.WARNING)
 
     def client(self, timeout: float = START_TIMEOUT):
         """The Dask client, once the engine is up; EngineError if it cannot be."""

@@ -223,3 +223,30 @@ def describe(wait_for_warm_up: float = 0.0) -> dict:
     return {"pid": os.getpid(), "rss": psutil.Process().memory_info().rss,
             "tensorflow": "tensorflow" in sys.modules, "warm_up_seconds": WARM_UP.seconds,
             "networks": 0 if training is None else len(training.POOL), "traces": traces}
+
+
+# --- a worker of a real cluster ---------------------------------------------------------------
+
+WORKER_DEFAULTS = ["--nthreads", "2", "--resources", "train=1"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m mnist_core.worker tcp://scheduler:8786 [dask worker options]`: `dask worker`
+    with this app's defaults (one training slot, a second thread for small jobs) and without
+    Dask's pre-spawn environment (see Engine._local_cluster), for a machine of a real cluster."""
+    import sys
+
+    import dask
+    import distributed  # noqa: F401  (its settings' defaults, before one is changed)
+    from distributed.cli.dask_worker import main as dask_worker
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    for flag, value in zip(WORKER_DEFAULTS[::2], WORKER_DEFAULTS[1::2]):
+        if flag not in args:
+            args += [flag, value]
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": {}}):
+        dask_worker.main(args=args, prog_name="python -m mnist_core.worker")
+
+
+if __name__ == "__main__":
+    main()

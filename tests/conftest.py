@@ -123,10 +123,14 @@ class DaskCluster:
         dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
         self.procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
                                         "--no-dashboard"], env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-        for _ in range(workers):
+        # One plain `dask worker` with the flags the README gives, and one through the app's own
+        # launcher (`python -m mnist_core.worker`, the same with its defaults).
+        launchers = [["distributed.cli.dask_worker", "--nthreads", "2", "--resources", "train=1"],
+                     ["mnist_core.worker"]]
+        for i in range(workers):
             self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "2",
-                 "--resources", "train=1", "--no-dashboard", "--host", "127.0.0.1"],
+                [sys.executable, "-m", *launchers[i % 2][:1], self.address, *launchers[i % 2][1:],
+                 "--no-dashboard", "--host", "127.0.0.1"],
                 env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         from distributed import Client
 
