@@ -75,6 +75,20 @@ def default_workers() -> int:
     return 1 if (os.cpu_count() or 1) <= 2 else 2
 
 
+def queue_place(tasks: dict[str, TaskInfo], key: str, slots: int, done: bool = False) -> int:
+    """A training's place among those waiting on the scheduler (1: next), 0 once training, about
+    to start, or done. One not on the scheduler yet (just asked for) is last."""
+    info = tasks.get(key)
+    if done or (info is not None and (not info.live or info.executing)):
+        return 0
+    waiting = [k for _, k in sorted((t.order, k) for k, t in tasks.items() if t.live and not t.executing)]
+    ahead = waiting.index(key) if key in waiting else len(waiting)
+    # A free training slot takes the first waiting runs at once (the workers tell the scheduler
+    # that one started within a heartbeat): those are starting, not queued.
+    free = max(0, slots - sum(1 for t in tasks.values() if t.executing))
+    return max(0, ahead + 1 - free)
+
+
 def _training_tasks(dask_scheduler=None) -> tuple[dict, int]:
     """Runs on the scheduler (sent by value: the scheduler need not have this project installed).
     Every training task's state, whether it executes and its priority; and the training slots."""

@@ -251,17 +251,10 @@ class RunStore:
         tasks = self.engine.tasks(fresh=fresh)
         if mine not in tasks and not job.done:
             tasks = self.engine.tasks(fresh=True)  # asked since the last look
-        info = tasks.get(mine)
-        if job.done or (info is not None and (not info.live or info.executing)):
-            if info is not None and info.executing and job.began is None:
-                job.began = time.monotonic()
-            return 0
-        waiting = [k for _, k in sorted((t.order, k) for k, t in tasks.items() if t.live and not t.executing)]
-        ahead = waiting.index(mine) if mine in waiting else len(waiting)  # not on the scheduler yet: last
-        # A free training slot takes the first waiting runs at once (the workers tell the
-        # scheduler that one started within a heartbeat): those are starting, not queued.
-        free = max(0, self.engine.slots() - sum(1 for t in tasks.values() if t.executing))
-        return max(0, ahead + 1 - free)
+        place = engines.queue_place(tasks, mine, self.engine.slots(), job.done)
+        if place == 0 and job.began is None and mine in tasks and tasks[mine].executing:
+            job.began = time.monotonic()
+        return place
 
     @staticmethod
     def stop_all(jobs) -> None:

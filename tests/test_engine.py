@@ -184,3 +184,16 @@ def test_a_training_nobody_wants_any_more_stops_after_its_epoch(engine_factory, 
     assert 1 <= _read_meta(folder)["epochs"] < LONG.epochs and job.done
     after = store.request(SMALL)
     assert after.wait(300) and not after.error and after.run.epochs_done == 2
+
+
+def test_a_place_in_the_queue_is_read_from_the_schedulers_tasks():
+    T = engines.TaskInfo
+    tasks = {"train-a": T("processing", True, (0,)), "train-b": T("processing", False, (-5,)),
+             "train-c": T("processing", False, (-9,)), "train-d": T("memory", False, (0,))}
+    place = engines.queue_place
+    assert place(tasks, "train-a", slots=1) == 0  # training
+    assert [place(tasks, k, slots=1) for k in ("train-c", "train-b")] == [1, 2]  # lower order goes first
+    assert place(tasks, "train-d", slots=1) == 0 and place(tasks, "train-b", 1, done=True) == 0  # ended
+    assert place(tasks, "train-new", slots=1) == 3  # asked, not on the scheduler yet: last
+    assert place(tasks, "train-c", slots=2) == 0  # a free slot takes it at once: starting
+    assert place(tasks, "train-b", slots=2) == 1 and place(tasks, "train-c", slots=0) == 1
