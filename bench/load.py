@@ -39,6 +39,7 @@ The default run takes about 5 to 10 minutes on two cores; a part waits at most -
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import tempfile
 import time
@@ -115,6 +116,18 @@ def browser_home(browser, url: str) -> float:
 
 def fresh_server(runs: Path) -> AppServer:
     return AppServer(env={"MNIST_LAB_RUNS": runs})
+
+
+@contextlib.contextmanager
+def serving(runs: Path):
+    """A fresh server and a list for the pages opened on it; both closed at the end."""
+    server, pages = fresh_server(runs), []
+    try:
+        yield server, pages
+    finally:
+        for page in pages:
+            page.context.close()
+        server.stop()
 
 
 def cold_start(browser, runs: Path, path: str, heading: str, then: str | None = None) -> tuple[float, str]:
@@ -222,12 +235,10 @@ def training_part(browser, runs: Path, args) -> dict:
     """Part 2: S sessions open, K press Train on the classic network; Home idle and busy; memory."""
     from mnist_core.rundir import RunDirectory
 
-    server = fresh_server(runs)
-    pages = []
-    try:
+    with serving(runs) as (server, pages):
         configs = [TrainConfig(seed=100 + i, epochs=args.epochs) for i in range(args.training)]
         urls = [train_link(server.url, c) for c in configs] + [server.url] * max(0, args.sessions - args.training)
-        pages = open_sessions(browser, urls)
+        pages += open_sessions(browser, urls)
         sampler, disk = Sampler(server.proc.pid), RunDirectory(runs)
         found = {"open": sampler.text(), "idle": home_times(server.url, args.home_samples),
                  "idle_tab": browser_home(browser, server.url)}
@@ -240,10 +251,6 @@ def training_part(browser, runs: Path, args) -> dict:
             found["total"] = time.perf_counter() - start
         found["peak_server"], found["peak_workers"] = sampler.peak_server, sampler.peak_workers
         return found
-    finally:
-        for page in pages:
-            page.context.close()
-        server.stop()
 
 
 def print_training(found: dict, args) -> None:
@@ -270,13 +277,11 @@ def class_part(browser, runs: Path, args) -> dict:
 
     configs = [TrainConfig(hidden=(32,), train_samples=2000, epochs=args.class_epochs, seed=seed)
                for seed in range(args.class_size)]
-    server = fresh_server(runs)
-    pages = []
-    try:
+    with serving(runs) as (server, pages):
         disk = RunDirectory(runs)
         with Sampler(server.proc.pid) as sampler:
             start = time.perf_counter()
-            pages = open_sessions(browser, [train_link(server.url, c) for c in configs])
+            pages += open_sessions(browser, [train_link(server.url, c) for c in configs])
             found = {"opened": time.perf_counter() - start}
             first = press_train(pages)
             found["pressed"] = time.perf_counter() - first
@@ -284,10 +289,6 @@ def class_part(browser, runs: Path, args) -> dict:
             found["total"] = time.perf_counter() - first
         found["peak_server"], found["peak_workers"] = sampler.peak_server, sampler.peak_workers
         return found
-    finally:
-        for page in pages:
-            page.context.close()
-        server.stop()
 
 
 def print_class(found: dict, args) -> None:
