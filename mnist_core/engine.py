@@ -183,6 +183,9 @@ class Engine:
         # its epoch speed (bench/engine_speed.py): none of those here.
         # (Set for this process: the nannies read it as they start, some after this returns.)
         dask.config.set({"distributed.nanny.pre-spawn-environ": {}})
+        # A worker process starting on a machine busy with other work can take longer than Dask's
+        # 30 s to reach its scheduler (seen once in the tests under heavy load): allow more.
+        dask.config.set({"distributed.comm.timeouts.connect": "120s"})
         # Two threads a worker: one for its training slot, one for small jobs beside it. The
         # workers start in the background (`scale` after the client is up): the engine takes
         # requests as soon as its scheduler listens, and they wait there for the first worker.
