@@ -8,8 +8,7 @@ the epochs), so asking for more epochs extends it and fewer reads it.
 
 Each job has an owner (a learner). The scheduler runs waiting trainings by priority:
 a learner's n-th waiting job waits behind everyone's (n-1)-th, then in the order asked
-(`engine.queue_priority`): everyone's first job goes
-before anyone's second, so a sweep of ten runs delays a classmate's single run by at
+(`engine.queue_priority`). So a sweep of ten runs delays a classmate's single run by at
 most the run already training. A waiting job can be cancelled (it leaves the queue at
 once); a running one stops after its current epoch.
 
@@ -52,7 +51,6 @@ class Job:
     future: object  # the task's distributed.Future
     owner: str = ""  # who asked (a learner's id); owners take turns in the queue
     error: str = ""
-    began: float | None = None  # when it was first seen training (time.monotonic)
     _stopping: bool = False
     _ended: threading.Event = field(default_factory=threading.Event, repr=False)
     _store: RunStore | None = field(default=None, repr=False)
@@ -251,10 +249,7 @@ class RunStore:
         tasks = self.engine.tasks(fresh=fresh)
         if mine not in tasks and not job.done:
             tasks = self.engine.tasks(fresh=True)  # asked since the last look
-        place = engines.queue_place(tasks, mine, self.engine.slots(), job.done)
-        if place == 0 and job.began is None and mine in tasks and tasks[mine].executing:
-            job.began = time.monotonic()
-        return place
+        return engines.queue_place(tasks, mine, self.engine.slots(), job.done)
 
     @staticmethod
     def stop_all(jobs) -> None:
