@@ -31,6 +31,7 @@ TRAIN = {"train": 1}  # what a training task needs of a worker: its one training
 PREFIX = "train-"
 START_TIMEOUT = 120.0  # seconds a page waits for the engine to come up, at most
 SNAPSHOT_AGE = 0.5  # seconds a view of the scheduler's queue is reused
+WATCH_EVERY = 5.0  # seconds between two checks that the embedded cluster has all its workers
 
 
 class EngineError(RuntimeError):
@@ -129,6 +130,7 @@ class Engine:
         self._client = None
         self._ready = threading.Event()
         self._started = False
+        self._closed = threading.Event()
         self._lock = threading.Lock()
         self._snapshot: tuple[float, dict[str, TaskInfo]] = (0.0, {})
         self._slots = 0
@@ -161,6 +163,7 @@ class Engine:
             self._client.register_plugin(_warm_up_plugin(), name="mnist-lab-warm-up")
             if self.cluster is not None:
                 self.cluster.scale(self.workers)
+                threading.Thread(target=self._watch, daemon=True, name="engine-watch").start()
             log.info("training engine: %s, ready in %.1f s", self.where, time.perf_counter() - started)
         except Exception as exc:  # any failure to come up: every page that trains says it
             self.error = (f"Training is not available: {self.where} could not "
@@ -191,6 +194,31 @@ class Engine:
         # requests as soon as its scheduler listens, and they wait there for the first worker.
         return LocalCluster(n_workers=0, threads_per_worker=2, processes=True, resources=dict(TRAIN),
                             dashboard_address=":0", host="127.0.0.1", silence_logs=logging.WARNING)
+
+    def _watch(self) -> None:
+        """Keep the embedded cluster at its number of workers. A worker process that dies is
+        restarted by its nanny; but a nanny that failed to start one (seen on a machine too busy
+        to start it in time), or gave up, stays closed and nothing would train again."""
+        while not self._closed.wait(WATCH_EVERY):
+            try:
+                self.cluster.loop.add_callback(self._replace_lost_workers)
+            except Exception:  # the cluster's loop is gone: the engine is closing
+                return
+
+    def _replace_lost_workers(self) -> None:
+        """In the cluster's event loop: forget the closed or failed nannies, so that `scale`
+        starts new ones in their place."""
+        from distributed.core import Status
+
+        cluster = self.cluster
+        if self._closed.is_set() or cluster is None or cluster.status != Status.running:
+            return
+        lost = [name for name, nanny in cluster.workers.items() if nanny.status in (Status.failed, Status.closed)]
+        if lost:
+            log.warning("training engine: %d worker(s) stopped for good; starting new ones", len(lost))
+            for name in lost:
+                del cluster.workers[name]
+            cluster.scale(self.workers)
 
     def client(self, timeout: float = START_TIMEOUT):
         """The Dask client, once the engine is up; EngineError if it cannot be."""
@@ -257,6 +285,7 @@ class Engine:
             self._client.cancel([Future(k, self._client) for k in keys], force=True)
 
     def close(self) -> None:
+        self._closed.set()
         if self._client is not None:
             self._client.close()
         if self.cluster is not None:

@@ -80,10 +80,11 @@ class Job:
     def stop(self) -> None:
         """Leave the queue, or stop after the epoch in progress (finished epochs are kept)."""
         self._stopping = True
+        # Written first, for every server: nobody joins the task again while the scheduler
+        # forgets it (job() reads the flag), and a worker that took it meanwhile ends at once.
+        self._store.disk.set_wanted(self.config, self.target, stop=True)
         if self.queued:
             self.future.cancel()
-        else:
-            self._store.disk.set_wanted(self.config, self.target, stop=True)
 
     @property
     def stopping(self) -> bool:
@@ -170,8 +171,8 @@ class RunStore:
             job = self._jobs.get(key)
         if job is not None and not job.done:
             return job
-        if not self._live(run_name(key)):
-            return None
+        if not self._live(run_name(key)) or self.disk.wanted(config)["stop"]:
+            return None  # nothing to join, or someone stopped it (its task is on its way out)
         info = self.engine.tasks(fresh=True).get(self._task_key(run_name(key)))
         if info is None or not info.live:
             return None

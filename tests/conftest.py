@@ -19,6 +19,7 @@ os.environ["MNIST_LAB_WORKERS"] = "1"
 
 from mnist_core import data  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402
+from tests.helpers import engine_state, free_port  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -50,11 +51,12 @@ def broken_data(tmp_path, monkeypatch):
 
 
 def _wait_until(condition, timeout: float = 300, what: str = "the condition") -> None:
-    """Poll `condition` (state, not time) until it holds; fail after `timeout` seconds."""
+    """Poll `condition` (state, not time) until it holds; fail after `timeout` seconds, saying
+    what the engine sees."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"waited {timeout} s for {what}")
+            pytest.fail(f"waited {timeout} s for {what}\n{engine_state()}")
         time.sleep(0.05)
 
 
@@ -100,14 +102,6 @@ def engine_factory():
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class DaskCluster:
     """A real `dask scheduler` and `dask worker` processes on loopback, stopped by PID."""
 
@@ -118,7 +112,7 @@ class DaskCluster:
         # The workers start in a folder of their own, as on other machines: a relative run
         # directory there is not the app's (test_engine.py checks the app says so).
         self.cwd = tempfile.mkdtemp(prefix="mnist-lab-dask-")
-        self.address = f"tcp://127.0.0.1:{_free_port()}"
+        self.address = f"tcp://127.0.0.1:{free_port()}"
         env = {**os.environ, "PYTHONPATH": ROOT}
         dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
         self.procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.common import run_store
 from mnist_core.config import TrainConfig
 from mnist_core.rundir import RunDirectory
+from tests.helpers import engine_state
 
 SMALL = {"f_hidden_0": 32, "f_train_samples": 2000, "f_epochs": 2}
 
@@ -656,7 +657,10 @@ def test_a_run_another_server_trains_is_followed_not_trained_twice(app, wait_unt
         theirs = RunStore(disk=RunDirectory(here.disk.root), engine=other).request(config)
         wait_until(lambda: theirs.run is not None and theirs.run.epochs_done >= 1, what="their first epoch")
         app.run()
-        assert "Train" not in labels(app) and "Stop" in labels(app)  # following it, not a new one
+        seen = theirs.run
+        assert "Train" not in labels(app) and "Stop" in labels(app), (  # following it, not a new one
+            f"{labels(app)}; their run: {seen.status} {seen.epochs_done} {seen.message!r}; "
+            f"their job done {theirs.done}; wanted {here.disk.wanted(config)}\n{engine_state()}")
         mine = here.job(config)
         assert mine.future.key == theirs.future.key and not session_jobs(app)
         button(app, "Stop").click()
@@ -711,9 +715,9 @@ def test_the_chosen_epoch_holds_when_epochs_change_and_a_link_names_one(app):
 
 def test_an_unreachable_scheduler_is_said_on_train_and_the_rest_works(app, monkeypatch):
     from mnist_core import engine as engines
-    from tests.conftest import _free_port
+    from tests.helpers import free_port
 
-    bad = engines.Engine(address=f"tcp://127.0.0.1:{_free_port()}")  # nobody listens there
+    bad = engines.Engine(address=f"tcp://127.0.0.1:{free_port()}")  # nobody listens there
     monkeypatch.setattr(engines, "_SHARED", bad)
     st.cache_resource.clear()  # a server started with this MNIST_LAB_SCHEDULER
     try:

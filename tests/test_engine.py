@@ -106,10 +106,27 @@ def test_a_worker_killed_too_often_leaves_a_message_and_continue_works(engine_fa
     assert curves(run) == curves(reference(LONG, done + 1))
 
 
-def test_an_unreachable_scheduler_is_a_clear_message_and_a_log_line(tmp_path, caplog, monkeypatch):
-    from tests.conftest import _free_port
+def test_a_worker_stopped_for_good_is_replaced_and_runs_train_again(engine_factory, tmp_path, wait_until):
+    """A nanny that failed to start its worker process (seen once on a machine too busy to start
+    it in time), or gave up restarting it, is closed for good: the engine starts another."""
+    from mnist_core.worker import describe
 
-    monkeypatch.setenv(engines.SCHEDULER_ENV, f"tcp://127.0.0.1:{_free_port()}")  # nobody listens
+    engine = engine_factory()
+    first = engine.call(describe)["pid"]
+    wait_until(lambda: len(engine.cluster.workers) == 1, what="the cluster to list its worker's nanny")
+    (nanny,) = engine.cluster.workers.values()
+    engine.cluster.sync(nanny.close)  # as a nanny leaves itself after such a failure
+    wait_until(lambda: [w["pid"] for w in engine.worker_info().values()] not in ([], [first]),
+               what="a new worker")
+    store = RunStore(disk=RunDirectory(tmp_path / "runs"), engine=engine)
+    job = store.request(SMALL)
+    assert job.wait(300) and not job.error and job.run.epochs_done == SMALL.epochs
+
+
+def test_an_unreachable_scheduler_is_a_clear_message_and_a_log_line(tmp_path, caplog, monkeypatch):
+    from tests.helpers import free_port
+
+    monkeypatch.setenv(engines.SCHEDULER_ENV, f"tcp://127.0.0.1:{free_port()}")  # nobody listens
     engine = engines.Engine.from_environment()
     try:
         with caplog.at_level(logging.ERROR, logger="mnist_lab"):
