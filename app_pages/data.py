@@ -3,16 +3,20 @@
 import numpy as np
 import streamlit as st
 
-from mnist_core import figures
+from app_pages.common import markdown_table
+from mnist_core import pictures
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_dataset
 from mnist_core.preprocess import describe_steps
 
+# Pictures, not Plotly figures: the first page a learner opens on a fresh server is then drawn
+# without the browser loading Plotly's JavaScript first (bench/load.py measures it).
+
 
 @st.cache_data(show_spinner=False)
-def mean_image_figure(name: str):
+def mean_images(name: str):
     ds = load_dataset(name)
-    return figures.mean_images(ds.x_train, ds.y_train, ds.class_names)
+    return pictures.grid(pictures.mean_images(ds.x_train, ds.y_train), list(ds.class_names), columns=10)
 
 
 ds = load_dataset(st.session_state.get("dataset", "mnist"))
@@ -31,22 +35,26 @@ if c2.button("Shuffle", help="Draw another set of images."):
 rng = np.random.default_rng(st.session_state.get("data_seed", 0))
 pool = np.flatnonzero(np.isin(ds.y_train, chosen)) if chosen else np.arange(len(ds.y_train))
 picks = rng.choice(pool, size=min(32, len(pool)), replace=False)
-st.plotly_chart(figures.image_grid(ds.x_train[picks], [names[ds.y_train[i]] for i in picks]),
-                config={"displayModeBar": False})
+which = f" of {', '.join(names[k] for k in sorted(chosen))}" if chosen else ""
+st.image(pictures.grid(ds.x_train[picks], [names[ds.y_train[i]] for i in picks]), output_format="PNG",
+         caption=f"{len(picks)} of the {len(pool):,} training images{which}, picked at random")
 
 # --- one image as numbers ----------------------------------------------------
 st.subheader("One image, as the numbers it is made of")
 st.write("Each pixel is a number from 0 (background) to 255 (full ink). This grid is all the network gets.")
 index = st.number_input("Training image number", 0, len(ds.x_train) - 1, int(picks[0]), key="data_index")
-st.plotly_chart(figures.pixel_heatmap(ds.x_train[index], f"Image {index}: {names[ds.y_train[index]]}"),
-                config={"displayModeBar": False})
+st.image(pictures.pixel_numbers(ds.x_train[index]), caption=f"Image {index}: {names[ds.y_train[index]]}",
+         output_format="PNG")
 
 # --- classes -----------------------------------------------------------------
 st.subheader("Classes")
 st.write("The classes are close to balanced, so accuracy is a fair summary. "
          "The mean image of a class shows where its ink usually falls.")
-st.plotly_chart(figures.class_counts_figure(ds.y_train, ds.y_test, names), config={"displayModeBar": False})
-st.plotly_chart(mean_image_figure(ds.name), config={"displayModeBar": False})
+train_counts, test_counts = np.bincount(ds.y_train, minlength=10), np.bincount(ds.y_test, minlength=10)
+st.markdown(markdown_table([{"class": names[k], "training images": f"{train_counts[k]:,}",
+                             "test images": f"{test_counts[k]:,}"} for k in range(10)],
+                           align={"training images": "right", "test images": "right"}))
+st.image(mean_images(ds.name), output_format="PNG")
 
 # --- preprocessing -----------------------------------------------------------
 st.subheader("From images to network input")
@@ -57,6 +65,6 @@ normalize = c1.toggle("Scale pixels to 0-1", value=True, key="data_normalize")
 sparse = c2.toggle("Integer labels (sparse cross-entropy)", value=False, key="data_sparse")
 config = TrainConfig(dataset=ds.name, normalize=normalize,
                      loss="sparse_categorical_crossentropy" if sparse else "categorical_crossentropy")
-rows = [{"step": s.name, "shape": str(s.shape), "dtype": s.dtype, "values": s.value_range, "why": s.why}
+rows = [{"step": s.name, "shape": f"`{s.shape}`", "dtype": s.dtype, "values": s.value_range, "why": s.why}
         for s in describe_steps(config, ds)]
-st.dataframe(rows, hide_index=True)
+st.markdown(markdown_table(rows))

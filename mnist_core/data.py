@@ -13,6 +13,7 @@ import functools
 import gzip
 import hashlib
 import os
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,9 +133,20 @@ def read_idx_gz(path: Path, sha256: str | None = None) -> np.ndarray:
         raise DataFileError(f"{exc} {fix}") from exc
 
 
-@functools.cache
+_LOADING = threading.Lock()
+
+
 def load_dataset(name: str) -> Dataset:
-    """Return the whole dataset; the second call in a process is free (cached).
+    """Return the whole dataset; the second call in a process is free (cached). One thread reads
+    at a time: a page that asks while the server preloads it waits for that read, not a second.
+    """
+    with _LOADING:
+        return _load_dataset(name)
+
+
+@functools.cache
+def _load_dataset(name: str) -> Dataset:
+    """load_dataset, once per name.
 
     Bundled files are used when all four are present. A missing folder falls
     back to keras.datasets; a present but damaged file is an error, never
@@ -175,3 +187,6 @@ def _download(name: str) -> Dataset:
         y_test=y_test.astype(np.uint8),
         source="keras.datasets",
     )
+
+
+load_dataset.cache_clear = _load_dataset.cache_clear  # tests read a changed data folder again

@@ -173,36 +173,6 @@ def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
     return fig
 
 
-def pixel_heatmap(image: np.ndarray, title: str = "") -> go.Figure:
-    """One image as its grid of pixel values, with the numbers written in."""
-    fig = go.Figure(go.Heatmap(z=image, colorscale="Greys", zmin=0, zmax=float(max(image.max(), 1)),
-                               text=image, texttemplate="%{text}", textfont=dict(size=7),
-                               showscale=False))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
-    fig.update_layout(title=title, height=560, margin=dict(l=0, r=0, t=40, b=0))
-    return fig
-
-
-def mean_images(images: np.ndarray, labels: np.ndarray, class_names: Sequence[str]) -> go.Figure:
-    means = [images[labels == k].mean(axis=0) for k in range(len(class_names))]
-    return image_grid(np.array(means).round().astype(np.uint8), list(class_names), columns=10)
-
-
-def class_counts_figure(train_labels: np.ndarray, test_labels: np.ndarray,
-                        class_names: Sequence[str]) -> go.Figure:
-    fig = go.Figure()
-    fig.add_bar(x=list(class_names), y=np.bincount(train_labels, minlength=10), name="training",
-                marker_color=TRAIN_COLOUR)
-    fig.add_bar(x=list(class_names), y=np.bincount(test_labels, minlength=10), name="test",
-                marker_color=VAL_COLOUR)
-    fig.update_xaxes(type="category")
-    fig.update_layout(barmode="group", height=300, margin=dict(l=10, r=10, t=50, b=10), font=dict(size=FONT),
-                      title=dict(text="Images per class", font=dict(size=TITLE_FONT)),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
-    return fig
-
-
 def confusion_figure(counts: np.ndarray, class_names: Sequence[str]) -> go.Figure:
     """Rows are true classes, columns predicted; the diagonal is what it got right."""
     names = list(class_names)
