@@ -217,12 +217,11 @@ def describe(wait_for_warm_up: float = 0.0) -> dict:
 
     if wait_for_warm_up and WARM_UP._started:
         WARM_UP.done.wait(wait_for_warm_up)
-    training = sys.modules.get("mnist_core.training")
-    traces = 0 if training is None else sum(
-        net._batches.experimental_get_tracing_count() for net in training.POOL._free)
+    pool = getattr(sys.modules.get("mnist_core.training"), "POOL", None)  # None while it imports
+    traces = 0 if pool is None else sum(net._batches.experimental_get_tracing_count() for net in pool._free)
     return {"pid": os.getpid(), "rss": psutil.Process().memory_info().rss,
             "tensorflow": "tensorflow" in sys.modules, "warm_up_seconds": WARM_UP.seconds,
-            "networks": 0 if training is None else len(training.POOL), "traces": traces}
+            "networks": 0 if pool is None else len(pool), "traces": traces}
 
 
 # --- a worker of a real cluster ---------------------------------------------------------------
