@@ -51,9 +51,11 @@ st.subheader("Classes")
 st.write("The classes are close to balanced, so accuracy is a fair summary. "
          "The mean image of a class shows where its ink usually falls.")
 train_counts, test_counts = np.bincount(ds.y_train, minlength=10), np.bincount(ds.y_test, minlength=10)
+share = train_counts / train_counts.sum()
 st.markdown(markdown_table([{"class": names[k], "training images": f"{train_counts[k]:,}",
-                             "test images": f"{test_counts[k]:,}"} for k in range(10)],
-                           align={"training images": "right", "test images": "right"}))
+                             "share": f"{share[k]:.1%}", "test images": f"{test_counts[k]:,}"}
+                            for k in range(10)],
+                           align={"training images": "right", "share": "right", "test images": "right"}))
 st.image(mean_images(ds.name), output_format="PNG")
 
 # --- preprocessing -----------------------------------------------------------

@@ -112,7 +112,7 @@ def test_data_page_filters_and_reshuffles(app):
     caption, others = grid_of(app)
     assert caption.endswith("images of 3, picked at random") and others != threes
     text = "\n".join(m.value for m in app.markdown)
-    assert "| 1 | 6,742 | 1,135 |" in text  # images per class, training and test
+    assert "| 1 | 6,742 | 11.2% | 1,135 |" in text  # images per class, training and test
     assert "| flattened | `(60000, 784)` | uint8 |" in text
 
 
