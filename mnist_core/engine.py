@@ -134,6 +134,8 @@ class Engine:
         self._lock = threading.Lock()
         self._snapshot: tuple[float, dict[str, TaskInfo]] = (0.0, {})
         self._slots = 0
+        self._cancelled: dict[str, float] = {}  # training keys this client cancelled, and when
+        self._cancel_lock = threading.Lock()
 
     @classmethod
     def from_environment(cls) -> Engine:
@@ -235,7 +237,20 @@ class Engine:
 
     def submit_training(self, fn, *args, key: str, priority: int = 0):
         """A training task under `key`: the same key from any client is one task."""
-        return self.client().submit(fn, *args, key=key, priority=priority, resources=dict(TRAIN), pure=False)
+        future = self.client().submit(fn, *args, key=key, priority=priority, resources=dict(TRAIN), pure=False)
+        with self._cancel_lock:
+            self._cancelled.pop(key, None)  # asked for again: in the queue as the scheduler says
+        return future
+
+    def cancel(self, future) -> None:
+        """Take a waiting training out of the queue. The queue as read from here leaves it out at
+        once: the cancel reaches the scheduler on Dask's batched stream, and a read of the queue
+        (another connection) can overtake it."""
+        with self._cancel_lock:
+            self._cancelled[future.key] = time.monotonic()
+            at, found = self._snapshot
+            self._snapshot = (at, {k: t for k, t in found.items() if k != future.key})
+        future.cancel()
 
     def call(self, fn, *args, timeout: float = 300):
         """Run a small job on a worker and return its result (its error is raised here)."""
@@ -258,8 +273,13 @@ class Engine:
         except Exception as exc:  # the scheduler went away: nothing is known to be training
             log.warning("training engine: cannot read the queue (%s)", exc)
             raw = {}
-        found = {key: TaskInfo(*row) for key, row in raw.items()}
-        self._snapshot = (time.monotonic(), found)
+        now = time.monotonic()
+        with self._cancel_lock:
+            # A key cancelled here stays out until the scheduler has forgotten it (a minute at most).
+            for key in [k for k, t in self._cancelled.items() if k not in raw or now - t > 60]:
+                del self._cancelled[key]
+            found = {key: TaskInfo(*row) for key, row in raw.items() if key not in self._cancelled}
+            self._snapshot = (now, found)
         return found
 
     def slots(self) -> int:

@@ -84,7 +84,7 @@ class Job:
         # forgets it (job() reads the flag), and a worker that took it meanwhile ends at once.
         self._store.disk.set_wanted(self.config, self.target, stop=True)
         if self.queued:
-            self.future.cancel()
+            self._store.engine.cancel(self.future)
 
     @property
     def stopping(self) -> bool:
