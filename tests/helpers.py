@@ -10,9 +10,16 @@ def engine_state() -> str:
     shared = engine._SHARED
     if shared is None or not shared.ready:
         return "engine: not started"
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
         tasks = shared.tasks(fresh=True)
-        workers = {a: (w["pid"], w["rss"] >> 20) for a, w in shared.worker_info().items()}
+        pool = ThreadPoolExecutor(1)  # a worker that does not answer must not hang the report
+        try:
+            described = pool.submit(shared.worker_info).result(timeout=30)
+        finally:
+            pool.shutdown(wait=False)
+        workers = {a: (w["pid"], w["rss"] >> 20) for a, w in described.items()}
     except Exception as exc:  # a report on a failure must not hide it
         return f"engine: cannot be read ({exc!r})"
     lines = [f"engine: {shared.slots()} training slots, workers (pid, MB) {workers}"]
