@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from app_pages.common import run_store
 from mnist_core.config import TrainConfig
 from mnist_core.rundir import RunDirectory
-from tests.helpers import engine_state
+from tests.helpers import engine_state, free_port
 
 SMALL = {"f_hidden_0": 32, "f_train_samples": 2000, "f_epochs": 2}
 
@@ -715,8 +715,6 @@ def test_the_chosen_epoch_holds_when_epochs_change_and_a_link_names_one(app):
 
 def test_an_unreachable_scheduler_is_said_on_train_and_the_rest_works(app, monkeypatch):
     from mnist_core import engine as engines
-    from tests.helpers import free_port
-
     bad = engines.Engine(address=f"tcp://127.0.0.1:{free_port()}")  # nobody listens there
     monkeypatch.setattr(engines, "_SHARED", bad)
     st.cache_resource.clear()  # a server started with this MNIST_LAB_SCHEDULER

@@ -16,6 +16,7 @@ from mnist_core import engine as engines
 from mnist_core.config import TrainConfig
 from mnist_core.jobs import KILLED, RunStore
 from mnist_core.rundir import RunDirectory
+from tests.helpers import free_port
 
 # Big enough that an epoch takes a while (it is stopped by hand), small enough to redo here.
 LONG = TrainConfig(hidden=(128,), epochs=100, train_samples=20000, validation="split:0.2", seed=9)
@@ -124,8 +125,6 @@ def test_a_worker_stopped_for_good_is_replaced_and_runs_train_again(engine_facto
 
 
 def test_an_unreachable_scheduler_is_a_clear_message_and_a_log_line(tmp_path, caplog, monkeypatch):
-    from tests.helpers import free_port
-
     monkeypatch.setenv(engines.SCHEDULER_ENV, f"tcp://127.0.0.1:{free_port()}")  # nobody listens
     engine = engines.Engine.from_environment()
     try:
