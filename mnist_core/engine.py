@@ -268,18 +268,19 @@ class Engine:
             return found
         if not self.ready:
             return {}
+        asked = time.monotonic()  # the view's age counts from the question, not the answer
         try:
             raw, self._slots = self._client.run_on_scheduler(_training_tasks)
         except Exception as exc:  # the scheduler went away: nothing is known to be training
             log.warning("training engine: cannot read the queue (%s)", exc)
             raw = {}
-        now = time.monotonic()
         with self._cancel_lock:
             # A key cancelled here stays out until the scheduler has forgotten it (a minute at most).
-            for key in [k for k, t in self._cancelled.items() if k not in raw or now - t > 60]:
+            for key in [k for k, t in self._cancelled.items() if k not in raw or asked - t > 60]:
                 del self._cancelled[key]
             found = {key: TaskInfo(*row) for key, row in raw.items() if key not in self._cancelled}
-            self._snapshot = (now, found)
+            if asked >= self._snapshot[0]:  # a slow answer never replaces a newer one
+                self._snapshot = (asked, found)
         return found
 
     def slots(self) -> int:

@@ -171,12 +171,21 @@ class RunStore:
             job = self._jobs.get(key)
         if job is not None and not job.done:
             return job
-        if not self._live(run_name(key)) or self.disk.wanted(config)["stop"]:
-            return None  # nothing to join, or someone stopped it (its task is on its way out)
+        wanted = self.disk.wanted(config)
+        if wanted["stop"] or not (self._live(run_name(key)) or self._unfinished(config, wanted)):
+            return None  # someone stopped it (its task is on its way out), or nothing to join
         info = self.engine.tasks(fresh=True).get(self._task_key(run_name(key)))
         if info is None or not info.live:
             return None
         return self._submit(config, self.disk.wanted(config)["target"], owner="")
+
+    def _unfinished(self, config: TrainConfig, wanted: dict) -> bool:
+        """Someone asked for more epochs of this run than it has: worth a fresh look at the queue
+        even when the last view of it (up to SNAPSHOT_AGE old) did not have its task yet."""
+        if not self.disk.folder(config).joinpath("wanted.json").exists():
+            return False
+        run = self.get(config)
+        return run is None or run.epochs_done < wanted["target"]
 
     def failure(self, config: TrainConfig) -> str:
         """Why the last training of this config's key failed ("" if it did not)."""
@@ -237,7 +246,7 @@ class RunStore:
             return None
         job = Job(config=config, target=target, future=future, owner=owner, _store=self)
         with self._lock:
-            if key in self._jobs:  # another page asked at the same moment: one job
+            if key in self._jobs and not self._jobs[key].done:  # another page asked at the same moment
                 return self._jobs[key]
             self._jobs[key] = job
             self._failures.pop(key, None)
