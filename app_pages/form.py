@@ -15,7 +15,7 @@ from mnist_core.config import FIELD, NUMBER, SLIDER, Field, TrainConfig
 COLUMNS = {
     "Network": ("hidden", "activation"),
     "Learning": ("optimizer", "learning_rate", "loss", "epochs", "batch_size"),
-    "Data": ("train_samples", "validation", "normalize", "seed", "early_stopping", "keep_best"),
+    "Data": ("train_samples", "validation", "normalize", "augment", "seed", "early_stopping", "keep_best"),
 }
 
 

@@ -149,7 +149,17 @@ FIELDS: tuple[Field, ...] = (
           low=0, high=MAX_EPOCHS, step=1),
     Field("keep_best", "bool", False, "Keep the best epoch",
           "At the end, keep the weights of the epoch with the lowest validation loss."),
+    # Measured on digits written stroke by stroke (bench/handwriting.py): see the README.
+    Field("augment", "choice", "off", "Augment",
+          "Train on changed copies of the images, new ones every batch: moved (shifted, turned, "
+          "slanted, resized), with thicker or thinner strokes, or both. Helps the network read "
+          "handwriting unlike the training set's.",
+          choices=(("off", "off"), ("move", "move: shift, turn, slant, resize"),
+                   ("stroke", "stroke: thicker or thinner"), ("all", "all: move and stroke"))),
 )
+# Settings added after runs were first stored: left out of a run's name while at their
+# default (mnist_core.rundir.run_name), so the runs stored before keep their names.
+LATER_FIELDS = ("augment",)
 FIELD: dict[str, Field] = {f.name: f for f in FIELDS}
 
 
@@ -184,6 +194,7 @@ class TrainConfig:
     seed: int = _default("seed")
     early_stopping: int = _default("early_stopping")
     keep_best: bool = _default("keep_best")
+    augment: str = _default("augment")
 
     def __post_init__(self):
         # Normalise containers so equal configs hash equally (lists from JSON, one
@@ -267,7 +278,8 @@ class TrainConfig:
         """What a run's compiled code depends on (mnist_core.training.Network.shape_of): runs of
         the same shape share it; everything else is a variable's value (the learning rate, the
         starting weights from the seed) or an input's shape (images, batch size)."""
-        return (self.hidden, self.activation, self.dropout, self.optimizer, self.loss, self.normalize)
+        return (self.hidden, self.activation, self.dropout, self.optimizer, self.loss, self.normalize,
+                self.augment)
 
     @property
     def param_count(self) -> int:

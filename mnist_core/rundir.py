@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_core.config import ConfigError, TrainConfig
+from mnist_core.config import FIELD, LATER_FIELDS, ConfigError, TrainConfig, to_text
 from mnist_core.runs import EpochResult, TrainedRun
 from mnist_core.snapshots import EpochWeights
 
@@ -82,7 +82,11 @@ def from_environment() -> RunDirectory | None:
 
 def run_name(config: TrainConfig) -> str:
     """A run's folder name: a hash of its config key (every setting but the epochs)."""
-    text = json.dumps(config.key().to_dict(), sort_keys=True)
+    fields = config.key().to_dict()
+    for name in LATER_FIELDS:
+        if fields[name] == to_text(FIELD[name], FIELD[name].default):
+            del fields[name]
+    text = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

@@ -36,6 +36,8 @@ start_tensorflow()
 import keras  # noqa: E402  (after start_tensorflow: see above)
 import tensorflow as tf  # noqa: E402
 
+from mnist_core.augment import augment_batch, noise_seed  # noqa: E402
+
 # The same seed and config must give the same curves: ask TensorFlow for
 # deterministic kernels (on the CPU this costs nothing measurable).
 tf.config.experimental.enable_op_determinism()
@@ -155,7 +157,7 @@ class Network:
         self.optimizer.build(self.model.trainable_variables)
         self.loss_fn = make_loss(config)
         self.params = trainable_params(self.model)
-        self._batches = self._compile_batches(config.sparse_labels, config.normalize)
+        self._batches = self._compile_batches(config.sparse_labels, config.normalize, config.augment)
         self._eval = self._compile_eval(config.sparse_labels)
         # Whose state the variables hold: ("start", config key) when new, (run token, epochs)
         # once a run trained on it, None when unknown (a warm-up, an interrupted call).
@@ -194,13 +196,14 @@ class Network:
         truth = tf.cast(y, tf.int64) if sparse else tf.argmax(y, axis=-1)
         return tf.reduce_sum(tf.cast(tf.equal(tf.argmax(pred, axis=-1), truth), tf.float32))
 
-    def _compile_batches(self, sparse: bool, normalize: bool):
+    def _compile_batches(self, sparse: bool, normalize: bool, augment: str):
         model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
 
         @tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
-        def run_batches(x, y, order, limit):
+        def run_batches(x, y, order, limit, noise):
             """Train on the batches order[0], order[1], ... (at most `limit` of them); stop at a
-            non-finite loss. A limit of 0 runs nothing: XLA still compiles for these shapes."""
+            non-finite loss. A limit of 0 runs nothing: XLA still compiles for these shapes.
+            `noise` (int32 (2,)) seeds the augmentation: batch i draws from noise + (0, i)."""
             steps = tf.minimum(tf.shape(order)[0], limit)
             batch = tf.cast(tf.shape(order)[1], tf.float32)
 
@@ -211,6 +214,7 @@ class Network:
                 xb, yb = tf.cast(tf.gather(x, idx), tf.float32), tf.gather(y, idx)
                 if normalize:
                     xb = xb / 255.0
+                xb = augment_batch(xb, noise + tf.stack([0, i]), augment)
                 with tf.GradientTape() as tape:
                     pred = model(xb, training=True)
                     loss = loss_fn(yb, pred)
@@ -243,11 +247,13 @@ class Network:
             parts.append(order[full * batch:].reshape(1, -1))
         return parts
 
-    def train_epoch(self, x, y, order: np.ndarray, batch: int) -> tuple[float, float, bool]:
-        """Train on x[order] in batches; (sum of batch loss x size, correct, all finite)."""
+    def train_epoch(self, x, y, order: np.ndarray, batch: int, noise: int = 0) -> tuple[float, float, bool]:
+        """Train on x[order] in batches; (sum of batch loss x size, correct, all finite).
+        `noise` seeds the epoch's augmentation (augment.noise_seed)."""
         loss_sum, correct, finite = 0.0, 0.0, True
-        for part in self._parts(order, batch):
-            _, part_loss, part_correct, finite = self._batches(x, y, part, tf.constant(len(part), tf.int32))
+        for p, part in enumerate(self._parts(order, batch)):
+            seed = tf.constant([noise, p * 2**20], tf.int32)  # below 2**20 batches in a part
+            _, part_loss, part_correct, finite = self._batches(x, y, part, tf.constant(len(part), tf.int32), seed)
             loss_sum, correct = loss_sum + float(part_loss), correct + float(part_correct)
             if not bool(finite):
                 return loss_sum, correct, False
@@ -256,7 +262,7 @@ class Network:
     def compile_epoch(self, x, y, samples: int, batch: int) -> None:
         """Have XLA compile the loop for an epoch of `samples` images, running no batch of it."""
         for part in self._parts(np.arange(samples, dtype=np.int32), batch):
-            self._batches(x, y, part, tf.constant(0, tf.int32))
+            self._batches(x, y, part, tf.constant(0, tf.int32), tf.constant([0, 0], tf.int32))
 
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_sum = hits = 0.0
@@ -484,7 +490,8 @@ class TrainingRun(TrainedRun):
         n = len(data.x_fit)
         t0 = time.perf_counter()
         order = np.random.default_rng([self.config.seed, epoch]).permutation(n).astype(np.int32)
-        loss_sum, correct, finite = net.train_epoch(x, y, order, self.config.batch_size)
+        loss_sum, correct, finite = net.train_epoch(x, y, order, self.config.batch_size,
+                                                    noise_seed(self.config.seed, epoch))
         seconds = time.perf_counter() - t0
         loss = loss_sum / n if finite else math.nan
         if not math.isfinite(loss) or loss > explosion_loss(self.baseline_loss):
