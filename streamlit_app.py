@@ -52,6 +52,7 @@ def pages() -> list:
         st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
         st.Page("app_pages/inside.py", title="Inside", icon=":material/neurology:", url_path="inside"),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+        st.Page("app_pages/handwriting.py", title="Handwriting", icon=":material/edit_note:", url_path="handwriting"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
         st.Page("app_pages/line.py", title="Line", icon=":material/timeline:", url_path="line"),
     ]

@@ -227,3 +227,28 @@ def share_link(params: dict) -> str:
 
     url = urlsplit(st.context.url or "http://localhost:8501/")
     return urlunsplit((url.scheme, url.netloc, url.path, urlencode(params), ""))
+
+
+def choose_model(page: str):
+    """(run, epoch) for a page that reads drawings (Draw, Handwriting): the run chosen on Train or
+    Evaluate by default, or any other offered (the shipped default, this session's, uploaded)."""
+    runs = [r for r in session_runs().values() if r.epochs_done and r.status != "diverged"]
+    chosen, chosen_epoch = selected()
+    options = [default_run()] + runs + imported_runs()
+    start = next((i for i, r in enumerate(options) if r is chosen), 0)
+    index = st.selectbox("Model", range(len(options)), index=start,
+                         format_func=lambda i: f"Your run: {options[i].label}" if options[i] in runs
+                         else options[i].label[:1].upper() + options[i].label[1:],
+                         help="The run and epoch chosen on Train are used by default.")
+    run = options[index]
+    epoch = chosen_epoch if run is chosen else run.final_epoch
+    if run.epochs_done > 1:
+        epoch = st.slider("After epoch", 1, run.epochs_done, epoch, key=f"{page}_epoch_{index}",
+                          help="Use the weights the network had after this epoch.")
+    which = f"your run {run.label}" if run in runs else run.label
+    after = f", with its weights after epoch {epoch} of {run.epochs_done}" if run.epochs_done else ""
+    st.caption(f"Using {which}{after}; its classes are those of {run.dataset.title}.")
+    if run.dataset.name == "fashion_mnist":
+        st.info("This model learnt clothes: draw one of its ten classes (" + ", ".join(run.class_names)
+                + "), filled in, as large as the canvas.")
+    return run, epoch

@@ -12,37 +12,13 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from app_pages.common import default_run, imported_runs, selected, session_runs
+from app_pages.common import choose_model
 from mnist_core import figures
 from mnist_core.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture, recipe_for
 
 CANVAS_SIZE = 280
 STROKE = 20  # a 20 px brush on a digit about 200 px tall: MNIST's stroke-to-box ratio
 WIDE_STROKE = 32  # clothes are filled shapes: a wider brush fills them in fewer strokes
-
-
-def choose_model():
-    """(run, epoch): the run chosen on Train or Evaluate by default, or any other offered."""
-    runs = [r for r in session_runs().values() if r.epochs_done and r.status != "diverged"]
-    chosen, chosen_epoch = selected()
-    options = [default_run()] + runs + imported_runs()
-    start = next((i for i, r in enumerate(options) if r is chosen), 0)
-    index = st.selectbox("Model", range(len(options)), index=start,
-                         format_func=lambda i: f"Your run: {options[i].label}" if options[i] in runs
-                         else options[i].label[:1].upper() + options[i].label[1:],
-                         help="The run and epoch chosen on Train are used by default.")
-    run = options[index]
-    epoch = chosen_epoch if run is chosen else run.final_epoch
-    if run.epochs_done > 1:
-        epoch = st.slider("After epoch", 1, run.epochs_done, epoch, key=f"draw_epoch_{index}",
-                          help="Use the weights the network had after this epoch.")
-    which = f"your run {run.label}" if run in runs else run.label
-    after = f", with its weights after epoch {epoch} of {run.epochs_done}" if run.epochs_done else ""
-    st.caption(f"Using {which}{after}; its classes are those of {run.dataset.title}.")
-    if run.dataset.name == "fashion_mnist":
-        st.info("This model learnt clothes: draw one of its ten classes (" + ", ".join(run.class_names)
-                + "), filled in, as large as the canvas.")
-    return run, epoch
 
 
 def drawing_input(recipe):
@@ -96,7 +72,7 @@ def show_prediction(run, epoch: int, drawing) -> None:
 def main() -> None:
     st.title("Draw")
     intro = st.empty()  # the sentence names what to draw, which depends on the model chosen below
-    run, epoch = choose_model()
+    run, epoch = choose_model("draw")
     recipe = recipe_for(run.dataset.name)
     intro.write(f"Draw {recipe.thing} and see what the network thinks it is, every time you lift the pen.")
     left, right = st.columns([1, 1])

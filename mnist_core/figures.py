@@ -277,6 +277,20 @@ def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], met
     return fig
 
 
+def handwriting_figure(test: Sequence[float | None], drawn: Sequence[float], title: str,
+                       selected: int | None = None) -> go.Figure:
+    """Accuracy on the test set and on a set of drawings after each epoch: the gap between the
+    benchmark and other people's handwriting."""
+    epochs = list(range(1, len(drawn) + 1))
+    fig = go.Figure()
+    fig.add_scatter(x=epochs, y=list(test), name="test set", mode="lines+markers", line=dict(color=TRAIN_COLOUR))
+    fig.add_scatter(x=epochs, y=list(drawn), name=title, mode="lines+markers", line=dict(color=VAL_COLOUR))
+    fig.update_yaxes(tickformat=".0%")
+    _epoch_axis(fig, len(epochs))
+    _mark_epochs(fig, None, selected, len(epochs))
+    return _layout(fig, "Accuracy after each epoch", "accuracy")
+
+
 def bars_figure(labels: Sequence[str], values: Sequence[float], title: str) -> go.Figure:
     """A few fractions side by side, each written on its bar."""
     fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=[MARK_COLOUR] + [TRAIN_COLOUR] * (len(values) - 1),
