@@ -315,3 +315,35 @@ def test_a_warm_up_in_a_hurry_leaves_the_compiling_to_the_waiting_run(small_conf
     assert net._batches.experimental_get_tracing_count() == 0  # TensorFlow, data and network only
     run = train(small_config)
     assert pool._free == [net] and run.history[-1].accuracy > 0.5
+
+
+def test_augmentation_is_seeded_changes_the_images_and_keeps_their_range(small_config):
+    import tensorflow as tf
+
+    from mnist_core.augment import KINDS, augment_batch
+    from mnist_core.config import FIELD
+    from mnist_core.data import load_dataset
+
+    assert set(FIELD["augment"].values) == set(KINDS)
+    x = tf.constant(load_dataset("mnist").x_train[:64].reshape(64, 784) / 255.0, tf.float32)
+    seed = tf.constant([3, 0], tf.int32)
+    assert augment_batch(x, seed, "off") is x
+    for kind in ("move", "stroke", "all"):
+        once, again = augment_batch(x, seed, kind).numpy(), augment_batch(x, seed, kind).numpy()
+        other = augment_batch(x, tf.constant([3, 1], tf.int32), kind).numpy()
+        assert np.array_equal(once, again) and not np.array_equal(once, other)
+        assert once.shape == (64, 784) and once.min() >= 0 and once.max() <= 1 + 1e-6
+        changed = np.abs(once - x.numpy()).mean(axis=1)
+        assert (changed > 0.005).mean() > 0.8  # nearly every image is changed
+        assert abs(once.sum() / x.numpy().sum() - 1) < 0.5  # changed, not wiped out or flooded
+    thick = augment_batch(x, seed, "stroke").numpy()
+    assert ((thick > 0.5).sum(axis=1) > (x.numpy() > 0.5).sum(axis=1)).mean() > 0.3  # some thicker
+
+
+def test_an_augmented_run_trains_the_same_for_the_same_seed(small_config):
+    config = dataclasses.replace(small_config, augment="all")
+    a, b = train(config), train(config)
+    assert [r.as_dict()["loss"] for r in a.history] == [r.as_dict()["loss"] for r in b.history]
+    plain = train(small_config)
+    assert a.history[0].loss != plain.history[0].loss  # it saw other images than the plain run
+    assert a.test_accuracy > 0.5  # it learns (slower than on the plain images: 74% here against 87%)
