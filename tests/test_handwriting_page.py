@@ -1,0 +1,105 @@
+"""The Handwriting page in AppTest: drawings are handed in as the canvas would return them."""
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from mnist_core.handwriting import Handwriting
+from mnist_core.strokes import written_digits
+
+PAGE = "app_pages/handwriting.py"
+
+
+def open_handwriting(at, **query):
+    at.query_params.clear()
+    at.query_params.update(query)
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def add(at, picture) -> str:
+    """Hand in a drawing and press Add; the label it was added under."""
+    at.session_state["hw_pixels"] = picture
+    at.run()
+    button = next(b for b in at.button if b.label.startswith("Add as"))
+    label = button.label.removeprefix("Add as ")
+    button.click()
+    at.run()
+    assert not at.exception, at.exception
+    return label
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_ten_drawings_under_the_labels_asked_for_are_kept_and_read(app):
+    open_handwriting(app)
+    assert any("No drawings yet" in i.value for i in app.info)
+    pictures, labels = written_digits(10, seed=4)
+    asked = [add(app, p) for p in pictures]
+    assert asked == [str(d) for d in labels]  # it asks for the class the set has fewest of, 0 to 9
+    assert metric(app, "Test set") == "97.7%"  # the shipped network, at its last epoch
+    yours = float(metric(app, "Your drawings").rstrip("%"))
+    assert 0 <= yours <= 100 and yours == round(yours / 10) * 10  # n of 10
+    learner = app.session_state["learner"]
+    kept = Handwriting(_root()).load(learner, "mnist")
+    assert list(kept.labels) == list(range(10))
+    again = AppTest.from_file("../streamlit_app.py", default_timeout=90)
+    again.session_state["learner"] = learner  # the same browser, later: a new session
+    again.run()
+    open_handwriting(again)
+    assert metric(again, "Your drawings") == metric(app, "Your drawings")
+
+
+def _root():
+    import os
+
+    return os.environ["MNIST_LAB_RUNS"]
+
+
+def test_an_empty_canvas_adds_nothing_and_says_why(app):
+    open_handwriting(app)
+    add(app, np.zeros((280, 280, 4), np.uint8))
+    assert app.warning and "No drawings yet" in " ".join(i.value for i in app.info)
+    assert len(Handwriting(_root()).load(app.session_state["learner"], "mnist")) == 0
+
+
+def test_a_drawing_can_be_deleted(app):
+    open_handwriting(app)
+    pictures, _ = written_digits(3, seed=5)
+    for p in pictures:
+        add(app, p)
+    app.number_input(key="hw_delete_number").set_value(2)
+    next(b for b in app.button if b.label == "Delete it").click()
+    app.run()
+    assert list(Handwriting(_root()).load(app.session_state["learner"], "mnist").labels) == [0, 2]
+
+
+def test_a_class_set_pools_the_drawings_of_everyone_with_its_link(app):
+    open_handwriting(app)
+    next(b for b in app.button if b.label == "Start a class set").click()
+    app.run()
+    code = app.session_state["hw_class"]
+    assert any(code in m.value for m in app.markdown)
+    learner = AppTest.from_file("../streamlit_app.py", default_timeout=90)
+    learner.run()
+    open_handwriting(learner, **{"class": code.lower()})
+    learner.radio(key="hw_which").set_value("class")
+    learner.run()
+    pictures, _ = written_digits(2, seed=6)
+    for p in pictures:
+        add(learner, p)
+    assert len(Handwriting(_root()).load(f"class-{code}", "mnist")) == 2
+    assert len(Handwriting(_root()).load(learner.session_state["learner"], "mnist")) == 0
+    app.radio(key="hw_which").set_value("class")
+    app.run()
+    assert metric(app, "Class " + code + "'s drawings")
+
+
+def test_a_link_to_a_class_that_does_not_exist_says_so(app):
+    open_handwriting(app, **{"class": "ZZZZZZ"})
+    assert any("does not exist" in w.value for w in app.warning)
+    open_handwriting(app, **{"class": "<script>" * 50})
+    assert not app.exception
