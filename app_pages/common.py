@@ -49,7 +49,9 @@ def learner_id() -> str:
             st.session_state.learner = secrets.token_hex(16)
             st.session_state.set_cookie = True
     if st.session_state.pop("set_cookie", False):
-        st.html(f"<script>document.cookie = '{COOKIE}={st.session_state.learner}; "
+        # In the sidebar: an element of the first run only, in the main area, would move every
+        # element after it on the next run, and the drawing canvas would start again blank.
+        st.sidebar.html(f"<script>document.cookie = '{COOKIE}={st.session_state.learner}; "
                 f"max-age={COOKIE_DAYS * 86400}; path=/; SameSite=Lax';</script>",
                 unsafe_allow_javascript=True)
     return st.session_state.learner

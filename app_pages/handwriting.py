@@ -86,12 +86,13 @@ def canvas_pixels():
     if "hw_pixels" in st.session_state:
         return st.session_state.hw_pixels
     st.session_state.setdefault("hw_round", 0)
+    st.write("")  # room for the canvas's own toolbar, which floats above it
     try:
         from streamlit_drawable_canvas import st_canvas
 
         result = st_canvas(stroke_width=STROKE, stroke_color="#000000", height=CANVAS_SIZE, width=CANVAS_SIZE,
                            drawing_mode="freedraw", return_image_data=True, update_streamlit=True,
-                           key=f"hw_canvas_{st.session_state.hw_round}")
+                           key=f"hw_canvas_{st.session_state.hw_round}")  # a new, blank one after each Add
         return result.image_data
     except Exception as exc:  # the component cannot run (AppTest, an old browser)
         st.warning(f"The drawing canvas is not available here ({type(exc).__name__}).")
@@ -102,9 +103,12 @@ def add_drawing(owner: str, dataset: str, drawings: DrawingSet, names) -> None:
     """Ask for a label, take a drawing, keep it under that label."""
     recipe = recipe_for(dataset)
     asked = drawings.next_label()
-    label = st.segmented_control("Draw", range(10), default=asked, format_func=lambda i: names[i],
-                                 key=f"hw_label_{len(drawings)}", help="The class you will draw; the page "
-                                 "asks for the one your set has fewest of. Any order is fine.")
+    if st.session_state.get("hw_asked_for") != (len(drawings), asked):  # a drawing came or went
+        st.session_state.hw_asked_for = (len(drawings), asked)
+        st.session_state.hw_label = asked
+    label = st.segmented_control("Draw", range(10), format_func=lambda i: names[i], key="hw_label",
+                                 help="The class you will draw; the page asks for the one your set "
+                                 "has fewest of. Any order is fine.")
     label = asked if label is None else label
     st.write(f"Draw **{names[label]}**, then press Add.")
     pixels = canvas_pixels()
@@ -129,10 +133,11 @@ def add_drawing(owner: str, dataset: str, drawings: DrawingSet, names) -> None:
 
 def show_set(owner: str, drawings: DrawingSet, names) -> None:
     """The set as one picture, and a way to delete a drawing."""
-    captions = [f"{i + 1}: {names[label]}"[:10] for i, label in enumerate(drawings.labels)]
+    captions = [f"{i + 1}. {names[label]}"[:10] for i, label in enumerate(drawings.labels)]
     st.image(pictures.grid(drawings.images, captions, columns=10))
     counts = drawings.counts()
-    st.caption(f"{len(drawings)} drawings: " + ", ".join(f"{counts[i]} {names[i]}" for i in range(10)))
+    st.caption(f"{len(drawings)} drawing{'s' if len(drawings) != 1 else ''}, each with its number and label. "
+               "Per class: " + " · ".join(f"{names[i]}: {counts[i]}" for i in range(10)))
     left, right = st.columns([1, 1])
     number = left.number_input("Drawing number", 1, len(drawings), len(drawings), key="hw_delete_number")
     if right.button("Delete it", icon=":material/delete:"):
