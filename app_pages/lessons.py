@@ -176,16 +176,19 @@ def links(lesson: L.Lesson, runs: list) -> None:
     for run in runs:
         if run.epochs_done:
             remember(run)  # in the learner's list: Compare shows it
-    cols = st.columns(len(runs) + 2)
+    cols = st.columns(len(runs) + 2 + (lesson.next_step is not None))
     for col, (name, _), run in zip(cols, lesson.runs, runs):
         col.page_link("app_pages/train.py", label=f"'{name}' on Train", icon=":material/show_chart:",
                       query_params=link_params(run, max(run.epochs_done, 1)))
-    cols[-2].page_link("app_pages/compare.py", label="Compare them" if len(runs) > 1 else "Compare",
+    cols[len(runs)].page_link("app_pages/compare.py", label="Compare them" if len(runs) > 1 else "Compare",
                        icon=":material/compare_arrows:")
     inside = next((r for r in runs if r.epochs_done), None)
     if inside is not None:
-        cols[-1].page_link("app_pages/inside.py", label="Look inside", icon=":material/neurology:",
-                           query_params=link_params(inside, inside.final_epoch))
+        cols[len(runs) + 1].page_link("app_pages/inside.py", label="Look inside", icon=":material/neurology:",
+                                      query_params=link_params(inside, inside.final_epoch))
+    if lesson.next_step is not None:
+        page, label = lesson.next_step
+        cols[-1].page_link(page, label=label, icon=":material/arrow_forward:")
 
 
 def neighbours(lesson: L.Lesson) -> None:

@@ -27,18 +27,6 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def drawn_set(count: int, seed: int = 0):
-    import numpy as np
-
-    from mnist_core.canvas import prepare_drawing
-    from mnist_core.handwriting import DrawingSet
-    from mnist_core.strokes import written_digits
-
-    pictures, labels = written_digits(count, seed=seed)
-    images = np.stack([prepare_drawing(p).image for p in pictures])
-    return DrawingSet("mnist", images, labels.astype(np.uint8))
-
-
 def train_and_read(augment: str, samples: int | None, epochs: int, drawn) -> dict:
     from mnist_core.config import TrainConfig
     from mnist_core.handwriting import score, score_over_epochs
@@ -81,7 +69,9 @@ def main() -> None:
     args = parser.parse_args()
     samples, epochs = (10_000, 2) if args.quick else (None, 5)
     settings = args.augment or (["off", "all"] if args.quick else ["off", "move", "stroke", "all"])
-    drawn = drawn_set(args.drawn)
+    from mnist_core.handwriting import written_set
+
+    drawn = written_set(args.drawn)
     print(f"drawn-digit set: {len(drawn)} digits written by mnist_core.strokes (seed 0), "
           f"{drawn.counts().min()}-{drawn.counts().max()} per class")
     print(f"classic network, {samples or 60_000:,} training images, {epochs} epochs, seed 0\n")

@@ -27,6 +27,7 @@ import re
 import secrets
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +209,17 @@ def score_over_epochs(run, drawings: DrawingSet) -> np.ndarray:
     """Accuracy on the set after each epoch 1..epochs_done."""
     probs = run.predict_over_epochs(drawings.images)
     return (probs.argmax(axis=2) == drawings.labels[None]).mean(axis=1)
+
+
+@lru_cache(maxsize=1)
+def written_set(count: int = 500, seed: int = 0) -> DrawingSet:
+    """Digits written stroke by stroke by a script (mnist_core.strokes), through the canvas recipe:
+    a test set made by another process than MNIST (the lesson on handwriting, bench/handwriting.py)."""
+    from mnist_core.canvas import prepare_drawing
+    from mnist_core.strokes import written_digits
+
+    pictures, labels = written_digits(count, seed=seed)
+    return DrawingSet("mnist", np.stack([prepare_drawing(p).image for p in pictures]), labels.astype(np.uint8))
 
 
 # --- files ------------------------------------------------------------------------

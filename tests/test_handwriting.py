@@ -20,6 +20,7 @@ from mnist_core.handwriting import (
     import_set,
     score,
     score_over_epochs,
+    written_set,
 )
 from mnist_core.rundir import run_name
 from mnist_core.runs import DEFAULT_MODEL, load_run_file
@@ -29,8 +30,7 @@ LEARNER = "a" * 32
 
 
 def drawn(count=20, seed=0) -> DrawingSet:
-    pictures, labels = written_digits(count, seed=seed)
-    return DrawingSet("mnist", np.stack([prepare_drawing(p).image for p in pictures]), labels.astype(np.uint8))
+    return written_set(count, seed)
 
 
 def test_every_written_digit_is_a_drawing_the_canvas_recipe_accepts():

@@ -13,7 +13,7 @@ from mnist_core.jobs import RunStore
 from mnist_core.runs import EpochResult
 
 NAMED = {"chance", "classic", "scaling", "batches", "overfitting", "clothing", "test-as-validation", "mse",
-         "dropout", "learning-rate"}
+         "dropout", "learning-rate", "handwriting"}
 
 
 def sentences(text: str) -> int:
@@ -34,9 +34,9 @@ def test_every_lesson_is_complete_and_valid(lesson):
     assert lesson.chart in ("baseline", "loss", "accuracy", "test_accuracy", "val_accuracy", "val_loss")
 
 
-def test_the_ten_lessons_are_there_once_each():
+def test_the_eleven_lessons_are_there_once_each():
     assert {x.slug for x in L.LESSONS} == NAMED
-    assert len(L.LESSONS) == len(L.BY_SLUG) == 10
+    assert len(L.LESSONS) == len(L.BY_SLUG) == 11
 
 
 def test_the_lessons_use_the_classic_settings():
@@ -96,6 +96,17 @@ def test_the_verdict_follows_the_numbers():
     read = L.BY_SLUG["overfitting"].read
     assert read([fake(0.98, history=falls, best=20)]).answer == 0
     assert read([fake(0.98, history=turns, best=4)]).answer == 1
+
+
+def test_the_handwriting_lesson_reads_the_script_written_digits():
+    from mnist_core.handwriting import score, written_set
+    from mnist_core.runs import DEFAULT_MODEL, load_run_file
+
+    run = load_run_file(DEFAULT_MODEL)  # the classic network, as shipped
+    outcome = L.BY_SLUG["handwriting"].read([run, run])
+    read = score(run, run.final_epoch, written_set()).accuracy
+    assert outcome.answer == 1 and read < run.test_accuracy - 0.02  # worse than on MNIST's test set
+    assert outcome.rows[1][1] == f"{read:.1%} / {read:.1%}" and L.BY_SLUG["handwriting"].next_step
 
 
 def test_the_learning_rate_lesson_reads_a_run_that_diverged_in_epoch_1():
