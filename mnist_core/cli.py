@@ -16,6 +16,8 @@ import sys
 from mnist_core import experiments
 from mnist_core.config import FIELDS, ConfigError, TrainConfig, to_text
 from mnist_core.data import DataFileError
+from mnist_core.handwriting import MAX_FILE_BYTES as MAX_DRAWINGS_FILE
+from mnist_core.handwriting import SetError
 
 
 def _add_setting(parser: argparse.ArgumentParser, field) -> None:
@@ -47,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
                             f"{experiments.SEEDS[1]}; the seed flag is the first), and print mean and range. "
                             "Default: 1.")
         p.add_argument("--json", metavar="PATH", help="write the results (config, history, figures) as JSON")
+    t.add_argument("--drawings", metavar="PATH",
+                   help="after training, read a file of drawings (downloaded from the Handwriting page), or "
+                        "'script' for 500 digits written stroke by stroke by a script, and print the accuracy "
+                        "on them after each epoch")
     t.add_argument("--save", metavar="PATH",
                    help="write a run file (.npz): config, history and the weights of every epoch "
                         "(with --seeds, of the first seed)")
@@ -121,6 +127,8 @@ def train_command(config: TrainConfig, args: argparse.Namespace) -> int:
         runs.append(run)
         which = f"epoch {run.final_epoch}" + (" (best)" if run.final_epoch != run.epochs_done else "")
         print(f"test accuracy {run.test_accuracy:.4f}, test loss {run.test_loss:.4f} ({which}, {run.status})")
+        if args.drawings and run.epochs_done:
+            _read_drawings(run, args.drawings)
         if interrupted:
             break
     if len(runs) > 1:
@@ -133,6 +141,21 @@ def train_command(config: TrainConfig, args: argparse.Namespace) -> int:
     if args.save and runs and runs[0].epochs_done:
         runs[0].save(args.save)
     return 1 if any(r.status == "diverged" for r in runs) else 0
+
+
+def _read_drawings(run, path: str) -> None:
+    """The run's accuracy on a file of drawings (or the script's digits) after every epoch."""
+    from mnist_core.handwriting import import_set, score_over_epochs, written_set
+
+    if path == "script":
+        drawings, what = written_set(), "digits written by a script"
+    else:
+        with open(path, "rb") as fh:
+            drawings, what = import_set(fh.read(MAX_DRAWINGS_FILE + 1)), f"drawings in {path}"
+    if drawings.dataset != run.config.dataset:
+        raise SetError(f"{path} holds drawings of {drawings.dataset}, and this run learnt {run.config.dataset}")
+    by_epoch = score_over_epochs(run, drawings)
+    print(f"accuracy on the {len(drawings)} {what}, epoch by epoch: " + " ".join(f"{a:.4f}" for a in by_epoch))
 
 
 def sweep_command(sweep: experiments.Sweep, args: argparse.Namespace) -> int:
@@ -175,6 +198,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sweep":
             return sweep_command(args.sweep, args)
         return train_command(config, args)
-    except DataFileError as exc:
+    except (DataFileError, SetError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -74,3 +74,20 @@ def test_bad_sweeps_exit_2_with_the_validation_message():
     assert proc.returncode == 2 and "invalid choice: 'seed'" in proc.stderr
     proc = run_cli("train", "--seeds", "9")
     assert proc.returncode == 2 and "seeds 9: use 1 to 5" in proc.stderr
+
+
+def test_train_reads_a_file_of_drawings_after_each_epoch(tmp_path):
+    from mnist_core.handwriting import export_set, written_set
+
+    drawings = tmp_path / "drawings.json"
+    drawings.write_bytes(export_set(written_set(40, seed=9)))
+    proc = run_cli("train", "--hidden", "32", "--epochs", "2", "--train-samples", "2000", "--augment", "move",
+                   "--drawings", str(drawings))
+    assert proc.returncode == 0, proc.stderr
+    line = proc.stdout.splitlines()[-1]
+    assert line.startswith(f"accuracy on the 40 drawings in {drawings}, epoch by epoch: ")
+    assert all(0 <= float(a) <= 1 for a in line.split(": ")[1].split()) and len(line.split(": ")[1].split()) == 2
+    (tmp_path / "bad.json").write_text('{"format": "something else"}')
+    proc = run_cli("train", "--hidden", "32", "--epochs", "1", "--train-samples", "1000",
+                   "--drawings", str(tmp_path / "bad.json"))
+    assert proc.returncode == 1 and "not a file of drawings saved by MNIST Lab" in proc.stderr
