@@ -165,7 +165,7 @@ def show_scores(run, epoch: int, drawings: DrawingSet, title: str) -> None:
         yours = score_over_epochs(run, drawings)
         tests = [r.test_accuracy for r in run.history]
         st.plotly_chart(figures.handwriting_figure(tests, yours, title, epoch), config={"displayModeBar": False})
-    with st.expander("Confusion matrix of your drawings"):
+    with st.expander(f"Confusion matrix of {title}"):
         st.plotly_chart(figures.confusion_figure(found.confusion, names), config={"displayModeBar": False})
 
 

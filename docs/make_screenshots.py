@@ -5,7 +5,9 @@
 Starts the app (tests.browser.AppServer) on a fresh, empty run directory, trains two runs that
 differ only in dropout from the Train button, and writes docs/train.png, docs/evaluate.png,
 docs/compare.png, docs/sweep.png (a learning-rate sweep on Compare), docs/inside.png (the drawn 7 on Inside), docs/lessons.png (the first lesson,
-guessed and run) and docs/line.png (a line learnt on credit score and income), plus
+guessed and run), docs/line.png (a line learnt on credit score and income) and
+docs/handwriting.png (a class set of 60 digits written by mnist_core.strokes, read by the
+shipped network), plus
 test-artifacts/shot-home.png and test-artifacts/shot-draw.png to look at.
 Each picture is the page's main column (no sidebar), from just above the title to the end of
 the page. Training two 512-512 networks takes minutes, many more on a busy machine.
@@ -144,7 +146,7 @@ def draw_digit(page) -> None:
     page.locator("[data-testid='stMetric']", has_text="Prediction").wait_for()
 
 
-def take_all(page, server, started: float) -> list:
+def take_all(page, server, started: float, runs: str) -> list:
     """Train both runs and take every picture; return the files written."""
     written = []
 
@@ -189,7 +191,20 @@ def take_all(page, server, started: float) -> list:
     open_page(page, f"{server.url}/line?data=credit&layers=0&seed=3")
     click(page, page.get_by_role("button", name="Train", exact=True))
     save(DOCS / "line.png")
+    handwriting(page, server, runs)
+    save(DOCS / "handwriting.png")
     return written
+
+
+def handwriting(page, server, runs: str) -> None:
+    """Handwriting on a class set of 60 digits written by the script (as if a class drew them)."""
+    from mnist_core.handwriting import Handwriting, written_set
+
+    store = Handwriting(runs)
+    code = store.start_class()
+    store.save(f"class-{code}", written_set(60, seed=7))
+    open_page(page, f"{server.url}/handwriting?class={code}")
+    click(page, page.get_by_text(f"Class {code}", exact=True))
 
 
 def sweep(page, server) -> None:
@@ -227,7 +242,7 @@ def main() -> int:
                     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
                     page.set_default_timeout(120_000)
                     track_runs(page)
-                    written = take_all(page, server, started)
+                    written = take_all(page, server, started, runs)
                 finally:
                     browser.close()
         finally:

@@ -12,6 +12,7 @@ a visitor typed)::
                   wanted.json      what the learners want of it: epochs, and a stop
                   used             its modification time is when the run was last used
     <root>/learners/<id>.json      the runs and lessons of one browser (mnist_core.learners)
+    <root>/handwriting/*.npz       drawing sets, a browser's or a class's (mnist_core.handwriting)
 
 Every file is written to a temporary name and renamed over the old one (atomic on
 one filesystem), epoch files before run.npz, so a reader, or a worker taking over
@@ -300,7 +301,7 @@ class RunDirectory:
                 run = self._open(entry.name)
                 if run is not None:
                     found.append(run)
-            elif entry.name not in ("learners", "classes") and not entry.name.startswith("."):
+            elif entry.name not in ("learners", "classes", "handwriting") and not entry.name.startswith("."):
                 self._warn(entry.name, 0, f"left alone a file that is not a run: {entry.name}")
         return sorted(found, key=lambda r: r.saved_at, reverse=True)
 

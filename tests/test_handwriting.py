@@ -151,3 +151,12 @@ def test_augment_off_keeps_the_names_of_runs_stored_before_it_existed():
     before = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:24]
     assert run_name(config) == before
     assert run_name(TrainConfig(hidden=(64,), seed=4, augment="all")) != before
+
+
+def test_the_run_directory_leaves_the_drawings_alone_without_a_warning(tmp_path, caplog):
+    from mnist_core.rundir import RunDirectory
+
+    Handwriting(tmp_path).add(LEARNER, "mnist", np.zeros((28, 28)), 1)
+    with caplog.at_level("WARNING"):
+        assert RunDirectory(tmp_path).runs() == []
+    assert "not a run" not in caplog.text and (tmp_path / "handwriting").is_dir()
