@@ -175,7 +175,8 @@ def files(owner: str, drawings: DrawingSet) -> None:
                        file_name=f"drawings-{drawings.dataset}.json", mime="application/json",
                        disabled=not len(drawings))
     upload = st.file_uploader("Add drawings from a file", type=["json"], max_upload_size=1,
-                              help=f"A file downloaded here (at most {MAX_FILE_BYTES // 1000} KB).")
+                              help=f"A file downloaded here (at most {MAX_FILE_BYTES // 1000} KB).",
+                              key=f"hw_file_{st.session_state.get('hw_files', 0)}")
     if upload is None:
         return
     try:
@@ -193,6 +194,7 @@ def files(owner: str, drawings: DrawingSet) -> None:
         merged = DrawingSet(drawings.dataset, np.concatenate([drawings.images, found.images]),
                             np.concatenate([drawings.labels, found.labels]))
         handwriting().save(owner, merged)
+        st.session_state.hw_files = st.session_state.get("hw_files", 0) + 1  # an empty uploader: added once
         st.rerun()
 
 

@@ -103,3 +103,22 @@ def test_a_link_to_a_class_that_does_not_exist_says_so(app):
     assert any("does not exist" in w.value for w in app.warning)
     open_handwriting(app, **{"class": "<script>" * 50})
     assert not app.exception
+
+
+def test_a_file_of_drawings_is_added_and_a_strange_one_refused(app):
+    from mnist_core.handwriting import export_set, written_set
+
+    open_handwriting(app)
+    app.file_uploader[0].set_value(("mine.json", export_set(written_set(12, seed=10)), "application/json"))
+    app.run()
+    next(b for b in app.button if b.label == "Add its 12 drawings").click()
+    app.run()
+    assert not app.exception
+    kept = Handwriting(_root()).load(app.session_state["learner"], "mnist")
+    assert len(kept) == 12 and list(kept.labels) == [d % 10 for d in range(12)]
+    assert not any(b.label.startswith("Add its") for b in app.button)  # added once, not on every press
+    app.file_uploader[0].set_value(("odd.json", b'{"format": "mnist-lab-drawings", "version": 7}', "application/json"))
+    app.run()
+    assert any("That file cannot be used: this is not a file of drawings saved by MNIST Lab" in e.value
+               for e in app.error)
+    assert len(Handwriting(_root()).load(app.session_state["learner"], "mnist")) == 12
