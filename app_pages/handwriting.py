@@ -6,6 +6,8 @@ everyone with the class's link adds to (mnist_core.handwriting). Then any run, a
 epoch, is read on them beside its score on the test set. Numpy only: no TensorFlow here.
 """
 
+import math
+
 import numpy as np
 import streamlit as st
 
@@ -174,7 +176,7 @@ def files(owner: str, drawings: DrawingSet) -> None:
     st.download_button("Download these drawings", export_set(drawings), icon=":material/download:",
                        file_name=f"drawings-{drawings.dataset}.json", mime="application/json",
                        disabled=not len(drawings))
-    upload = st.file_uploader("Add drawings from a file", type=["json"], max_upload_size=1,
+    upload = st.file_uploader("Add drawings from a file", type=["json"], max_upload_size=math.ceil(MAX_FILE_BYTES / 2**20),
                               help=f"A file downloaded here (at most {MAX_FILE_BYTES // 1000} KB).",
                               key=f"hw_file_{st.session_state.get('hw_files', 0)}")
     if upload is None:

@@ -381,6 +381,10 @@ def main() -> None:
         st.caption("Validating on the test set means the epochs are picked by looking at the test score, "
                    "so that score ends up a little optimistic. Holding back part of the training images "
                    "keeps the test set for the final check.")
+    if config.augment != "off":
+        st.caption("Augmented: every batch shows the network changed copies of its images, so the training "
+                   "accuracy is measured on copies harder than the images themselves and can sit below the "
+                   "validation accuracy. The Handwriting page shows what it is for.")
     if problems:
         st.button("Train", type="primary", disabled=True, help="Fix the settings named in red above first.")
         return

@@ -122,3 +122,15 @@ def test_a_file_of_drawings_is_added_and_a_strange_one_refused(app):
     assert any("That file cannot be used: this is not a file of drawings saved by MNIST Lab" in e.value
                for e in app.error)
     assert len(Handwriting(_root()).load(app.session_state["learner"], "mnist")) == 12
+
+
+def test_the_train_form_has_the_augment_setting_and_says_what_it_does_to_the_curves(app):
+    app.query_params.update({"augment": "all", "hidden": "64"})
+    app.switch_page("app_pages/train.py")
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="f_augment").value == "all"
+    assert any("Augmented: every batch" in c.value for c in app.caption)
+    app.selectbox(key="f_augment").set_value("off")
+    app.run()
+    assert not any("Augmented: every batch" in c.value for c in app.caption)
