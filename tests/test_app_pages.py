@@ -660,7 +660,8 @@ def test_a_run_another_server_trains_is_followed_not_trained_twice(app, wait_unt
         seen = theirs.run
         assert "Train" not in labels(app) and "Stop" in labels(app), (  # following it, not a new one
             f"{labels(app)}; their run: {seen.status} {seen.epochs_done} {seen.message!r}; "
-            f"their job done {theirs.done}; wanted {here.disk.wanted(config)}\n{engine_state()}")
+            f"their job done {theirs.done}; wanted {here.disk.wanted(config)}; this server's last view of the "
+            f"queue {here.engine._snapshot}, its job {here._jobs.get(config.key())}\n{engine_state()}")
         mine = here.job(config)
         assert mine.future.key == theirs.future.key and not session_jobs(app)
         button(app, "Stop").click()
