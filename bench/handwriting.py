@@ -14,6 +14,7 @@ weights and the numpy forward pass).
     python -m bench.handwriting                  # every setting, full size (about 5 minutes)
     python -m bench.handwriting --quick          # 10,000 images, 2 epochs, off and all
     python -m bench.handwriting --augment off all
+    python -m bench.handwriting --augment off all --pens 25 40   # only thick pens
 """
 
 from __future__ import annotations
@@ -66,13 +67,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10,000 training images, 2 epochs")
     parser.add_argument("--augment", nargs="+", default=None, help="settings to compare (default: all four)")
     parser.add_argument("--drawn", type=int, default=1000, help="drawn digits in the set (default 1000)")
+    parser.add_argument("--pens", type=float, nargs=2, default=(6, 40), metavar=("LOW", "HIGH"),
+                        help="pen widths of the script's digits, px on the 280 px canvas (default 6 40)")
     args = parser.parse_args()
     samples, epochs = (10_000, 2) if args.quick else (None, 5)
     settings = args.augment or (["off", "all"] if args.quick else ["off", "move", "stroke", "all"])
     from mnist_core.handwriting import written_set
 
-    drawn = written_set(args.drawn)
-    print(f"drawn-digit set: {len(drawn)} digits written by mnist_core.strokes (seed 0), "
+    drawn = written_set(args.drawn, pens=tuple(args.pens))
+    print(f"drawn-digit set: {len(drawn)} digits written by mnist_core.strokes (seed 0, pens "
+          f"{args.pens[0]:g}-{args.pens[1]:g} px), "
           f"{drawn.counts().min()}-{drawn.counts().max()} per class")
     print(f"classic network, {samples or 60_000:,} training images, {epochs} epochs, seed 0\n")
     print(f"{'augment':8} {'MNIST test':>10} {'drawn':>7} {'epoch s':>8}  drawn digits after each epoch")

@@ -211,14 +211,14 @@ def score_over_epochs(run, drawings: DrawingSet) -> np.ndarray:
     return (probs.argmax(axis=2) == drawings.labels[None]).mean(axis=1)
 
 
-@lru_cache(maxsize=1)
-def written_set(count: int = 500, seed: int = 0) -> DrawingSet:
+@lru_cache(maxsize=2)
+def written_set(count: int = 500, seed: int = 0, pens: tuple[float, float] = (6, 40)) -> DrawingSet:
     """Digits written stroke by stroke by a script (mnist_core.strokes), through the canvas recipe:
     a test set made by another process than MNIST (the lesson on handwriting, bench/handwriting.py)."""
     from mnist_core.canvas import prepare_drawing
     from mnist_core.strokes import written_digits
 
-    pictures, labels = written_digits(count, seed=seed)
+    pictures, labels = written_digits(count, seed=seed, pens=pens)
     return DrawingSet("mnist", np.stack([prepare_drawing(p).image for p in pictures]), labels.astype(np.uint8))
 
 
