@@ -1,0 +1,46 @@
+"""Every image's story: the cost of computing a run's per-image history and of its data map.
+
+Trains the classic network (Dense 512 relu, rmsprop, batch 128, no validation, seed 0) for
+20 epochs on all 60,000 images in this process, then times `mnist_core.story.training_story`
+(every training image read after every epoch with the numpy forward pass) and the test set's,
+reports the bytes the stories keep, and the time to build the data map's figure from them.
+
+    python -m bench.story            # 20 epochs on all 60,000 images
+    python -m bench.story --quick    # 3 epochs on 10,000 images
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="3 epochs on 10,000 images")
+    args = parser.parse_args()
+    from mnist_core import story as S
+    from mnist_core.config import TrainConfig
+    from mnist_core.training import TrainingRun
+
+    samples, epochs = (10_000, 3) if args.quick else (None, 20)
+    config = TrainConfig(epochs=epochs, train_samples=samples, validation="none", seed=0)
+    t0 = time.perf_counter()
+    run = TrainingRun(config).train_to(epochs)
+    print(f"trained {config.describe()} on {config.fit_size():,} images in {time.perf_counter() - t0:.1f} s")
+    for name, make in (("training images", S.training_story), ("test images", S.test_story)):
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            found = make(run)
+            times.append(time.perf_counter() - t0)
+        print(f"{name}: {len(found.labels):,} images x {found.epochs} epochs in {min(times):.2f} s "
+              f"(best of 2: {', '.join(f'{t:.2f}' for t in times)}), {found.nbytes / 2**20:.1f} MB kept; "
+              f"{found.forgetting_events().sum():,} forgetting events, {len(found.never_learnt()):,} never learnt")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""mnist_core.story: every image's story across the epochs, checked against a direct computation
+from the stored epochs' predictions."""
+
+import numpy as np
+import pytest
+
+from mnist_core import story as S
+from mnist_core.runs import DEFAULT_MODEL, load_run_file
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_run_file(DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="module")
+def test_story(shipped):
+    return S.test_story(shipped)
+
+
+def test_each_epochs_numbers_are_the_runs_own_predictions(shipped, test_story):
+    ds = shipped.dataset
+    assert test_story.epochs == shipped.epochs_done == 5 and len(test_story.labels) == 10_000
+    for epoch in range(1, 6):
+        probs = shipped.predict(ds.x_test, epoch)
+        direct = probs[np.arange(10_000), ds.y_test]
+        assert np.allclose(test_story.p_true[epoch - 1].astype(np.float32), direct, atol=1e-3)
+        assert (test_story.predicted[epoch - 1] == probs.argmax(axis=1)).mean() > 0.9999
+    assert test_story.correct[-1].mean() == pytest.approx(shipped.test_accuracy, abs=1e-4)
+
+
+def test_forgetting_and_learning_are_counted_as_defined(test_story):
+    c = test_story.correct
+    direct = np.zeros(c.shape[1], int)
+    for e in range(1, c.shape[0]):
+        direct += c[e - 1] & ~c[e]
+    assert np.array_equal(test_story.forgetting_events(), direct)
+    assert test_story.forgotten_per_epoch().sum() == direct.sum()
+    assert test_story.forgotten_per_class().sum() == direct.sum()
+    assert np.array_equal(test_story.never_learnt(), np.flatnonzero(~c.any(axis=0)))
+    worst = test_story.most_forgotten(5)
+    assert list(direct[worst]) == sorted(direct[worst], reverse=True) and direct[worst].min() > 0
+    assert test_story.confidence == pytest.approx(test_story.p_true.astype(np.float32).mean(axis=0))
+
+
+def test_learnt_at_and_regions_on_a_story_made_by_hand():
+    labels = np.array([1, 2, 3, 4], np.uint8)
+    predicted = np.array([[1, 0, 0, 4], [1, 2, 0, 0], [1, 0, 0, 4], [1, 2, 0, 4]], np.uint8)  # 4 epochs
+    p_true = np.array([[0.9, 0.1, 0.0, 0.6], [0.95, 0.6, 0.1, 0.2], [0.99, 0.2, 0.1, 0.7], [1.0, 0.7, 0.05, 0.8]],
+                      np.float16)
+    s = S.Story("test", np.arange(4, dtype=np.int32), labels, p_true, predicted)
+    assert list(s.learnt_at()) == [1, 4, 0, 3]  # right from epoch 1; from 4; never; from 3 on
+    assert list(s.forgetting_events()) == [0, 1, 0, 1] and list(s.forgotten_per_epoch()) == [1, 1, 0]
+    assert list(s.never_learnt()) == [2]
+    assert list(s.regions()) == [S.EASY, S.AMBIGUOUS, S.HARD, S.AMBIGUOUS]
+    assert s.nbytes == 4 * 4 + 4 + 16 * 2 + 16
+
+
+def test_the_training_story_covers_the_images_the_run_trained_on(shipped):
+    small = S.compute(shipped, "train", shipped.dataset.x_train[:500], shipped.dataset.y_train[:500])
+    assert small.p_true.shape == (5, 500) and small.p_true.dtype == np.float16
+    assert shipped.config.fit_size() == 54_000  # the shipped run held back 10% to validate
