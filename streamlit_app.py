@@ -50,6 +50,7 @@ def pages() -> list:
         st.Page("app_pages/data.py", title="Data", icon=":material/image:", url_path="data"),
         st.Page("app_pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
         st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
+        st.Page("app_pages/story.py", title="Story", icon=":material/history:", url_path="story"),
         st.Page("app_pages/inside.py", title="Inside", icon=":material/neurology:", url_path="inside"),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
         st.Page("app_pages/handwriting.py", title="Handwriting", icon=":material/edit_note:", url_path="handwriting"),

@@ -18,6 +18,9 @@ each), the images in chunks, so memory stays near one chunk's activations.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,3 +139,33 @@ def training_story(run) -> Story:
 def test_story(run) -> Story:
     dataset = run.dataset
     return compute(run, "test", dataset.x_test, dataset.y_test)
+
+
+# --- one story per run and split, computed once, bounded -----------------------------------
+
+BUDGET_BYTES = 100 * 2**20  # the stories kept, all runs together
+_CACHE: OrderedDict[tuple, tuple] = OrderedDict()  # (id(run), split) -> (weakref to run, epochs, Story)
+_LOCK = threading.Lock()
+_BUSY: dict[tuple, threading.Lock] = {}  # one computation per run and split at a time
+
+
+def story_of(run, split: str) -> Story:
+    """The run's story of its training images ("train") or test images ("test"): computed once per
+    run and number of epochs (two pages asking at once compute it once), at most BUDGET_BYTES
+    kept, the least recently used going first; a cached story does not keep its run alive."""
+    key = (id(run), split)
+    with _LOCK:
+        busy = _BUSY.setdefault(key, threading.Lock())
+    with busy:
+        with _LOCK:
+            found = _CACHE.get(key)
+            if found is not None and found[0]() is run and found[1] == run.epochs_done:
+                _CACHE.move_to_end(key)
+                return found[2]
+        made = training_story(run) if split == "train" else test_story(run)
+        with _LOCK:
+            _CACHE[key] = (weakref.ref(run), run.epochs_done, made)
+            while sum(entry[2].nbytes for entry in _CACHE.values()) > BUDGET_BYTES and len(_CACHE) > 1:
+                _CACHE.popitem(last=False)
+            _BUSY.pop(key, None)
+        return made

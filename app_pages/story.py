@@ -1,0 +1,157 @@
+"""Story: every image across the epochs (mnist_core.story): the data map, forgetting, never learnt,
+and where the test images whose labels people judged wrong land. Numpy only."""
+
+import numpy as np
+import streamlit as st
+
+from app_pages.common import default_run, link_params, markdown_table, selected, session_runs
+from mnist_core import figures_story, pictures
+from mnist_core.label_errors import MNIST_TEST, SOURCE
+from mnist_core.story import AMBIGUOUS, EASY, HARD, story_of
+
+MAP_POINTS = 8000  # dots drawn on the map (a fixed sample when there are more): the browser stays quick
+CHART = {"displayModeBar": False}
+
+
+def choose_run():
+    """A run with at least two epochs: the one chosen on Train or Evaluate by default, this
+    session's others, or the shipped classic network."""
+    runs = [r for r in session_runs().values() if r.epochs_done >= 2]
+    chosen, _ = selected()
+    options = runs + [default_run()]
+    start = next((i for i, r in enumerate(options) if r is chosen), 0)
+    index = st.selectbox("Run", range(len(options)), index=start, key="story_run",
+                         format_func=lambda i: options[i].label[:1].upper() + options[i].label[1:],
+                         help="Runs of this session with two epochs or more, and the shipped classic network.")
+    return options[index]
+
+
+def map_sample(n: int, keep: list[int]) -> np.ndarray:
+    """The positions drawn on the map: all of them, or a fixed sample plus those to `keep`."""
+    if n <= MAP_POINTS:
+        return np.arange(n)
+    sample = np.random.default_rng(0).choice(n, MAP_POINTS, replace=False)
+    return np.unique(np.concatenate([sample, np.asarray(keep, int)]))
+
+
+def _picked(key: str) -> None:
+    points = st.session_state[key].selection.points
+    if points and points[0].get("customdata") is not None:
+        data = points[0]["customdata"]
+        st.session_state.story_image = int(data[0] if isinstance(data, list) else data)
+
+
+def regions(story) -> None:
+    counts = {name: int((story.regions() == name).sum()) for name in (EASY, AMBIGUOUS, HARD)}
+    n = len(story.labels)
+    cols = st.columns(4)
+    for col, (name, count) in zip(cols, counts.items()):
+        col.metric(name[:1].upper() + name[1:], f"{count:,}", f"{count / n:.1%}", delta_color="off", delta_arrow="off")
+    cols[3].metric("Never read right", f"{len(story.never_learnt()):,}", f"{len(story.never_learnt()) / n:.1%}",
+                   delta_color="off", delta_arrow="off")
+    st.caption("Easy to learn: the network was sure of the right class all along (confidence at least 0.75, "
+               "variability under 0.2). Hard, or mislabelled: it was sure of another class all along "
+               "(confidence under 0.25). Ambiguous: the rest, whose probability swung over the epochs.")
+
+
+def data_map(story, marked: list[tuple[int, str]]) -> None:
+    shown = map_sample(len(story.labels), [p for p, _ in marked])
+    key = f"story_map_{story.split}"
+    st.plotly_chart(figures_story.data_map_figure(story.variability[shown], story.confidence[shown],
+                                                  story.correctness[shown], shown, marked),
+                    config=CHART, on_select=lambda: _picked(key), selection_mode="points", key=key)
+    if len(shown) < len(story.labels):
+        st.caption(f"{len(shown):,} of the {len(story.labels):,} images are drawn (a fixed sample); the counts "
+                   "above and below are of all of them.")
+
+
+def one_image(run, story, images: np.ndarray) -> None:
+    """The image picked on the map: its picture, its curve, and a link to Inside for a test image."""
+    pos = st.session_state.get("story_image")
+    if pos is None or pos >= len(story.labels):
+        st.info("Click a dot on the map to see that image and its story.")
+        return
+    names = run.class_names
+    label, final = int(story.labels[pos]), int(story.predicted[-1, pos])
+    left, right = st.columns([1, 3])
+    left.image(pictures.ink(images[story.indices[pos]], 4), caption=f"{story.split} image {story.indices[pos]}")
+    learnt = int(story.learnt_at()[pos])
+    left.write(f"Label **{names[label]}**; after the last epoch read as **{names[final]}**. "
+               + (f"Right from epoch {learnt} on." if learnt else "Not right at the end.")
+               + f" Forgotten {int(story.forgetting_events()[pos])} time(s).")
+    right.plotly_chart(figures_story.image_history_figure(story.p_true[:, pos], story.correct[:, pos], names[label]),
+                       config=CHART)
+    if story.split == "test" and run.config is not None:
+        left.page_link("app_pages/inside.py", label="Follow it inside", icon=":material/neurology:",
+                       query_params={**link_params(run, run.epochs_done), "image": str(int(story.indices[pos]))})
+
+
+def forgetting(run, story, images: np.ndarray) -> None:
+    st.subheader("Forgetting")
+    events = story.forgetting_events()
+    st.write(f"An image is forgotten when the network reads it right after one epoch and wrong after the next. "
+             f"Here {int(events.sum()):,} times, by {int((events > 0).sum()):,} images "
+             f"({(events > 0).mean():.1%}).")
+    if story.epochs > 1:
+        st.plotly_chart(figures_story.forgetting_figure(story.forgotten_per_epoch()), config=CHART)
+    names, per_class = run.class_names, story.forgotten_per_class()
+    counts = np.bincount(story.labels, minlength=10)[:10]
+    st.markdown(markdown_table([{"class": names[c], "images": f"{counts[c]:,}", "forgetting events": f"{per_class[c]:,}",
+                                 "per 1,000 images": f"{1000 * per_class[c] / max(counts[c], 1):.1f}"}
+                                for c in range(10)], align={"images": "right", "forgetting events": "right",
+                                                            "per 1,000 images": "right"}))
+    worst = story.most_forgotten(20)
+    if len(worst):
+        st.write("**Forgotten most often**")
+        st.image(pictures.grid(images[story.indices[worst]],
+                               [f"{names[story.labels[p]]} x{events[p]}" for p in worst], columns=10))
+    never = story.never_learnt()[:20]
+    if len(never):
+        st.write("**Never read right**, with what it read at the end")
+        st.image(pictures.grid(images[story.indices[never]],
+                               [f"{names[story.labels[p]]}>{names[story.predicted[-1, p]]}" for p in never], columns=10))
+
+
+def label_errors(run, story) -> None:
+    st.subheader("Labels people judged wrong")
+    st.write(f"Reviewers judged the labels of {len(MNIST_TEST)} of MNIST's test images wrong ({SOURCE}). "
+             "Where they land, and what this network reads:")
+    names, where = run.class_names, story.regions()
+    rows = []
+    for e in MNIST_TEST:
+        rows.append({"test image": e.index, "label": names[e.given], "reviewers": e.judged,
+                     "network reads": names[story.predicted[-1, e.index]],
+                     "p(label)": f"{float(story.p_true[-1, e.index]):.0%}", "on the map": where[e.index]})
+    st.markdown(markdown_table(rows, align={"test image": "right", "p(label)": "right"}))
+    st.image(pictures.grid(run.dataset.x_test[[e.index for e in MNIST_TEST]],
+                           [f"{e.index}: {e.given}" for e in MNIST_TEST], columns=15))
+
+
+def main() -> None:
+    st.title("Every image's story")
+    st.write("Evaluate shows one epoch. Here every image is followed across all of them: which the "
+             "network learns at once, which late, which it learns and forgets again, and which it never "
+             "gets right, often because the image is odd or its label doubtful.")
+    run = choose_run()
+    split = st.segmented_control("Images", ["train", "test"], default="train", key="story_split",
+                                 format_func=lambda s: "the ones it trained on" if s == "train" else "the test set")
+    split = split or "train"
+    ds = run.dataset
+    images = ds.x_train if split == "train" else ds.x_test
+    count = run.config.fit_size() if split == "train" else len(ds.x_test)
+    with st.spinner(f"Reading {count:,} images after each of the {run.epochs_done} epochs..."):
+        story = story_of(run, split)
+    if st.session_state.get("story_of") != (id(run), split):  # another run or set: no image picked
+        st.session_state.story_of, st.session_state.story_image = (id(run), split), None
+    regions(story)
+    mnist_test = split == "test" and run.config.dataset == "mnist"
+    marked = [(e.index, f"test image {e.index}: labelled {e.given}, reviewers: {e.judged}")
+              for e in MNIST_TEST] if mnist_test else []
+    data_map(story, marked)
+    one_image(run, story, images)
+    forgetting(run, story, images)
+    if mnist_test:
+        label_errors(run, story)
+
+
+main()
