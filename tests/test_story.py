@@ -60,3 +60,19 @@ def test_the_training_story_covers_the_images_the_run_trained_on(shipped):
     small = S.compute(shipped, "train", shipped.dataset.x_train[:500], shipped.dataset.y_train[:500])
     assert small.p_true.shape == (5, 500) and small.p_true.dtype == np.float16
     assert shipped.config.fit_size() == 54_000  # the shipped run held back 10% to validate
+
+
+def test_the_published_label_errors_name_images_with_the_labels_given_here():
+    from mnist_core.data import load_dataset
+    from mnist_core.label_errors import MNIST_TEST
+
+    y = load_dataset("mnist").y_test
+    assert len(MNIST_TEST) == 15 and all(y[e.index] == e.given for e in MNIST_TEST)
+    assert [e.verdict for e in MNIST_TEST].count("correctable") == 10
+    assert all(sum(e.votes) == 5 and e.votes[0] < 3 for e in MNIST_TEST)
+
+
+def test_a_story_is_computed_once_per_run_and_kept_within_its_budget(shipped):
+    first = S.story_of(shipped, "test")
+    assert S.story_of(shipped, "test") is first
+    assert first.nbytes < S.BUDGET_BYTES
