@@ -12,7 +12,7 @@ from app_pages.common import (
     session_runs,
 )
 from app_pages.sweeps import sweep_section
-from mnist_core import compare, experiments, figures
+from mnist_core import compare, experiments, figures, story
 from mnist_core.data import DATASET_TITLES
 from mnist_core.engine import EngineError
 from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
@@ -43,7 +43,11 @@ def compare_sentences(runs: list) -> list[str]:
             if text:
                 noise = experiments.noise_sentence(*(experiments.spread([experiments.headline(r.history) for _, r in g])
                                                      for g in (a, b)))
-                out.append(f"**{name(a).capitalize()} vs {name(b)}.** {text} {noise}")
+                setting = compare.differing_fields([a[0][1].config, b[0][1].config])
+                setting = next(k for k in setting if k != "seed").replace("_", " ")
+                forgot = story.forgetting_sentence(a[0][1], b[0][1], setting) if min(
+                    a[0][1].epochs_done, b[0][1].epochs_done) > 1 else ""
+                out.append(f"**{name(a).capitalize()} vs {name(b)}.** {text} {noise} {forgot}".rstrip())
     return out
 
 

@@ -169,3 +169,19 @@ def story_of(run, split: str) -> Story:
                 _CACHE.popitem(last=False)
             _BUSY.pop(key, None)
         return made
+
+
+def forgetting_sentence(a, b, setting: str) -> str:
+    """What changing `setting` did to forgetting, on the test set: for Compare's two runs that
+    differ in that one setting."""
+    sa, sb = story_of(a, "test"), story_of(b, "test")
+
+    def counts(s: Story) -> tuple[int, int, int]:
+        events = s.forgetting_events()
+        return int(events.sum()), int((events > 0).sum()), len(s.never_learnt())
+
+    (ea, ia, na), (eb, ib, nb) = counts(sa), counts(sb)
+    epochs = f"over {sa.epochs} epochs" if sa.epochs == sb.epochs else f"over {sa.epochs} and {sb.epochs} epochs"
+    return (f"Changing {setting}, the test images were forgotten {ea:,} → {eb:,} times {epochs} "
+            f"({ia:,} → {ib:,} images forgotten at least once), and {na:,} → {nb:,} were never read right "
+            f"(the Story page shows which).")

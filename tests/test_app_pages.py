@@ -476,6 +476,7 @@ def test_compare_page_with_zero_one_and_several_runs(app):
     assert "seed" not in table.columns  # shared settings are folded away
     sentence = next(m.value for m in app.markdown if "vs run" in m.value)
     assert "dropout 0 → 0.5: test accuracy" in sentence
+    assert "Changing dropout, the test images were forgotten" in sentence  # mnist_core.story
     assert len(app.get("plotly_chart")) == 3  # validation loss, validation accuracy, training loss
     app.selectbox(key="compare_delete_pick").set_value(1)
     button(app, "Delete this run").click()

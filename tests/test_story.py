@@ -76,3 +76,10 @@ def test_a_story_is_computed_once_per_run_and_kept_within_its_budget(shipped):
     first = S.story_of(shipped, "test")
     assert S.story_of(shipped, "test") is first
     assert first.nbytes < S.BUDGET_BYTES
+
+
+def test_the_compare_sentence_counts_forgetting_on_the_test_set(shipped, test_story):
+    text = S.forgetting_sentence(shipped, shipped, "dropout")
+    events = int(test_story.forgetting_events().sum())
+    assert text.startswith(f"Changing dropout, the test images were forgotten {events:,} → {events:,} times over 5 epochs")
+    assert f"{len(test_story.never_learnt()):,} → {len(test_story.never_learnt()):,} were never read right" in text
