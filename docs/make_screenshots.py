@@ -7,7 +7,8 @@ differ only in dropout from the Train button, and writes docs/train.png, docs/ev
 docs/compare.png, docs/sweep.png (a learning-rate sweep on Compare), docs/inside.png (the drawn 7 on Inside), docs/lessons.png (the first lesson,
 guessed and run), docs/line.png (a line learnt on credit score and income) and
 docs/handwriting.png (a class set of 60 digits written by mnist_core.strokes, read by the
-shipped network), plus
+shipped network) and docs/story.png (the shipped network's test set on the Story page, a
+starred image clicked), plus
 test-artifacts/shot-home.png and test-artifacts/shot-draw.png to look at.
 Each picture is the page's main column (no sidebar), from just above the title to the end of
 the page. Training two 512-512 networks takes minutes, many more on a busy machine.
@@ -193,7 +194,22 @@ def take_all(page, server, started: float, runs: str) -> list:
     save(DOCS / "line.png")
     handwriting(page, server, runs)
     save(DOCS / "handwriting.png")
+    story(page, server)
+    save(DOCS / "story.png")
     return written
+
+
+def story(page, server) -> None:
+    """The Story page on the test set, the first starred image (a label judged wrong) clicked."""
+    open_page(page, f"{server.url}/story")
+    click(page, page.get_by_text("the test set", exact=True))
+    star = page.locator(".js-plotly-plot").first.locator(".scatterlayer path.point").first
+    star.wait_for()
+    box = star.bounding_box()
+    before = run_marker(page)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_idle(page, after=before)
+    page.get_by_role("link", name="Follow it inside").wait_for()
 
 
 def handwriting(page, server, runs: str) -> None:
