@@ -7,9 +7,8 @@ import streamlit as st
 from app_pages.common import default_run, link_params, markdown_table, selected, session_runs
 from mnist_core import figures_story, pictures
 from mnist_core.label_errors import MNIST_TEST, SOURCE
-from mnist_core.story import AMBIGUOUS, EASY, HARD, story_of
+from mnist_core.story import AMBIGUOUS, EASY, HARD, MAP_POINTS, story_of
 
-MAP_POINTS = 8000  # dots drawn on the map (a fixed sample when there are more): the browser stays quick
 CHART = {"displayModeBar": False}
 
 

@@ -15,6 +15,8 @@ import argparse
 import os
 import time
 
+import numpy as np
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -40,6 +42,28 @@ def main() -> None:
         print(f"{name}: {len(found.labels):,} images x {found.epochs} epochs in {min(times):.2f} s "
               f"(best of 2: {', '.join(f'{t:.2f}' for t in times)}), {found.nbytes / 2**20:.1f} MB kept; "
               f"{found.forgetting_events().sum():,} forgetting events, {len(found.never_learnt()):,} never learnt")
+        redraw(found)
+
+
+def redraw(found) -> None:
+    """A redraw of the page's map from a computed story: the numbers derived from it, the figure
+    built and serialised as Streamlit sends it (median of 5)."""
+    import statistics
+
+    from mnist_core import figures_story
+    from mnist_core.story import MAP_POINTS
+
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        shown = np.random.default_rng(0).choice(len(found.labels), min(MAP_POINTS, len(found.labels)), replace=False)
+        fig = figures_story.data_map_figure(found.variability[shown], found.confidence[shown],
+                                            found.correctness[shown], shown)
+        found.regions(), found.forgetting_events(), found.forgotten_per_epoch(), found.never_learnt()
+        fig.to_json()
+        times.append(time.perf_counter() - t0)
+    print(f"  redraw (derived numbers, map figure of {len(shown):,} dots, serialised): "
+          f"median {statistics.median(times) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

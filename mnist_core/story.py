@@ -29,6 +29,7 @@ from mnist_core.inference import forward
 from mnist_core.preprocess import prepare_images
 
 CHUNK = 10_000  # images per forward pass: 10,000 x 512 float32 activations are 20 MB
+MAP_POINTS = 8000  # dots the data map draws (a fixed sample when there are more): the browser stays quick
 # Where an image sits on the data map, in plain words (thresholds as in Dataset Cartography's
 # figures: the corners of confidence against variability).
 EASY, HARD, AMBIGUOUS = "easy to learn", "hard, or mislabelled", "ambiguous"
