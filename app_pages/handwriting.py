@@ -41,7 +41,7 @@ def whose_set() -> tuple[str, str]:
     if linked is not None and "hw_class" not in st.session_state:
         code = class_code(linked)
         if code and handwriting().class_exists(code):
-            st.session_state.hw_class = code
+            st.session_state.hw_class, st.session_state.hw_which = code, "class"  # came for the class
         else:
             st.warning(f"The link names a class set ({str(linked)[:12]!r}) that does not exist here; "
                        "your own drawings are shown instead.")
@@ -66,10 +66,10 @@ def class_controls() -> None:
             if code is None or not handwriting().class_exists(code):
                 left.error("No class set has that code: check it with your teacher.")
             else:
-                st.session_state.hw_class = code
+                st.session_state.hw_class, st.session_state.hw_which = code, "class"
                 st.rerun()
         if right.button("Start a class set", help="Makes a new code and its link."):
-            st.session_state.hw_class = handwriting().start_class()
+            st.session_state.hw_class, st.session_state.hw_which = handwriting().start_class(), "class"
             st.rerun()
         code = st.session_state.get("hw_class")
         if code:
