@@ -5,17 +5,13 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_core.handwriting import Handwriting
 from mnist_core.strokes import written_digits
+from tests.test_app_pages import open_page
 
 PAGE = "app_pages/handwriting.py"
 
 
 def open_handwriting(at, **query):
-    at.query_params.clear()
-    at.query_params.update(query)
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(at, PAGE, **query)
 
 
 def add(at, picture) -> str:
