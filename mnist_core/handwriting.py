@@ -123,12 +123,19 @@ class Handwriting:
     def limit(owner: str) -> int:
         return MAX_CLASS if owner.startswith("class-") else MAX_MINE
 
-    def start_class(self) -> str:
-        """A new class code, with its (empty) sets kept so that learners can add to them."""
-        code = new_class_code()
+    def start_class(self, code: str | None = None) -> str:
+        """A class set: its (empty) sets kept so that learners can add to them. A new code, or the
+        code of a class a teacher made (mnist_core.classroom)."""
+        code = code or new_class_code()
         for dataset in _DATASETS:
             self.save(f"class-{code}", DrawingSet.empty(dataset))
         return code
+
+    def forget_class(self, code: str) -> None:
+        """Delete a class's sets (its class was deleted to keep the classes' bound)."""
+        if _CODE.match(code or ""):
+            for dataset in _DATASETS:
+                self._path(f"class-{code}", dataset).unlink(missing_ok=True)
 
     def class_exists(self, code: str) -> bool:
         return any(self._path(f"class-{code}", d).exists() for d in _DATASETS)
@@ -167,9 +174,17 @@ class Handwriting:
         """Add one drawing to a set and keep it (SetError when the set is full)."""
         if owner.startswith("class-") and not self.class_exists(owner[6:]):
             raise SetError(f"there is no class set {owner[6:]}: check the code")
+        if owner.startswith("class-") and self._closed(owner[6:]):
+            raise SetError(f"class {owner[6:]} is closed: its set takes no more drawings")
         drawings = self.load(owner, dataset).with_drawing(image, label, self.limit(owner))
         self.save(owner, drawings)
         return drawings
+
+    def _closed(self, code: str) -> bool:
+        from mnist_core.classroom import Classroom  # a class a teacher made and closed
+
+        state = Classroom(self.folder.parent).state(code)
+        return state is not None and state.closed
 
     def _prune(self) -> None:
         try:
