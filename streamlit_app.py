@@ -47,6 +47,7 @@ def pages() -> list:
     return [
         st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
         st.Page("app_pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
+        st.Page("app_pages/classroom.py", title="Class", icon=":material/groups:", url_path="class"),
         st.Page("app_pages/data.py", title="Data", icon=":material/image:", url_path="data"),
         st.Page("app_pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
         st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),

@@ -16,12 +16,8 @@ from app_pages.common import (
     session_full,
     start_training,
 )
-from mnist_core import figures
+from app_pages.lesson_view import chart, outcome_table, your_guess
 from mnist_core import lessons as L
-
-CHART = {"displayModeBar": False}
-TITLES = {"test_accuracy": "Test accuracy by epoch", "val_accuracy": "Validation accuracy by epoch",
-          "val_loss": "Validation loss by epoch", "loss": "Loss by epoch", "accuracy": "Accuracy by epoch"}
 
 
 def progress() -> dict:
@@ -141,31 +137,13 @@ def experiment(lesson: L.Lesson, configs: list, runs: list, guessed: int | None)
     return False
 
 
-def chart(lesson: L.Lesson, runs: list) -> None:
-    if lesson.chart == "baseline":
-        run = runs[0]
-        fig = figures.bars_figure(["chance", "before training", "after 1 epoch"],
-                                  [0.1, run.baseline_accuracy, run.history[0].test_accuracy], "Test accuracy")
-    elif len(runs) == 1 and lesson.chart in ("loss", "accuracy"):
-        fig = figures.curve_figure([r.as_dict() for r in runs[0].history], lesson.chart, runs[0].best_epoch)
-    else:
-        curves = [(name, [r.as_dict() for r in run.history], run.best_epoch)
-                  for (name, _), run in zip(lesson.runs, runs)]
-        fig = figures.overlay_figure(curves, lesson.chart, TITLES.get(lesson.chart, lesson.chart))
-    st.plotly_chart(fig, config=CHART)
-
-
 def results(lesson: L.Lesson, runs: list, guessed: int) -> None:
     outcome = lesson.read(runs)
     note(lesson.slug, seen=True)
     st.subheader("What happened")
-    if guessed == outcome.answer:
-        st.success(f"You guessed: {lesson.guesses[guessed]}. That is what happened.")
-    else:
-        st.warning(f"You guessed: {lesson.guesses[guessed]}. What happened: {lesson.guesses[outcome.answer]}.")
+    your_guess(lesson, guessed, outcome)
     st.write(outcome.said)
-    st.dataframe([{"": what, "here": value, "the classic material": ref} for what, value, ref in outcome.rows],
-                 hide_index=True)
+    outcome_table(outcome)
     st.caption(lesson.source)
     chart(lesson, runs)
     st.markdown(f"**Why.** {lesson.why}")

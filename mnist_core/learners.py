@@ -1,4 +1,4 @@
-"""What one browser keeps between visits: its list of runs and its lessons.
+"""What one browser keeps between visits: its list of runs, its lessons, the classes it teaches.
 
 A learner is a browser: a random id in a cookie (32 hex digits, no login) names a small
 JSON file in the run directory, `<root>/learners/<id>.json`, so a reload, a new tab, a
@@ -19,6 +19,7 @@ from mnist_core.rundir import MAX_META_BYTES, _write_atomic
 log = logging.getLogger("mnist_lab")
 
 MAX_LEARNERS = 10_000  # learner files kept; the oldest go first
+MAX_TEACHING = 10  # classes a browser keeps the teacher's secret of
 _LEARNER = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -48,6 +49,17 @@ class Learners:
     def set_lessons(self, learner: str, progress: dict) -> None:
         self._update(learner, lessons=progress)
 
+    def teaching(self, learner: str) -> dict[str, str]:
+        """The classes this browser teaches: {code: the teacher's secret} (mnist_core.classroom)."""
+        found = self._read(learner).get("teaching", {})
+        if not isinstance(found, dict):
+            return {}
+        return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, str) and len(v) < 64}
+
+    def set_teaching(self, learner: str, classes: dict[str, str]) -> None:
+        """Keep the MAX_TEACHING classes made or opened last."""
+        self._update(learner, teaching=dict(list(classes.items())[-MAX_TEACHING:]))
+
     def _read(self, learner: str) -> dict:
         """A learner's file as saved ({} when there is none, the id is odd or the file is damaged)."""
         if not _LEARNER.match(learner or ""):
@@ -62,7 +74,7 @@ class Learners:
         return found if isinstance(found, dict) else {}
 
     def _update(self, learner: str, **parts) -> None:
-        """Replace some parts of a learner's file ("runs", "lessons"), keeping the others."""
+        """Replace some parts of a learner's file ("runs", "lessons", "teaching"), keeping the others."""
         if not _LEARNER.match(learner or ""):
             return
         path = self.folder / f"{learner}.json"

@@ -1,0 +1,345 @@
+"""Class: a teacher's class in the room, and each learner's side of it.
+
+The teacher makes a class (mnist_core.classroom: a code, and a key this browser keeps),
+projects this page and shares its link. Learners open the link, guess before each lesson's
+result and say how sure they are; the projected page counts the guesses live (a fragment
+that reads the class's files each second), and when the teacher reveals the lesson, the
+runs' result appears beside the guesses on every page. Runs are the lessons' fixed-seed
+runs, trained once for everyone through the server's queue. No TensorFlow here.
+"""
+
+import streamlit as st
+
+from app_pages.common import learner_id, run_store, share_link
+from app_pages.lesson_view import chart, outcome_table, your_guess
+from mnist_core import classroom as C
+from mnist_core import lessons as L
+from mnist_core.figures_class import guesses_figure
+from mnist_core.handwriting import class_code
+
+CHART = {"displayModeBar": False}
+# The teacher's page is projected: large type, less padding, so that the question and the
+# guesses fit a 1280x720 screen and read from the back of a room.
+ROOM_CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 1.2rem; padding-bottom: 1rem;}
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li {font-size: 1.5rem; line-height: 1.35;}
+[data-testid="stMainBlockContainer"] h2 {font-size: 2.4rem; padding: 0.2rem 0;}
+[data-testid="stMainBlockContainer"] h3 {font-size: 1.7rem; padding: 0;}
+</style>"""
+
+
+@st.cache_resource
+def room() -> C.Classroom:
+    return C.Classroom(run_store().disk.root)
+
+
+def teaching() -> dict:
+    """{code: key} of the classes this browser teaches (kept with its learner file)."""
+    if "teaching" not in st.session_state:
+        st.session_state.teaching = run_store().learners.teaching(learner_id())
+    return st.session_state.teaching
+
+
+def keep_key(code: str, key: str) -> None:
+    teaching()[code] = key
+    run_store().learners.set_teaching(learner_id(), teaching())
+
+
+def lesson_runs(lesson: L.Lesson) -> tuple[list, list]:
+    configs = lesson.configs
+    return configs, [run_store().get(c) for c in configs]
+
+
+# --- no class yet ---------------------------------------------------------------------
+
+
+def start() -> None:
+    st.write("Teach a room: make a class, project this page and share its link. Before each lesson's "
+             "result, everyone guesses on their own screen; the projected page counts the guesses as "
+             "they come in, then shows what happened beside them.")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Join a class")
+        typed = st.text_input("Class code", max_chars=12, placeholder="e.g. K7PQ2M", key="class_typed")
+        if st.button("Join", disabled=not typed):
+            code = class_code(typed)
+            if code is None or room().state(code) is None:
+                st.error("No class has that code: check it with your teacher.")
+            else:
+                st.query_params["class"] = code
+                st.rerun()
+    with right:
+        st.subheader("Teach a class")
+        st.write("No accounts: this browser keeps the class's teacher key.")
+        if st.button("Make a class", type="primary"):
+            code, key = room().create()
+            keep_key(code, key)
+            st.query_params["class"] = code
+            st.rerun()
+        mine = [c for c in teaching() if room().state(c) is not None]
+        if mine:
+            st.caption("Your classes: " + ", ".join(f"[{c}](?class={c})" for c in reversed(mine)))
+
+
+def main() -> None:
+    raw = st.query_params.get("class")
+    code = class_code(raw)
+    state = room().state(code) if code else None
+    if state is None:
+        st.title("Class")
+        if raw is not None:
+            st.error(f"No class here has the code {str(raw)[:12]!r}: check the link or the code with your teacher.")
+        start()
+        return
+    key = st.query_params.get("key")
+    if key is not None:  # a teacher's link, opened on another computer: keep the key, hide it
+        if room().is_teacher(code, key):
+            keep_key(code, key)
+        else:
+            st.warning("That teacher's key does not open this class: you are here as a learner.")
+        del st.query_params["key"]
+    if room().is_teacher(code, teaching().get(code)):
+        teacher(state, teaching()[code])
+    else:
+        learner(state)
+
+
+# --- the teacher's page ---------------------------------------------------------------------
+
+
+def _pick(code: str, key: str) -> None:
+    index = st.session_state.class_lesson
+    try:
+        room().choose_lesson(code, key, L.LESSONS[index].slug)
+    except C.ClassError as exc:
+        st.session_state.class_problem = str(exc)
+
+
+def teacher(state: C.ClassState, key: str) -> None:
+    st.set_page_config(initial_sidebar_state="collapsed")
+    st.html(ROOM_CSS)
+    if state.closed:
+        st.info(f"Class {state.code} is closed: it takes no more learners or guesses.")
+    else:
+        controls(state, key)
+    projected(state.code, key)
+    st.divider()
+    teacher_tools(state, key)
+
+
+def controls(state: C.ClassState, key: str) -> None:
+    """One thin row: the lesson the class sees, and the button that reveals its result."""
+    problem = st.session_state.pop("class_problem", None)
+    if problem:
+        st.error(problem)
+    pick, act = st.columns([3, 1], vertical_alignment="bottom")
+    st.session_state.class_lesson = L.LESSONS.index(L.BY_SLUG[state.lesson]) if state.lesson else None
+    pick.selectbox("Lesson the class sees", range(len(L.LESSONS)), key="class_lesson",
+                   format_func=lambda i: f"{i + 1}. {L.LESSONS[i].title}", placeholder="Pick a lesson",
+                   on_change=_pick, args=(state.code, key), label_visibility="collapsed")
+    if state.lesson is None:
+        return
+    configs, runs = lesson_runs(L.BY_SLUG[state.lesson])
+    ready = all(L.is_trained(r, c) for r, c in zip(runs, configs))
+    if act.button("Shown" if state.showing else "Reveal the result", type="primary", width="stretch",
+                  disabled=state.showing or not ready,
+                  help="Shows the runs' result here and on every learner's page; guesses then close."
+                  if ready else "The lesson's runs are still training."):
+        try:
+            room().reveal(state.code, key)
+        except C.ClassError as exc:
+            st.session_state.class_problem = str(exc)
+        st.rerun()
+
+
+def train_lesson(lesson: L.Lesson, configs: list, runs: list) -> str:
+    """Ask the server for the lesson's runs that it does not have (once for the whole class),
+    and say where they are."""
+    store = run_store()
+    said = []
+    for (name, _), config, run in zip(lesson.runs, configs, runs):
+        job = store.job(config)
+        if L.is_trained(run, config):
+            continue
+        if store.failure(config):
+            said.append(f"{name}: could not be trained ({store.failure(config)})")
+            continue
+        if job is None:
+            job = store.request(config, owner=learner_id())
+        if job is None or job.queued:
+            said.append(f"{name}: waiting to train")
+        else:
+            said.append(f"{name}: epoch {job.run.epochs_done if job.run else 0} of {job.target}")
+    return "; ".join(said)
+
+
+@st.fragment(run_every=1.0)
+def projected(code: str, key: str) -> None:
+    """What the room sees, redrawn each second: the join line, the question, everyone's
+    guesses and, once revealed, the runs' result."""
+    state = room().state(code)
+    members = room().members(code, key)
+    if state.lesson != st.session_state.get("class_lesson_drawn", state.lesson):
+        st.session_state.class_lesson_drawn = state.lesson
+        st.rerun()  # another tab of the teacher changed the lesson: redraw the controls too
+    st.session_state.class_lesson_drawn = state.lesson
+    st.markdown(f"### Class **{code}** · join at {share_link({'class': code})} · {len(members)} joined")
+    if state.lesson is None:
+        st.info("Pick the lesson the class sees: the learners' pages follow it.")
+        return
+    lesson = L.BY_SLUG[state.lesson]
+    configs, runs = lesson_runs(lesson)
+    waiting = train_lesson(lesson, configs, runs)
+    counts = C.tally(members, lesson.slug)
+    outcome = lesson.read(runs) if state.showing and not waiting else None
+    st.markdown(f"## {lesson.title}")
+    st.markdown(lesson.question)
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(guesses_figure(lesson.guesses, counts, C.SURE, outcome.answer if outcome else None,
+                                       height=330), config=CHART, key="class_guesses")
+    with right:
+        st.markdown(f"**{int(counts.sum())} of {len(members)}** have guessed.")
+        if outcome is not None:
+            st.markdown(outcome.said)
+            chart(lesson, runs, height=280)
+        elif waiting:
+            st.caption(f"The lesson's runs: {waiting}.")
+        else:
+            st.caption("The lesson's runs are ready: reveal the result when the guesses are in.")
+
+
+def teacher_tools(state: C.ClassState, key: str) -> None:
+    """Below the projected part: links, who has guessed, the class's runs, closing."""
+    members = room().members(state.code, key)
+    with st.expander("Links"):
+        st.write(f"The learners' link: `{share_link({'class': state.code})}`")
+        st.write(f"Your teacher's link, to teach from another computer (keep it to yourself): "
+                 f"`{share_link({'class': state.code, 'key': key})}`")
+        st.page_link("app_pages/handwriting.py", label="The class's handwriting: everyone draws digits into one set",
+                     icon=":material/edit_note:", query_params={"class": state.code})
+    with st.expander("Who has guessed (names are shown on this page only)"):
+        slug = state.lesson
+        st.dataframe([{"learner": m.name, "guess": L.BY_SLUG[slug].guesses[m.answers[slug]["guess"]]
+                       if slug in m.answers else "-",
+                       "how sure": C.SURE[m.answers[slug]["sure"]] if slug in m.answers else "-"}
+                      for m in members] if slug else [{"learner": m.name} for m in members], hide_index=True)
+    experiments(members)
+    if not state.closed:
+        with st.expander("Close the class"):
+            st.write("A closed class takes no more learners, guesses or drawings; this page still shows it.")
+            if st.button("Close the class for good"):
+                room().close(state.code, key)
+                st.rerun()
+
+
+def experiments(members: list) -> None:
+    """The runs the class's learners trained, and each setting's best validation accuracy."""
+    st.subheader("The class's experiments")
+    store = run_store()
+    named = []
+    for member in members:
+        for config in store.learners.runs(member.learner):
+            run = store.get(config)
+            if run is not None and run.epochs_done:
+                named.append((member.name, run))
+    if not named:
+        st.caption("Runs the learners train (on Train, Lessons or Compare) are listed here.")
+        return
+    best = C.best_by_setting(named)
+    if best:
+        st.write("The best validation accuracy for each value the class tried:")
+        st.dataframe(best, hide_index=True, column_config={
+            "best validation accuracy": st.column_config.NumberColumn(format="percent")})
+    st.dataframe(C.experiment_rows(named), hide_index=True, column_config={
+        "best validation accuracy": st.column_config.NumberColumn(format="percent")})
+
+
+# --- a learner's page ---------------------------------------------------------------------
+
+
+def learner(state: C.ClassState) -> None:
+    st.title(f"Class {state.code}")
+    me = room().member(state.code, learner_id())
+    if me is None:
+        join(state)
+        return
+    following(state)
+    st.caption(f"You are in class {state.code} as {me.name}. This page follows the lesson your teacher "
+               "shows; only your teacher sees your name and your guesses.")
+    if state.lesson is None:
+        st.info("Your teacher has not picked a lesson yet: it will appear here by itself.")
+        return
+    lesson = L.BY_SLUG[state.lesson]
+    st.header(lesson.title)
+    st.write(lesson.question)
+    mine = me.answers.get(lesson.slug)
+    if state.showing:
+        result(lesson, mine)
+    elif state.closed:
+        st.info("This class is closed: it takes no more guesses.")
+    else:
+        guess(state, lesson, mine)
+
+
+def join(state: C.ClassState) -> None:
+    if state.closed:
+        st.info("This class is closed: it takes no new learners.")
+        return
+    st.write("Your teacher will show lessons one at a time; you guess what happens before the class sees it.")
+    name = st.text_input("Your name (optional: only your teacher sees it)", max_chars=C.MAX_NAME, key="class_name")
+    if st.button("Join the class", type="primary"):
+        try:
+            room().join(state.code, learner_id(), name)
+        except C.ClassError as exc:
+            st.error(f"Cannot join: {exc}.")
+            return
+        st.rerun()
+
+
+@st.fragment(run_every=2.0)
+def following(state: C.ClassState) -> None:
+    """Redraw the page when the teacher picks another lesson, reveals it or closes the class."""
+    if room().state(state.code) != state:
+        st.rerun()
+
+
+def guess(state: C.ClassState, lesson: L.Lesson, mine: dict | None) -> None:
+    with st.form(f"class_guess_{lesson.slug}"):
+        picked = st.radio("Your guess", range(len(lesson.guesses)), format_func=lambda i: lesson.guesses[i],
+                          index=mine["guess"] if mine else None)
+        sure = st.segmented_control("How sure are you?", range(len(C.SURE)), format_func=lambda i: C.SURE[i],
+                                    default=mine["sure"] if mine else 1, required=True)
+        sent = st.form_submit_button("Send my guess", type="primary")
+    if sent:
+        if picked is None or sure is None:
+            st.error("Choose an answer and how sure you are, then send.")
+            return
+        try:
+            mine = room().answer(state.code, learner_id(), picked, sure).answers[lesson.slug]
+        except C.ClassError as exc:
+            st.error(f"Not sent: {exc}.")
+            return
+    if mine:
+        st.success(f"Sent: {lesson.guesses[mine['guess']]} ({C.SURE[mine['sure']]}). You can change it until "
+                   "your teacher shows the result.")
+
+
+def result(lesson: L.Lesson, mine: dict | None) -> None:
+    configs, runs = lesson_runs(lesson)
+    if not all(L.is_trained(r, c) for r, c in zip(runs, configs)):
+        st.info("The result is out, but this server is still reading the runs: a moment.")
+        return
+    outcome = lesson.read(runs)
+    st.subheader("What happened")
+    if mine:
+        your_guess(lesson, mine["guess"], outcome)
+    else:
+        st.info(f"You did not guess this one. What happened: {lesson.guesses[outcome.answer]}.")
+    st.write(outcome.said)
+    outcome_table(outcome)
+    chart(lesson, runs)
+    st.markdown(f"**Why.** {lesson.why}")
+
+
+main()
