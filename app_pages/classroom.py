@@ -21,7 +21,7 @@ CHART = {"displayModeBar": False}
 # The teacher's page is projected: large type, less padding, so that the question and the
 # guesses fit a 1280x720 screen and read from the back of a room.
 ROOM_CSS = """<style>
-[data-testid="stMainBlockContainer"] {padding-top: 1.2rem; padding-bottom: 1rem;}
+[data-testid="stMainBlockContainer"] {padding-top: 3.6rem; padding-bottom: 1rem;}
 [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li {font-size: 1.5rem; line-height: 1.35;}
 [data-testid="stMainBlockContainer"] h2 {font-size: 2.4rem; padding: 0.2rem 0;}
 [data-testid="stMainBlockContainer"] h3 {font-size: 1.7rem; padding: 0;}
@@ -120,6 +120,7 @@ def teacher(state: C.ClassState, key: str) -> None:
     st.html(ROOM_CSS)
     if state.closed:
         st.info(f"Class {state.code} is closed: it takes no more learners or guesses.")
+        drawn_with(state)
     else:
         controls(state, key)
     projected(state.code, key)
@@ -137,10 +138,9 @@ def controls(state: C.ClassState, key: str) -> None:
     pick.selectbox("Lesson the class sees", range(len(L.LESSONS)), key="class_lesson",
                    format_func=lambda i: f"{i + 1}. {L.LESSONS[i].title}", placeholder="Pick a lesson",
                    on_change=_pick, args=(state.code, key), label_visibility="collapsed")
+    ready = drawn_with(state)
     if state.lesson is None:
         return
-    configs, runs = lesson_runs(L.BY_SLUG[state.lesson])
-    ready = all(L.is_trained(r, c) for r, c in zip(runs, configs))
     if act.button("Shown" if state.showing else "Reveal the result", type="primary", width="stretch",
                   disabled=state.showing or not ready,
                   help="Shows the runs' result here and on every learner's page; guesses then close."
@@ -150,6 +150,21 @@ def controls(state: C.ClassState, key: str) -> None:
         except C.ClassError as exc:
             st.session_state.class_problem = str(exc)
         st.rerun()
+
+
+def lesson_ready(state: C.ClassState) -> bool:
+    """The current lesson's runs are all trained (or ended on their own)."""
+    if state.lesson is None:
+        return False
+    configs, runs = lesson_runs(L.BY_SLUG[state.lesson])
+    return all(L.is_trained(r, c) for r, c in zip(runs, configs))
+
+
+def drawn_with(state: C.ClassState) -> bool:
+    """Note what the controls are drawn for (the projected part redraws them when it changes)."""
+    ready = lesson_ready(state)
+    st.session_state.class_drawn = (state, ready)
+    return ready
 
 
 def train_lesson(lesson: L.Lesson, configs: list, runs: list) -> str:
@@ -179,10 +194,8 @@ def projected(code: str, key: str) -> None:
     guesses and, once revealed, the runs' result."""
     state = room().state(code)
     members = room().members(code, key)
-    if state.lesson != st.session_state.get("class_lesson_drawn", state.lesson):
-        st.session_state.class_lesson_drawn = state.lesson
-        st.rerun()  # another tab of the teacher changed the lesson: redraw the controls too
-    st.session_state.class_lesson_drawn = state.lesson
+    if st.session_state.get("class_drawn") not in (None, (state, lesson_ready(state))):
+        st.rerun()  # the runs are ready, or another tab changed the class: redraw the controls too
     st.markdown(f"### Class **{code}** · join at {share_link({'class': code})} · {len(members)} joined")
     if state.lesson is None:
         st.info("Pick the lesson the class sees: the learners' pages follow it.")

@@ -1,0 +1,111 @@
+"""A class in Chromium: a teacher and three learners, each in a browser context of its own (its own
+cookie), through one lesson: make the class, pick the lesson, join, guess, watch the count,
+reveal; the learners' pages follow by themselves. The teacher's page is checked at 1280x720, the
+projector's size: the guesses' chart above the fold, the question in large type."""
+
+import pytest
+
+from tests.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    AppServer,
+    charts_drawn,
+    no_exception,
+    query,
+    require_browser,
+    run_marker,
+    track_runs,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.browser
+
+PROJECTOR = {"width": 1280, "height": 720}
+TRAINED = 600_000  # ms: the lesson's run trains on a busy 2-core machine; a bound, not a target
+GUESSES = ((0, "certain"), (0, "a hunch"), (1, "fairly sure"))  # (answer, how sure) of each learner
+
+
+@pytest.fixture(scope="module")
+def class_server(tmp_path_factory):
+    sync_playwright = require_browser()
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = AppServer(env={"MNIST_LAB_LESSON_IMAGES": "1000",
+                            "MNIST_LAB_RUNS": str(tmp_path_factory.mktemp("class-runs"))})
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield server, browser
+        browser.close()
+    server.stop()
+
+
+def person(browser, viewport=None):
+    """A browser context of its own: another person's computer."""
+    context = browser.new_context(viewport=viewport or {"width": 1200, "height": 1600})
+    track_runs(context)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
+def click(page, name: str) -> None:
+    before = run_marker(page)
+    page.get_by_role("button", name=name).click()
+    wait_idle(page, after=before)
+    no_exception(page)
+
+
+def test_a_teacher_and_three_learners_through_one_lesson(class_server):
+    from playwright.sync_api import expect
+
+    server, browser = class_server
+    teacher = person(browser, PROJECTOR)
+    teacher.goto(f"{server.url}/class")
+    wait_idle(teacher)
+    click(teacher, "Make a class")
+    code = query(teacher)["class"][0]
+    teacher.get_by_text(f"Class {code}").wait_for()
+    teacher.get_by_role("combobox", name="Lesson the class sees").click()
+    before = run_marker(teacher)
+    teacher.get_by_role("option", name="1. Chance: a network before training").click()
+    wait_idle(teacher, after=before)
+    teacher.get_by_text("A network starts with random weights.").wait_for()
+
+    learners = []
+    for i, (answer, sure) in enumerate(GUESSES):
+        page = person(browser)
+        page.goto(f"{server.url}/class?class={code}")
+        wait_idle(page)
+        page.get_by_label("Your name").fill(f"Learner{i}")
+        click(page, "Join the class")
+        page.get_by_text("A network starts with random weights.").wait_for()
+        page.locator("[data-testid='stRadio'] [role='radiogroup'] label").nth(answer).click()
+        page.locator("[data-testid='stButtonGroup']").get_by_text(sure, exact=True).click()
+        click(page, "Send my guess")
+        page.get_by_text("Sent:").wait_for()
+        learners.append(page)
+
+    teacher.get_by_text("3 of 3").wait_for()  # the projected page counted every guess by itself
+    # Enabled once the lesson's run is trained: the projected part redraws the button by itself.
+    expect(teacher.get_by_role("button", name="Reveal the result")).to_be_enabled(timeout=TRAINED)
+    projector_fits(teacher)
+    click(teacher, "Reveal the result")
+    teacher.get_by_text("Before training the network was right on").wait_for()
+    charts_drawn(teacher, 2)
+    teacher.screenshot(path=str(ARTIFACTS / "class-teacher.png"))
+    for page, (answer, _) in zip(learners, GUESSES):  # each learner's page follows on its own
+        page.get_by_text("What happened").first.wait_for(timeout=30_000)
+        said = "That is what happened" if answer == 0 else "What happened: About 10%"
+        page.get_by_text(said).first.wait_for()
+        assert page.locator("[data-testid='stRadio']").count() == 0  # guesses closed
+        assert page.get_by_text("Learner0").count() == (1 if page is learners[0] else 0)  # others' names unseen
+
+
+def projector_fits(teacher) -> None:
+    """At 1280x720 the question is large and the guesses' chart ends above the fold."""
+    charts_drawn(teacher, 1)
+    chart = teacher.locator(".js-plotly-plot").first.bounding_box()
+    assert chart["y"] + chart["height"] <= PROJECTOR["height"], chart
+    size = teacher.get_by_text("A network starts with random weights.").evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 22, size
