@@ -196,26 +196,26 @@ def projected(code: str, key: str) -> None:
     members = room().members(code, key)
     if st.session_state.get("class_drawn") not in (None, (state, lesson_ready(state))):
         st.rerun()  # the runs are ready, or another tab changed the class: redraw the controls too
-    st.markdown(f"### Class **{code}** · join at {share_link({'class': code})} · {len(members)} joined")
+    counts = C.tally(members, state.lesson) if state.lesson else None
+    guessed = f" · **{int(counts.sum())} of {len(members)}** guessed" if state.lesson else ""
+    st.markdown(f"### Class **{code}** · join at {share_link({'class': code})} · {len(members)} joined{guessed}")
     if state.lesson is None:
         st.info("Pick the lesson the class sees: the learners' pages follow it.")
         return
     lesson = L.BY_SLUG[state.lesson]
     configs, runs = lesson_runs(lesson)
     waiting = train_lesson(lesson, configs, runs)
-    counts = C.tally(members, lesson.slug)
     outcome = lesson.read(runs) if state.showing and not waiting else None
     st.markdown(f"## {lesson.title}")
     st.markdown(lesson.question)
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(guesses_figure(lesson.guesses, counts, C.SURE, outcome.answer if outcome else None,
-                                       height=330), config=CHART, key="class_guesses")
+                                       height=330), config=CHART, key="class_guesses", theme=None)
     with right:
-        st.markdown(f"**{int(counts.sum())} of {len(members)}** have guessed.")
         if outcome is not None:
             st.markdown(outcome.said)
-            chart(lesson, runs, height=280)
+            chart(lesson, runs, projected=True)
         elif waiting:
             st.caption(f"The lesson's runs: {waiting}.")
         else:

@@ -4,13 +4,16 @@ import streamlit as st
 
 from mnist_core import figures
 from mnist_core import lessons as L
+from mnist_core.figures_class import ROOM_FAMILY
 
 CHART = {"displayModeBar": False}
 TITLES = {"test_accuracy": "Test accuracy by epoch", "val_accuracy": "Validation accuracy by epoch",
           "val_loss": "Validation loss by epoch", "loss": "Loss by epoch", "accuracy": "Accuracy by epoch"}
 
 
-def chart(lesson: L.Lesson, runs: list, height: int | None = None) -> None:
+def chart(lesson: L.Lesson, runs: list, projected: bool = False) -> None:
+    """The lesson's chart; `projected`: shorter, in the large type of a projected page (Streamlit's
+    chart theme would shrink the type again, so it is not used there)."""
     if lesson.chart == "baseline":
         run = runs[0]
         fig = figures.bars_figure(["chance", "before training", "after 1 epoch"],
@@ -21,9 +24,12 @@ def chart(lesson: L.Lesson, runs: list, height: int | None = None) -> None:
         curves = [(name, [r.as_dict() for r in run.history], run.best_epoch)
                   for (name, _), run in zip(lesson.runs, runs)]
         fig = figures.overlay_figure(curves, lesson.chart, TITLES.get(lesson.chart, lesson.chart))
-    if height is not None:
-        fig.update_layout(height=height)
-    st.plotly_chart(fig, config=CHART)
+    if projected:
+        fig.update_layout(height=280, font=dict(size=18, family=ROOM_FAMILY), title_font=dict(size=22),
+                          paper_bgcolor="white", plot_bgcolor="white", margin=dict(l=10, r=10, t=50, b=10))
+        fig.update_xaxes(gridcolor="#e9ecef", automargin=True)
+        fig.update_yaxes(gridcolor="#e9ecef", automargin=True)
+    st.plotly_chart(fig, config=CHART, theme=None if projected else "streamlit")
 
 
 def outcome_table(outcome: L.Outcome) -> None:

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from mnist_core.figures import MARK_COLOUR
 
 ROOM_FONT = 22  # projected: about the size of a slide's body text
+ROOM_FAMILY = '"Source Sans", "Source Sans Pro", sans-serif'  # the app's own type
 SURE_COLOURS = ("#a5d8ff", "#4dabf7", "#1864ab")  # a hunch, fairly sure, certain: light to dark
 
 
@@ -19,7 +20,7 @@ def guesses_figure(guesses: Sequence[str], counts: np.ndarray, sure: Sequence[st
     """Horizontal bars, one per answer (the first on top), each split by how sure its guessers
     were; the count at the end of each bar. With `answer`, the answer that happened is marked
     (a tick, in bold) and the others are greyed."""
-    labels = ["<br>".join(textwrap.wrap(g, 34)) for g in guesses]
+    labels = ["<br>".join(textwrap.wrap(g, 26)) for g in guesses]
     if answer is not None:
         labels = [f"<b>✓ {label}</b>" if i == answer else label for i, label in enumerate(labels)]
     fig = go.Figure()
@@ -31,9 +32,9 @@ def guesses_figure(guesses: Sequence[str], counts: np.ndarray, sure: Sequence[st
     top = max(int(totals.max(initial=0)), 1)
     fig.add_scatter(y=labels, x=totals, mode="text", text=[f"  {t}" for t in totals], textposition="middle right",
                     textfont=dict(size=ROOM_FONT + 6, color=MARK_COLOUR), showlegend=False, hoverinfo="skip")
-    fig.update_layout(barmode="stack", height=height, font=dict(size=ROOM_FONT), bargap=0.3,
-                      margin=dict(l=10, r=30, t=10, b=10), legend=dict(orientation="h", y=-0.08, x=0),
-                      plot_bgcolor="white")
+    fig.update_layout(barmode="stack", height=height, font=dict(size=ROOM_FONT, family=ROOM_FAMILY), bargap=0.3,
+                      margin=dict(l=10, r=30, t=10, b=10), plot_bgcolor="white", paper_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.08, x=0, traceorder="normal", font=dict(size=ROOM_FONT - 4)))
     fig.update_xaxes(range=[0, top * 1.25], showgrid=False, showticklabels=False, zeroline=False)
-    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=ROOM_FONT - 2))
     return fig

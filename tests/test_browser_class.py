@@ -85,7 +85,7 @@ def test_a_teacher_and_three_learners_through_one_lesson(class_server):
         page.get_by_text("Sent:").wait_for()
         learners.append(page)
 
-    teacher.get_by_text("3 of 3").wait_for()  # the projected page counted every guess by itself
+    teacher.get_by_text("3 of 3 guessed").wait_for()  # the projected page counted every guess by itself
     # Enabled once the lesson's run is trained: the projected part redraws the button by itself.
     expect(teacher.get_by_role("button", name="Reveal the result")).to_be_enabled(timeout=TRAINED)
     projector_fits(teacher)

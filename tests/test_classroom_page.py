@@ -77,7 +77,7 @@ def test_a_teacher_and_two_learners_through_one_lesson(app):
     send_guess(ben, 1, 0)
     assert ana.success[0].value.startswith("Sent: About 10%")
     app.run()
-    assert any("**2 of 2** have guessed" in m.value for m in app.markdown)
+    assert any("**2 of 2** guessed" in m.value for m in app.markdown)
     names = app.dataframe[0].value  # who has guessed: the teacher's page only
     assert list(names["learner"]) == ["Ana", "Learner 2"]
     assert not any("Ana" in str(x.value) for x in ben.main if hasattr(x, "value"))  # Ben never sees Ana
