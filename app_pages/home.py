@@ -34,10 +34,12 @@ d2.page_link("app_pages/inside.py", label="Open Inside", icon=":material/neurolo
 d3.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
 st.info("**Never seen a neural network?** Start on Line: two kinds of points in a plane, and a network that "
         "learns a line between them, step by step. Then the lessons walk through the classic experiments "
-        "on digits, one at a time.")
-n1, n2, _ = st.columns(3)
+        "on digits, one at a time; a teacher can show them to a whole room from the Class page, where "
+        "everyone guesses before the result.")
+n1, n2, n3 = st.columns(3)
 n1.page_link("app_pages/line.py", label="Start on Line", icon=":material/timeline:")
 n2.page_link("app_pages/lessons.py", label="Open Lessons", icon=":material/school:")
+n3.page_link("app_pages/classroom.py", label="Teach a class", icon=":material/groups:")
 
 st.divider()
 classic = TrainConfig()  # the defaults are the classic first network, with 20% held back

@@ -184,6 +184,8 @@ def main() -> None:
     st.title("Lessons")
     st.write("The classic experiments with a dense network, one at a time: read the question, guess what "
              "will happen, run it, and see why.")
+    st.page_link("app_pages/classroom.py", label="Teaching a room? Show a lesson to everyone and count their guesses",
+                 icon=":material/groups:")
     lesson = current()
     where = st.empty()  # the learner's progress, written once this lesson's has been noted
     images = L.lesson_images()

@@ -8,8 +8,10 @@ docs/compare.png, docs/sweep.png (a learning-rate sweep on Compare), docs/inside
 guessed and run), docs/line.png (a line learnt on credit score and income) and
 docs/handwriting.png (a class set of 60 digits written by mnist_core.strokes, read by the
 shipped network) and docs/story.png (the shipped network's test set on the Story page, a
-starred image clicked), plus
+starred image clicked) and docs/class.png (a teacher's projected page at 1280x720, lesson 3
+revealed beside 24 guesses the script sends as 24 learners), plus
 test-artifacts/shot-home.png and test-artifacts/shot-draw.png to look at.
+`python -m docs.make_screenshots class` takes docs/class.png alone.
 Each picture is the page's main column (no sidebar), from just above the title to the end of
 the page. Training two 512-512 networks takes minutes, many more on a busy machine.
 """
@@ -199,6 +201,40 @@ def take_all(page, server, started: float, runs: str) -> list:
     return written
 
 
+# Lesson 3's three answers, as 24 learners guess them: (answer, how sure) and how many.
+CLASS_GUESSES = (((1, 2), 7), ((1, 1), 5), ((1, 0), 2), ((0, 1), 4), ((0, 0), 3), ((2, 0), 2), ((2, 1), 1))
+
+
+def class_picture(browser, server, runs: str) -> None:
+    """A class on lesson 3 (scaling): 24 learners seated and guessing through mnist_core.classroom,
+    then the teacher's page, at a projector's 1280x720, reveals the result."""
+    from mnist_core.classroom import Classroom
+
+    room = Classroom(runs)
+    code, key = room.create()
+    room.choose_lesson(code, key, "scaling")
+    seat = 0
+    for (guess, sure), count in CLASS_GUESSES:
+        for _ in range(count):
+            learner = f"{seat:032x}"
+            room.join(code, learner, f"Learner {seat + 1}")
+            room.answer(code, learner, guess, sure)
+            seat += 1
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.set_default_timeout(120_000)
+    track_runs(page)
+    open_page(page, f"{server.url}/class?class={code}&key={key}")
+    reveal = page.get_by_role("button", name="Reveal the result")
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => "
+                           "b.innerText.includes('Reveal the result') && !b.disabled)", timeout=TRAINING)
+    click(page, reveal)
+    page.get_by_text("Scaling the pixels changed test accuracy").wait_for()
+    page.mouse.move(1, 700)  # no tooltip over the picture
+    settle(page)
+    page.screenshot(path=str(DOCS / "class.png"))
+    page.close()
+
+
 def story(page, server) -> None:
     """The Story page on the test set, the first starred image (a label judged wrong) clicked."""
     open_page(page, f"{server.url}/story")
@@ -255,10 +291,15 @@ def main() -> int:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-                    page.set_default_timeout(120_000)
-                    track_runs(page)
-                    written = take_all(page, server, started, runs)
+                    if sys.argv[1:] != ["class"]:
+                        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+                        page.set_default_timeout(120_000)
+                        track_runs(page)
+                        written = take_all(page, server, started, runs)
+                    else:
+                        written = []
+                    class_picture(browser, server, runs)
+                    written.append(DOCS / "class.png")
                 finally:
                     browser.close()
         finally:

@@ -27,7 +27,10 @@ def guesses_figure(guesses: Sequence[str], counts: np.ndarray, sure: Sequence[st
     for level, name in enumerate(sure):
         colours = [SURE_COLOURS[level] if answer in (None, i) else "#dee2e6" for i in range(len(guesses))]
         fig.add_bar(y=labels, x=counts[:, level], orientation="h", name=name, marker_color=colours,
-                    hovertemplate=f"%{{x}} {name}<extra></extra>")
+                    hovertemplate=f"%{{x}} {name}<extra></extra>", showlegend=False, legendgroup=name)
+        # The legend's swatch takes a trace's first colour, which may be greyed: a swatch of its own.
+        fig.add_bar(y=[labels[0]], x=[0], orientation="h", name=name, marker_color=SURE_COLOURS[level],
+                    legendgroup=name, hoverinfo="skip")
     totals = counts.sum(axis=1)
     top = max(int(totals.max(initial=0)), 1)
     fig.add_scatter(y=labels, x=totals, mode="text", text=[f"  {t}" for t in totals], textposition="middle right",

@@ -197,3 +197,18 @@ def test_the_class_runs_by_setting_and_who_found_the_best():
 def test_every_lesson_can_be_tallied():
     for slug, lesson in BY_SLUG.items():
         assert tally([], slug).shape == (len(lesson.guesses), len(C.SURE))
+
+
+def test_the_guesses_figure_counts_each_answer_and_ticks_the_one_that_happened():
+    from mnist_core.figures_class import guesses_figure
+
+    lesson = BY_SLUG["scaling"]
+    counts = np.array([[1, 2, 0], [0, 0, 4], [0, 0, 0]])
+    fig = guesses_figure(lesson.guesses, counts, C.SURE, answer=1)
+    totals = next(t for t in fig.data if t.type == "scatter")
+    assert [int(x) for x in totals.x] == [3, 4, 0]
+    labels = list(totals.y)
+    assert labels[1].startswith("<b>✓") and not any(label.startswith("<b>") for label in labels[::2])
+    bars = [t for t in fig.data if t.type == "bar" and t.showlegend is False]
+    assert [list(b.x) for b in bars] == counts.T.tolist()
+    assert [t.name for t in fig.data if t.type == "bar" and t.showlegend is not False] == list(C.SURE)
