@@ -212,3 +212,28 @@ def test_the_guesses_figure_counts_each_answer_and_ticks_the_one_that_happened()
     bars = [t for t in fig.data if t.type == "bar" and t.showlegend is False]
     assert [list(b.x) for b in bars] == counts.T.tolist()
     assert [t.name for t in fig.data if t.type == "bar" and t.showlegend is not False] == list(C.SURE)
+
+
+def _join_from_another_process(root: str, code: str, learners: list) -> list:
+    room = Classroom(root)
+    seats = []
+    for learner in learners:
+        try:
+            seats.append(room.join(code, learner).seat)
+        except ClassError:
+            seats.append(None)
+    return seats
+
+
+def test_two_replicas_share_a_class_and_never_give_one_seat_twice(made, tmp_path):
+    """Two processes (as two app replicas on one run directory) seat learners at once."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    room, code, secret = made
+    ids = [f"{i:032x}" for i in range(2 * C.MAX_LEARNERS)]
+    with ProcessPoolExecutor(2) as pool:
+        halves = list(pool.map(_join_from_another_process, [str(tmp_path)] * 2, [code] * 2,
+                               [ids[0::2], ids[1::2]]))
+    seats = [s for half in halves for s in half if s is not None]
+    assert sorted(seats) == list(range(C.MAX_LEARNERS))  # every seat taken once, the rest refused
+    assert len(room.members(code, secret)) == C.MAX_LEARNERS
