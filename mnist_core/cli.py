@@ -3,7 +3,8 @@
 `train` runs the same code path as the app and prints one line per epoch; with
 `--seeds 3` it trains the same settings with three seeds and prints the mean and
 range. `sweep --setting learning_rate --values 0.0001,0.001,0.01` trains one
-setting at several values and prints one row per value. The flags, defaults and
+setting at several values and prints one row per value. `export-code` prints the run as a
+plain Keras script (`--notebook PATH` writes the notebook too). The flags, defaults and
 --help come from the settings table (`mnist_core.config.FIELDS`).
 """
 
@@ -41,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--setting", required=True, choices=experiments.SWEEPABLE, help="the setting to vary")
     s.add_argument("--values", required=True, help=f"{experiments.VALUES[0]} to {experiments.VALUES[1]} values, "
                    "comma-separated, e.g. 0.0001,0.001,0.01 (hidden units and dropout apply to every layer)")
+    e = sub.add_parser("export-code", help="print the run's settings as a plain Keras script (model.fit)")
+    e.add_argument("--notebook", metavar="PATH", help="also write the same as a Jupyter notebook (.ipynb)")
+    for field in FIELDS:
+        _add_setting(e, field)
     for p in (t, s):
         for field in FIELDS:
             _add_setting(p, field)
@@ -78,6 +83,8 @@ def parse(argv: list[str] | None = None) -> tuple[TrainConfig, argparse.Namespac
         if args.command == "sweep":
             args.sweep = experiments.make_sweep(config, args.setting, args.values, args.seeds)
             return config, args
+        if args.command == "export-code":
+            return config.validate(), args
         experiments.seed_configs(config, args.seeds)  # checks the count
         return config.validate(), args
     except ConfigError as exc:
@@ -192,9 +199,23 @@ def sweep_command(sweep: experiments.Sweep, args: argparse.Namespace) -> int:
     return 0
 
 
+def export_command(config: TrainConfig, args: argparse.Namespace) -> int:
+    """The run as a Keras script on standard output; with --notebook, the notebook too."""
+    from mnist_core import export
+
+    print(export.script(config), end="")
+    if args.notebook:
+        with open(args.notebook, "w") as fh:
+            fh.write(export.notebook_text(config))
+        print(f"# notebook written to {args.notebook}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     config, args = parse(argv)
     try:
+        if args.command == "export-code":
+            return export_command(config, args)
         if args.command == "sweep":
             return sweep_command(args.sweep, args)
         return train_command(config, args)
