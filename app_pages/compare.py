@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages.code_view import code_body
 from app_pages.common import (
     MAX_SESSION_RUNS,
     forget,
@@ -97,6 +98,11 @@ def show_runs(runs: list) -> None:
             for metric, title in (("val_loss", "Validation loss"), ("val_accuracy", "Validation accuracy"),
                                   ("loss", "Training loss")):
                 st.plotly_chart(figures.overlay_figure(curves, metric, title), key=f"overlay_{metric}")
+
+    with st.expander("Code: a run as a Keras script", icon=":material/code:"):
+        which = st.selectbox("Run", range(1, len(runs) + 1), key="compare_code_run",
+                             format_func=lambda i: f"run {i}: {runs[i - 1].config.describe()}")
+        code_body(runs[which - 1].config, "compare")
 
     st.subheader("Tidy up")
     c1, c2 = st.columns([3, 1])

@@ -7,6 +7,7 @@ already has opens at once, so after the first learner the class shares the resul
 
 import streamlit as st
 
+from app_pages.code_view import code_view
 from app_pages.common import (
     MAX_SESSION_RUNS,
     learner_id,
@@ -167,6 +168,8 @@ def links(lesson: L.Lesson, runs: list) -> None:
     if lesson.next_step is not None:
         page, label = lesson.next_step
         cols[-1].page_link(page, label=label, icon=":material/arrow_forward:")
+    for i, ((name, _), run) in enumerate(zip(lesson.runs, runs)):
+        code_view(run.config, f"lesson_{lesson.slug}_{i}", label=f"Code: '{name}' as a Keras script")
 
 
 def neighbours(lesson: L.Lesson) -> None:

@@ -10,6 +10,7 @@ import statistics
 
 import streamlit as st
 
+from app_pages.code_view import code_view
 from app_pages.common import (
     MAX_SESSION_RUNS,
     find_run,
@@ -405,6 +406,7 @@ def main() -> None:
         results(config, run)
     else:
         st.write("Press **Train** to start. Each epoch's loss and accuracy appear here as it finishes.")
+    code_view(config, "train")
 
 
 main()

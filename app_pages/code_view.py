@@ -1,0 +1,27 @@
+"""A run as code: the plain Keras script and notebook that reproduce it (mnist_core.export)."""
+
+import streamlit as st
+
+from mnist_core import export
+from mnist_core.config import TrainConfig
+
+
+def code_view(config: TrainConfig, key: str, label: str = "Code: these settings as a Keras script") -> None:
+    """An expander with the script, and downloads of it and of the same as a notebook."""
+    with st.expander(label, icon=":material/code:"):
+        code_body(config, key)
+
+
+def code_body(config: TrainConfig, key: str) -> None:
+    text = export.script(config)
+    st.caption("The same network written the way the classic material writes it, with Keras' model.fit. The app "
+               "trains with its own compiled loop, so the script's numbers land near the app's, about as near as "
+               "another seed's. Run it from the app's folder, or set MNIST_LAB_DATA to the folder of the data files.")
+    st.code(text, language="python")
+    stem = export.file_stem(config)
+    a, b = st.columns(2)
+    a.download_button("Download the script (.py)", text, file_name=f"{stem}.py", mime="text/x-python",
+                      key=f"{key}_py", on_click="ignore", icon=":material/download:")
+    b.download_button("Download the notebook (.ipynb)", export.notebook_text(config), file_name=f"{stem}.ipynb",
+                      mime="application/x-ipynb+json", key=f"{key}_ipynb", on_click="ignore",
+                      icon=":material/download:")
