@@ -11,13 +11,12 @@ runs, trained once for everyone through the server's queue. No TensorFlow here.
 import streamlit as st
 
 from app_pages.common import learner_id, run_store, share_link
-from app_pages.lesson_view import chart, outcome_table, your_guess
+from app_pages.lesson_view import CHART, chart, outcome_table, your_guess
 from mnist_core import classroom as C
 from mnist_core import lessons as L
 from mnist_core.figures_class import guesses_figure
 from mnist_core.handwriting import class_code
 
-CHART = {"displayModeBar": False}
 # The teacher's page is projected: large type, less padding, so that the question and the
 # guesses fit a 1280x720 screen and read from the back of a room.
 ROOM_CSS = """<style>
@@ -152,12 +151,14 @@ def controls(state: C.ClassState, key: str) -> None:
         st.rerun()
 
 
-def lesson_ready(state: C.ClassState) -> bool:
-    """The current lesson's runs are all trained (or ended on their own)."""
-    if state.lesson is None:
-        return False
-    configs, runs = lesson_runs(L.BY_SLUG[state.lesson])
+def trained(lesson: L.Lesson) -> bool:
+    """The lesson's runs are all trained (or ended on their own)."""
+    configs, runs = lesson_runs(lesson)
     return all(L.is_trained(r, c) for r, c in zip(runs, configs))
+
+
+def lesson_ready(state: C.ClassState) -> bool:
+    return state.lesson is not None and trained(L.BY_SLUG[state.lesson])
 
 
 def drawn_with(state: C.ClassState) -> bool:
@@ -339,10 +340,10 @@ def guess(state: C.ClassState, lesson: L.Lesson, mine: dict | None) -> None:
 
 
 def result(lesson: L.Lesson, mine: dict | None) -> None:
-    configs, runs = lesson_runs(lesson)
-    if not all(L.is_trained(r, c) for r, c in zip(runs, configs)):
+    if not trained(lesson):
         st.info("The result is out, but this server is still reading the runs: a moment.")
         return
+    _, runs = lesson_runs(lesson)
     outcome = lesson.read(runs)
     st.subheader("What happened")
     if mine:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core.config import FIELDS, to_text
-from mnist_core.handwriting import CODE_LETTERS, Handwriting, class_code, new_class_code
+from mnist_core.handwriting import Handwriting, class_code, new_class_code
 from mnist_core.lessons import BY_SLUG
 from mnist_core.rundir import _write_atomic
 
@@ -50,7 +50,6 @@ SURE = ("a hunch", "fairly sure", "certain")  # how sure a learner is of a guess
 FORMAT = "mnist-lab-class"
 _LEARNER = re.compile(r"^[0-9a-f]{32}$")
 _NAME_MARKS = " .'-"
-assert len(CODE_LETTERS) > 20  # codes are class_code()'s: 6 letters of a 31-letter alphabet
 
 
 class ClassError(ValueError):
@@ -194,10 +193,12 @@ class Classroom:
 
     def reveal(self, code: str, secret) -> ClassState:
         """Show the current lesson's result to the class; its guesses are then closed."""
+        if not self.is_teacher(code, secret):
+            raise ClassError("only the teacher's page can change the class")
         state = self.state(code)
-        if state is not None and state.lesson is None and self.is_teacher(code, secret):
+        if state.lesson is None:
             raise ClassError("pick a lesson first")
-        return self._change(code, secret, revealed=sorted({*state.revealed, state.lesson} if state else ()))
+        return self._change(code, secret, revealed=sorted({*state.revealed, state.lesson}))
 
     def close(self, code: str, secret) -> ClassState:
         """Close the class for good: it then takes no learners, guesses or drawings."""

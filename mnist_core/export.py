@@ -18,13 +18,13 @@ import textwrap
 from dataclasses import dataclass
 
 from mnist_core.config import DATASET_TITLES, TrainConfig
+from mnist_core.data import _FOLDERS  # each dataset's folder of IDX files, as the app reads them
 
 SCRIPT_NAME = "mnist_lab_run.py"
 # Measured with `python -m bench.export_code` (README, "From the app to code").
 DIFFERENCE = ("MNIST Lab trains with its own compiled loop; this uses Keras' model.fit, so the numbers differ a "
               "little, as another seed's would: on the classic network, the script's test accuracy was 0.14 and "
               "0.17 points above the app's for seeds 0 and 1 (the two seeds themselves were 0.2 points apart).")
-_FOLDERS = {"mnist": "mnist", "fashion_mnist": "fashion-mnist"}
 _OPTIMIZERS = {"sgd": "SGD({lr})", "momentum": "SGD({lr}, momentum=0.9)", "rmsprop": "RMSprop({lr})",
                "adam": "Adam({lr})"}
 
@@ -47,7 +47,6 @@ def title(config: TrainConfig) -> str:
 
 def _load_step(config: TrainConfig) -> Step:
     folder = _FOLDERS[config.dataset]
-    keras_name = {"mnist": "mnist", "fashion_mnist": "fashion_mnist"}[config.dataset]
     code = f'''def read_idx(path):
     """An IDX file as a numpy array: a small header, then the bytes of the array."""
     with gzip.open(path, "rb") as f:
@@ -62,7 +61,7 @@ if (folder / "train-images-idx3-ubyte.gz").exists():
     x_train, y_train, x_test, y_test = (read_idx(folder / f"{{name}}-ubyte.gz") for name in (
         "train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t10k-labels-idx1"))
 else:
-    (x_train, y_train), (x_test, y_test) = keras.datasets.{keras_name}.load_data()'''
+    (x_train, y_train), (x_test, y_test) = keras.datasets.{config.dataset}.load_data()'''
     if config.train_samples:
         code += f"\nx_train, y_train = x_train[:{config.train_samples}], y_train[:{config.train_samples}]"
     code += '\nprint("training images:", x_train.shape, "test images:", x_test.shape)'
