@@ -60,10 +60,18 @@ def task_key(run_name: str, root: str) -> str:
     return f"{PREFIX}{run_name}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
 
 
+_asked_lock = threading.Lock()
+_last_asked = [0]
+
+
 def queue_priority(turn: int) -> int:
     """Dask's priority for a learner's `turn`-th waiting training (higher goes first): turns
-    first (everyone's first run before anyone's second), then the order asked, on any server."""
-    asked_ms = int((time.time() - 1.7e9) * 1000)  # below 2**40 until the 2030s
+    first (everyone's first run before anyone's second), then the order asked, on any server.
+    Two trainings asked within one millisecond on this server still get distinct, ordered values:
+    with equal priorities Dask orders them as it likes (seen: the 4th asked before the 3rd)."""
+    with _asked_lock:
+        asked_ms = max(int((time.time() - 1.7e9) * 1000), _last_asked[0] + 1)  # below 2**40 until the 2030s
+        _last_asked[0] = asked_ms
     return -(turn * 2**40 + asked_ms)
 
 

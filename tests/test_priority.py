@@ -26,3 +26,11 @@ def test_a_thread_lowered_twice_is_lowered_once(monkeypatch):
     thread.join()
     base = os.getpriority(os.PRIO_PROCESS, os.getpid())
     assert seen == [min(19, base + 10)] * 3
+
+
+def test_trainings_asked_in_the_same_millisecond_keep_the_order_they_were_asked_in():
+    from mnist_core.engine import queue_priority
+
+    asked = [queue_priority(0) for _ in range(50)]  # far quicker than a millisecond apiece
+    assert asked == sorted(asked, reverse=True) and len(set(asked)) == 50  # higher goes first
+    assert queue_priority(1) < queue_priority(0)  # a second turn still waits for everyone's first
