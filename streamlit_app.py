@@ -8,7 +8,7 @@ pages/ as the old multipage layout until a session has called st.navigation, so
 on a fresh server a link to /train would run the page without this file.
 
 `streamlit run` imports this file once as the server starts, looking for an ASGI `app`:
-there it finds one whose lifespan starts the training engine (mnist_core.engine: a local
+there it finds one whose lifespan starts the training engine (mnist_core.engine.cluster: a local
 Dask cluster whose workers import TensorFlow and compile the classic network, or the
 cluster MNIST_LAB_SCHEDULER names) before the first visitor arrives. Each page view then
 runs it as the app's script (`__name__ == "__main__"`), which draws the page. This process
@@ -23,15 +23,15 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
 
 from app_pages.common import learner_id
-from mnist_core import engine
 from mnist_core.config import FIELD
-from mnist_core.data import DataFileError, load_dataset
+from mnist_core.data.datasets import DataFileError, load_dataset
+from mnist_core.engine import cluster as engine
 
 # After every script run Streamlit calls keras.backend.clear_session(). Here that
 # would reset the Keras random state of a model being built or trained in a worker
 # thread (breaking "same seed, same curves"), empty TensorFlow's kernel cache and
 # force a full garbage collection each second while a page polls training, which
-# measured twice as slow training. Runs are kept on purpose (mnist_core.jobs), so
+# measured twice as slow training. Runs are kept on purpose (mnist_core.engine.runstore), so
 # the app turns that clean-up off. Streamlit is pinned; tests/test_app_pages.py
 # checks the hook still exists.
 script_runner._clean_problem_modules = lambda: None

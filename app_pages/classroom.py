@@ -1,6 +1,6 @@
 """Class: a teacher's class in the room, and each learner's side of it.
 
-The teacher makes a class (mnist_core.classroom: a code, and a key this browser keeps),
+The teacher makes a class (mnist_core.teaching.classroom: a code, and a key this browser keeps),
 projects this page and shares its link. Learners open the link, guess before each lesson's
 result and say how sure they are; the projected page counts the guesses live (a fragment
 that reads the class's files each second), and when the teacher reveals the lesson, the
@@ -12,10 +12,10 @@ import streamlit as st
 
 from app_pages.common import learner_id, run_store, share_link
 from app_pages.lesson_view import CHART, chart, outcome_table, your_guess
-from mnist_core import classroom as C
-from mnist_core import lessons as L
-from mnist_core.figures_class import guesses_figure
-from mnist_core.handwriting import class_code
+from mnist_core.figures.classroom import guesses_figure
+from mnist_core.store.handwriting import class_code
+from mnist_core.teaching import classroom as C
+from mnist_core.teaching import lessons as L
 
 # The teacher's page is projected: large type, less padding, so that the question and the
 # guesses fit a 1280x720 screen and read from the back of a room.

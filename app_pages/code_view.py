@@ -1,9 +1,9 @@
-"""A run as code: the plain Keras script and notebook that reproduce it (mnist_core.export)."""
+"""A run as code: the plain Keras script and notebook that reproduce it (mnist_core.teaching.code_export)."""
 
 import streamlit as st
 
-from mnist_core import export
 from mnist_core.config import TrainConfig
+from mnist_core.teaching import code_export as export
 
 
 def code_view(config: TrainConfig, key: str, label: str = "Code: these settings as a Keras script") -> None:

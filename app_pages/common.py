@@ -1,6 +1,6 @@
 """Helpers shared by the pages: the server's run store and this learner's runs.
 
-No training happens here: the engine's worker processes train (mnist_core.jobs, mnist_core.engine).
+No training happens here: the engine's worker processes train (mnist_core.engine.runstore, mnist_core.engine.cluster).
 A learner is a browser: a random id in a cookie names its list of runs, which
 the store keeps (on disk, so a reload or a restart finds it again).
 """
@@ -12,10 +12,10 @@ import secrets
 
 import streamlit as st
 
-from mnist_core import rundir
 from mnist_core.config import FIELD, TrainConfig
-from mnist_core.jobs import RunStore
-from mnist_core.runs import DEFAULT_MODEL, load_run_file
+from mnist_core.engine.runstore import RunStore
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
+from mnist_core.store import rundir
 
 MAX_SESSION_RUNS = 20
 COOKIE = "mnist_lab_learner"
@@ -187,7 +187,7 @@ def selected():
 
 
 def imported_runs() -> list:
-    """Models this session uploaded (mnist_core.transfer.ImportedRun)."""
+    """Models this session uploaded (mnist_core.engine.transfer.ImportedRun)."""
     return st.session_state.setdefault("imported", [])
 
 

@@ -13,10 +13,11 @@ from app_pages.common import (
     session_runs,
 )
 from app_pages.sweeps import sweep_section
-from mnist_core import compare, experiments, figures, story
-from mnist_core.data import DATASET_TITLES
-from mnist_core.engine import EngineError
-from mnist_core.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
+from mnist_core.analysis import compare, experiments, story
+from mnist_core.data.datasets import DATASET_TITLES
+from mnist_core.engine.cluster import EngineError
+from mnist_core.engine.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
+from mnist_core.figures import charts as figures
 
 PERCENT = ("test accuracy at best epoch", "train accuracy", "val accuracy", "test accuracy")
 

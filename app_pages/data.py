@@ -4,10 +4,10 @@ import numpy as np
 import streamlit as st
 
 from app_pages.common import markdown_table
-from mnist_core import pictures
 from mnist_core.config import TrainConfig
-from mnist_core.data import load_dataset
-from mnist_core.preprocess import describe_steps
+from mnist_core.data.datasets import load_dataset
+from mnist_core.figures import pictures
+from mnist_core.model.preprocess import describe_steps
 
 # Pictures, not Plotly figures: the first page a learner opens on a fresh server is then drawn
 # without the browser loading Plotly's JavaScript first (bench/load.py measures it).

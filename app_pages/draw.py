@@ -1,7 +1,7 @@
 """Draw: draw a digit or a piece of clothing (or upload a picture) and see what the network reads.
 
 The drawing is made into a 28x28 image the way the model's dataset was made
-(mnist_core.canvas: the digit recipe, or the clothing one for Fashion-MNIST).
+(mnist_core.input.canvas: the digit recipe, or the clothing one for Fashion-MNIST).
 
 Any run will do: the shipped default model, one of this session's runs (at any of
 its epochs) or an uploaded model. Predictions of the first two are numpy, so this
@@ -13,8 +13,8 @@ import streamlit as st
 from PIL import Image
 
 from app_pages.common import choose_model
-from mnist_core import figures
-from mnist_core.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture, recipe_for
+from mnist_core.figures import charts as figures
+from mnist_core.input.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture, recipe_for
 
 CANVAS_SIZE = 280
 STROKE = 20  # a 20 px brush on a digit about 200 px tall: MNIST's stroke-to-box ratio

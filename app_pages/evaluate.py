@@ -17,8 +17,13 @@ from app_pages.common import (
     selected,
     session_runs,
 )
-from mnist_core import figures
-from mnist_core.evaluate import cell_images, confusion_matrix, most_confident_mistakes, per_class_accuracy
+from mnist_core.analysis.evaluate import (
+    cell_images,
+    confusion_matrix,
+    most_confident_mistakes,
+    per_class_accuracy,
+)
+from mnist_core.figures import charts as figures
 
 
 def no_run_yet() -> None:

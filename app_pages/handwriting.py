@@ -2,7 +2,7 @@
 
 The learner draws under the label the page asks for; each drawing is kept (as the 28x28
 image the network reads) in the run directory for this browser, or in a class set that
-everyone with the class's link adds to (mnist_core.handwriting). Then any run, at any
+everyone with the class's link adds to (mnist_core.store.handwriting). Then any run, at any
 epoch, is read on them beside its score on the test set. Numpy only: no TensorFlow here.
 """
 
@@ -12,9 +12,10 @@ import numpy as np
 import streamlit as st
 
 from app_pages.common import choose_model, learner_id, run_store
-from mnist_core import figures, pictures
-from mnist_core.canvas import DrawingError, prepare_drawing, recipe_for
-from mnist_core.handwriting import (
+from mnist_core.figures import charts as figures
+from mnist_core.figures import pictures
+from mnist_core.input.canvas import DrawingError, prepare_drawing, recipe_for
+from mnist_core.store.handwriting import (
     MAX_FILE_BYTES,
     DrawingSet,
     Handwriting,

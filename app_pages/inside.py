@@ -2,7 +2,7 @@
 
 Four views of the chosen run at the chosen epoch (0: before training): the first layer's
 weight pictures, one image going through the network, the last hidden layer's map of 2,000
-test images, and each layer's health. All numpy (mnist_core.inside): no TensorFlow here.
+test images, and each layer's health. All numpy (mnist_core.analysis.inside): no TensorFlow here.
 """
 
 import numpy as np
@@ -19,8 +19,9 @@ from app_pages.common import (
     selected,
     session_runs,
 )
-from mnist_core import figures, inside
-from mnist_core import figures_inside as fi
+from mnist_core.analysis import inside
+from mnist_core.figures import charts as figures
+from mnist_core.figures import inside as fi
 
 GRID_UNITS = 64  # weight pictures on one page of the grid
 TOP_UNITS = 8  # units shown as pushing hardest towards the prediction

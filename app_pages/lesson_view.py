@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from mnist_core import figures
-from mnist_core import lessons as L
-from mnist_core.figures_class import ROOM_FAMILY
+from mnist_core.figures import charts as figures
+from mnist_core.figures.classroom import ROOM_FAMILY
+from mnist_core.teaching import lessons as L
 
 CHART = {"displayModeBar": False}
 TITLES = {"test_accuracy": "Test accuracy by epoch", "val_accuracy": "Validation accuracy by epoch",

@@ -1,7 +1,7 @@
 """Lessons: the classic experiments, one at a time: guess first, then run it and see.
 
 The lessons themselves (questions, runs, reference numbers, how to read the runs) live in
-mnist_core.lessons. Runs go through the server's normal queue; a lesson whose runs the server
+mnist_core.teaching.lessons. Runs go through the server's normal queue; a lesson whose runs the server
 already has opens at once, so after the first learner the class shares the results.
 """
 
@@ -18,7 +18,7 @@ from app_pages.common import (
     start_training,
 )
 from app_pages.lesson_view import chart, outcome_table, your_guess
-from mnist_core import lessons as L
+from mnist_core.teaching import lessons as L
 
 
 def progress() -> dict:

@@ -2,7 +2,7 @@
 
 A network with no hidden layer draws a straight line between two classes; hidden layers bend
 it. Training is gradient descent, shown step by step on the loss surface. The numbers come
-from mnist_core.line (numpy, no TensorFlow): a whole run is computed at once and kept, and
+from mnist_core.line.network (numpy, no TensorFlow): a whole run is computed at once and kept, and
 Train, Step and the epoch slider choose which of its moments to show.
 """
 
@@ -11,8 +11,8 @@ import inspect
 import streamlit as st
 
 from app_pages.common import link_number
-from mnist_core import figures_line as fl
-from mnist_core import line as L
+from mnist_core.figures import line as fl
+from mnist_core.line import network as L
 
 CHART = {"displayModeBar": False}
 KEYS = [f"line_{name}" for name in L.Setup.__dataclass_fields__]

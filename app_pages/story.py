@@ -1,13 +1,14 @@
-"""Story: every image across the epochs (mnist_core.story): the data map, forgetting, never learnt,
+"""Story: every image across the epochs (mnist_core.analysis.story): the data map, forgetting, never learnt,
 and where the test images whose labels people judged wrong land. Numpy only."""
 
 import numpy as np
 import streamlit as st
 
 from app_pages.common import default_run, link_params, markdown_table, selected, session_runs
-from mnist_core import figures_story, pictures
-from mnist_core.label_errors import MNIST_TEST, SOURCE
-from mnist_core.story import AMBIGUOUS, EASY, HARD, MAP_POINTS, story_of
+from mnist_core.analysis.story import AMBIGUOUS, EASY, HARD, MAP_POINTS, story_of
+from mnist_core.data.label_errors import MNIST_TEST, SOURCE
+from mnist_core.figures import pictures
+from mnist_core.figures import story as figures_story
 
 CHART = {"displayModeBar": False}
 

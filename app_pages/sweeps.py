@@ -3,7 +3,7 @@
 Not a page of its own (the navigation does not list it): Compare calls `sweep_section`.
 The sweep is described by its widgets, kept in the page's link, so a reload or a shared
 link shows the same sweep; its results are read from whatever runs of it exist, so
-they fill in as the queue trains them. The rules live in mnist_core.experiments.
+they fill in as the queue trains them. The rules live in mnist_core.analysis.experiments.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.common import default_run, find_run, run_store, session_runs, start_training
-from mnist_core import experiments, figures
+from mnist_core.analysis import experiments
 from mnist_core.config import FIELD, ConfigError, TrainConfig
-from mnist_core.jobs import RunStore
+from mnist_core.engine.runstore import RunStore
+from mnist_core.figures import charts as figures
 
 LINK_KEYS = ("sweep", "values", "seeds")
 

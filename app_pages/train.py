@@ -26,12 +26,14 @@ from app_pages.common import (
     start_training,
 )
 from app_pages.form import fold, load_form, settings_form
-from mnist_core import experiments, figures, worker
+from mnist_core.analysis import experiments
 from mnist_core.config import FIELD, TrainConfig
-from mnist_core.engine import EngineError
-from mnist_core.jobs import RunStore
-from mnist_core.runs import best_epoch
-from mnist_core.transfer import export_keras, history_csv, history_json
+from mnist_core.engine import worker
+from mnist_core.engine.cluster import EngineError
+from mnist_core.engine.runstore import RunStore
+from mnist_core.engine.transfer import export_keras, history_csv, history_json
+from mnist_core.figures import charts as figures
+from mnist_core.model.runs import best_epoch
 
 FORM = "form_config"  # the last config this session's form described, as a dict of strings
 

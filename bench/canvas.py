@@ -4,7 +4,7 @@
 
 1. Robustness: every MNIST test digit redrawn on a 280x280 canvas at a random place
    and size (100-250 px tall), stroke a little thinner or thicker
-   (tests/canvas_samples.py), run through mnist_core.canvas and classified by the
+   (tests/canvas_samples.py), run through mnist_core.input.canvas and classified by the
    classic network (the shipped default model). Target: within 2 points of the
    accuracy on the original test images.
 2. Speed of one prediction, preprocessing included (target: median under 20 ms),
@@ -23,11 +23,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from mnist_core.canvas import prepare_drawing  # noqa: E402
-from mnist_core.data import load_dataset  # noqa: E402
-from mnist_core.inference import forward
-from mnist_core.preprocess import prepare_images  # noqa: E402
-from mnist_core.runs import DEFAULT_MODEL, load_run_file  # noqa: E402
+from mnist_core.data.datasets import load_dataset  # noqa: E402
+from mnist_core.input.canvas import prepare_drawing  # noqa: E402
+from mnist_core.model.inference import forward
+from mnist_core.model.preprocess import prepare_images  # noqa: E402
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file  # noqa: E402
 from tests.canvas_samples import as_canvas  # noqa: E402
 
 

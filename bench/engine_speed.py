@@ -3,7 +3,7 @@
     python -m bench.engine_speed [--epochs 6] [--rounds 2] [--images 60000]
 
 The classic network (512 relu, RMSprop, batch 128, 20% held back) is trained `--epochs` epochs
-in this process (mnist_core.training.TrainingRun, as before issue 23) and through the app's
+in this process (mnist_core.training.trainer.TrainingRun, as before issue 23) and through the app's
 engine (a RunStore on a fresh run directory: a Dask LocalCluster with one worker process, every
 epoch saved to disk and read back), alternately, `--rounds` times each, other seeds each time.
 Printed: each run's median epoch time from epoch 2 on (epoch 1 compiles), from the runs' own
@@ -32,7 +32,7 @@ def steady(history) -> float:
 
 
 def in_process(config: TrainConfig) -> float:
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     return steady(TrainingRun(config).train_to(config.epochs).history)
 
@@ -56,9 +56,9 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=60_000)
     args = parser.parse_args()
 
-    from mnist_core import worker
-    from mnist_core.jobs import RunStore
-    from mnist_core.rundir import RunDirectory
+    from mnist_core.engine import worker
+    from mnist_core.engine.runstore import RunStore
+    from mnist_core.store.rundir import RunDirectory
 
     base = TrainConfig(epochs=args.epochs, train_samples=args.images)
     store = RunStore(disk=RunDirectory(tempfile.mkdtemp(prefix="mnist-lab-bench-")))

@@ -4,8 +4,8 @@
     python -m bench.export_code --small         # the tests' small settings, 5 seeds: the spread
     python -m bench.export_code --seeds 0 1 2   # other seeds
 
-For each seed, side by side in one run: the app's training (mnist_core.training, in this
-process, its compiled loop) and the exported script (`mnist_core.export.script`, run as
+For each seed, side by side in one run: the app's training (mnist_core.training.trainer, in this
+process, its compiled loop) and the exported script (`mnist_core.teaching.code_export.script`, run as
 `python mnist_lab_run.py` in a fresh process, model.fit), each reporting its test accuracy
 after the last epoch. Times: the app's is the sum of its epochs' training passes; the script's
 is the whole process (importing TensorFlow and reading the data included), and apart from it
@@ -28,9 +28,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from mnist_core.config import TrainConfig
-from mnist_core.data import data_dir
-from mnist_core.export import script
-from mnist_core.lessons import CLASSIC
+from mnist_core.data.datasets import data_dir
+from mnist_core.teaching.code_export import script
+from mnist_core.teaching.lessons import CLASSIC
 
 # The small settings the tests run exported scripts with (tests/test_export.py).
 SMALL = TrainConfig(hidden=(64,), epochs=2, train_samples=3000, validation="split:0.2", seed=0)
@@ -54,7 +54,7 @@ def run_script(config: TrainConfig, folder: Path) -> tuple[float, float, float]:
 
 def run_app(config: TrainConfig) -> tuple[float, float]:
     """(test accuracy, seconds of training passes) of the app's own training."""
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     run = TrainingRun(config)
     run.train_to(config.epochs)

@@ -34,7 +34,7 @@ trips are not counted. A visible change is the first of: Streamlit's running ind
 fading (a stale element's opacity below 0.9), or any new text in the app. The Train page
 polls a queued job every 0.5 s until epoch 1 is in, then every 2 s: (b) lags the worker's
 write of epoch 1 by up to 0.5 s, which is what a learner sees. The worker trains in a
-thread that lowers its own priority (mnist_core.priority, nice 10 by default), and
+thread that lowers its own priority (mnist_core.training.priority, nice 10 by default), and
 TensorFlow's thread pools inherit a priority from the thread that started them; the
 command line runs at --cli-nice (the same nice 10 by default). The nice values of both
 sides' threads are printed. Chromium shares the cores with both (on a deployment it runs
@@ -61,7 +61,7 @@ from urllib.parse import urlencode
 
 from bench.memory import MB, Sampler
 from mnist_core.config import FIELDS, TrainConfig
-from mnist_core.priority import background_nice
+from mnist_core.training.priority import background_nice
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, AppServer, stop_process, track_runs, wait_idle
 
 CLASSIC = TrainConfig()  # what Home's "Train the classic network" trains
@@ -232,7 +232,7 @@ def descendants(pid: int) -> list[int]:
 
 def epoch_written(runs_dir: Path, config: TrainConfig, epoch: int = 1) -> float:
     """When the worker wrote the epoch's file (written once, right after the epoch): time.time()."""
-    from mnist_core.rundir import run_name
+    from mnist_core.store.rundir import run_name
 
     try:
         return (runs_dir / run_name(config) / f"epoch-{epoch:04d}.npz").stat().st_mtime
@@ -242,7 +242,7 @@ def epoch_written(runs_dir: Path, config: TrainConfig, epoch: int = 1) -> float:
 
 def disk_seconds(runs_dir: Path, config: TrainConfig) -> list[float]:
     """Each epoch's training seconds, as the worker wrote them to the server's run directory."""
-    from mnist_core.rundir import RunDirectory
+    from mnist_core.store.rundir import RunDirectory
 
     run = RunDirectory(runs_dir).load(config)
     return [r.seconds for r in run.history] if run is not None else []

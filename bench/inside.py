@@ -2,7 +2,7 @@
 
     python -m bench.inside [--classic-epochs 20] [--largest-epochs 50] [--largest-images 5000]
 
-Trains two runs in this process (mnist_core.training.train, the app's own training): the
+Trains two runs in this process (mnist_core.training.trainer.train, the app's own training): the
 classic network (512 relu units) on all 60,000 MNIST images, and the largest network the app
 allows (4 x 1024) on fewer images (the Inside page's work does not depend on how many images
 a run trained on, only on its shape and number of epochs). Then, through Streamlit's AppTest in
@@ -44,7 +44,7 @@ def timed(at, change) -> float:
 
 
 def cached_bytes(run) -> int:
-    from mnist_core import inside
+    from mnist_core.analysis import inside
 
     ins = inside.inspector(run)
     views = list(ins._views.values())
@@ -100,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mnist-lab-inside-") as tmp:
         os.environ.update(MNIST_LAB_RUNS=tmp, MNIST_LAB_WARMUP="off")
-        from mnist_core.training import train
+        from mnist_core.training.trainer import train
 
         started = time.perf_counter()
         classic = train(TrainConfig(epochs=args.classic_epochs))

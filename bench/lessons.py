@@ -1,9 +1,9 @@
-"""Run every lesson (mnist_core.lessons) at full size and print its numbers next to the reference.
+"""Run every lesson (mnist_core.teaching.lessons) at full size and print its numbers next to the reference.
 
     python -m bench.lessons [--only scaling,mse]
 
 The lessons are the ones the Lessons page shows, read by the same code: each lesson's runs are
-trained in turn through mnist_core.training (the app's own training code, one run at a time, as
+trained in turn through mnist_core.training.trainer (the app's own training code, one run at a time, as
 the server's queue does) and its `read` gives the rows the page shows, the guess the numbers
 support and the sentence on what happened. Printed per lesson: those rows (here against the
 classic material), the supported guess, and the seconds its runs took; at the end the total,
@@ -20,12 +20,12 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from mnist_core import lessons as L  # noqa: E402
+from mnist_core.teaching import lessons as L  # noqa: E402
 
 
 def train_all(lesson: L.Lesson, trained: dict) -> tuple[list, float]:
     """The lesson's runs, trained (or continued) as the server would; seconds spent."""
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     started = time.perf_counter()
     runs = []

@@ -2,7 +2,7 @@
 
     python -m bench.line [--repeats 5]
 
-1. mnist_core.line.train, timed side by side on: the default setup (200 points, 2 hidden layers
+1. mnist_core.line.network.train, timed side by side on: the default setup (200 points, 2 hidden layers
    of 4 units, 100 epochs, batch 10), the same without a hidden layer, and the dearest setup the
    limits allow (400 points, 3 layers of 8 units, batch 1, 300 epochs): median and maximum.
 2. The whole page script in AppTest (in this process, no browser): opening /line, Train, Step,
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mnist_core import line as L  # noqa: E402
+from mnist_core.line import network as L  # noqa: E402
 
 SETUPS = {
     "default (2 x 4 tanh, 200 points, 100 epochs, batch 10)": L.Setup(),

@@ -233,7 +233,7 @@ def busy_home_times(url: str, count: int, disk, configs: list[TrainConfig]) -> t
 
 def training_part(browser, runs: Path, args) -> dict:
     """Part 2: S sessions open, K press Train on the classic network; Home idle and busy; memory."""
-    from mnist_core.rundir import RunDirectory
+    from mnist_core.store.rundir import RunDirectory
 
     with serving(runs) as (server, pages):
         configs = [TrainConfig(seed=100 + i, epochs=args.epochs) for i in range(args.training)]
@@ -273,7 +273,7 @@ def print_training(found: dict, args) -> None:
 
 def class_part(browser, runs: Path, args) -> dict:
     """Part 3: C learners open a Train link of their own at once, press Train and wait."""
-    from mnist_core.rundir import RunDirectory
+    from mnist_core.store.rundir import RunDirectory
 
     configs = [TrainConfig(hidden=(32,), train_samples=2000, epochs=args.class_epochs, seed=seed)
                for seed in range(args.class_size)]

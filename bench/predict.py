@@ -23,9 +23,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from mnist_core.config import TrainConfig  # noqa: E402
-from mnist_core.data import load_dataset  # noqa: E402
-from mnist_core.inference import forward  # noqa: E402
-from mnist_core.preprocess import prepare_images  # noqa: E402
+from mnist_core.data.datasets import load_dataset  # noqa: E402
+from mnist_core.model.inference import forward  # noqa: E402
+from mnist_core.model.preprocess import prepare_images  # noqa: E402
 
 
 def median_ms(fn, repeats: int) -> float:
@@ -39,7 +39,7 @@ def median_ms(fn, repeats: int) -> float:
 
 
 def compare(config: TrainConfig, x: np.ndarray, repeats: int) -> None:
-    from mnist_core.training import build_model
+    from mnist_core.training.trainer import build_model
 
     model = build_model(config)
     weights = model.get_weights()

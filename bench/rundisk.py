@@ -1,4 +1,4 @@
-"""What keeping runs on disk costs (mnist_core/rundir.py).
+"""What keeping runs on disk costs (mnist_core/store/rundir.py).
 
     python -m bench.rundisk [--quick]
 
@@ -27,8 +27,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from mnist_core.config import TrainConfig  # noqa: E402
-from mnist_core.rundir import RunDirectory  # noqa: E402
-from mnist_core.training import TrainingRun  # noqa: E402
+from mnist_core.store.rundir import RunDirectory  # noqa: E402
+from mnist_core.training.trainer import TrainingRun  # noqa: E402
 
 
 def train_writing(config: TrainConfig, disk: RunDirectory | None) -> tuple[TrainingRun, list, list]:

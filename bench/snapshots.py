@@ -1,4 +1,4 @@
-"""How faithful and how big the stored epochs are (mnist_core/snapshots.py).
+"""How faithful and how big the stored epochs are (mnist_core/model/snapshots.py).
 
     python -m bench.snapshots
 
@@ -18,10 +18,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from mnist_core.analysis.evaluate import accuracy  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402
-from mnist_core.evaluate import accuracy  # noqa: E402
-from mnist_core.snapshots import BUDGET_BYTES  # noqa: E402
-from mnist_core.training import train  # noqa: E402
+from mnist_core.model.snapshots import BUDGET_BYTES  # noqa: E402
+from mnist_core.training.trainer import train  # noqa: E402
 
 
 def report(name: str, config: TrainConfig) -> None:

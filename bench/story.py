@@ -1,7 +1,7 @@
 """Every image's story: the cost of computing a run's per-image history and of its data map.
 
 Trains the classic network (Dense 512 relu, rmsprop, batch 128, no validation, seed 0) for
-20 epochs on all 60,000 images in this process, then times `mnist_core.story.training_story`
+20 epochs on all 60,000 images in this process, then times `mnist_core.analysis.story.training_story`
 (every training image read after every epoch with the numpy forward pass) and the test set's,
 reports the bytes the stories keep, and the time to build the data map's figure from them.
 
@@ -24,9 +24,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 epochs on 10,000 images")
     args = parser.parse_args()
-    from mnist_core import story as S
+    from mnist_core.analysis import story as S
     from mnist_core.config import TrainConfig
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     samples, epochs = (10_000, 3) if args.quick else (None, 20)
     config = TrainConfig(epochs=epochs, train_samples=samples, validation="none", seed=0)
@@ -50,8 +50,8 @@ def redraw(found) -> None:
     built and serialised as Streamlit sends it (median of 5)."""
     import statistics
 
-    from mnist_core import figures_story
-    from mnist_core.story import MAP_POINTS
+    from mnist_core.analysis.story import MAP_POINTS
+    from mnist_core.figures import story as figures_story
 
     times = []
     for _ in range(5):

@@ -4,7 +4,7 @@
 
 The sweep is the classic network (512 relu, RMSprop, batch 128, 5 epochs, 20% held back) at
 each learning rate, on the first `--images` training images. Printed: the estimate the Compare
-page shows before Start (mnist_core.experiments.estimate_seconds, from the shipped model's
+page shows before Start (mnist_core.analysis.experiments.estimate_seconds, from the shipped model's
 measured epochs, as on a fresh server), then the sweep trained through a RunStore (the app's
 queue: the engine's worker process, one run at a time on two cores, at low priority), the wall time from Start to the
 last result, each value's row and the sentence the page prints. Then a second learner's single
@@ -20,10 +20,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from mnist_core import experiments  # noqa: E402
+from mnist_core.analysis import experiments  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402
-from mnist_core.jobs import RunStore  # noqa: E402
-from mnist_core.runs import DEFAULT_MODEL, load_run_file  # noqa: E402
+from mnist_core.engine.runstore import RunStore  # noqa: E402
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
 
     started = time.perf_counter()
     store = RunStore(max_runs=64)  # the app reads evicted runs back from disk
-    from mnist_core import worker
+    from mnist_core.engine import worker
 
     store.engine.call(worker.describe, 600.0, timeout=900)  # the worker's warm-up, as on a server
     print(f"the engine's worker was up and warm in {time.perf_counter() - started:.1f} s (not part of the "

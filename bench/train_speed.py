@@ -37,7 +37,7 @@ def trial_plain() -> dict:
     import keras
     import numpy as np
 
-    from mnist_core.data import load_dataset
+    from mnist_core.data.datasets import load_dataset
 
     ds = load_dataset("mnist")
     times = []
@@ -71,8 +71,8 @@ def trial_plain() -> dict:
 def trial_lab() -> dict:
     """MNIST Lab's path: the same code the app and the command line run."""
     from mnist_core.config import TrainConfig
-    from mnist_core.data import load_dataset
-    from mnist_core.training import TrainingRun
+    from mnist_core.data.datasets import load_dataset
+    from mnist_core.training.trainer import TrainingRun
 
     load_dataset("mnist")  # the plain trial loads it before its clock starts too
     start = time.perf_counter()

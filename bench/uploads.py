@@ -4,8 +4,8 @@
 
 Every hostile file of tests/test_hostile_uploads.py (zip bombs, lying sizes, a
 2,000,000-unit layer, deep JSON, broken zips, huge or broken pictures, ...) goes
-through the app's own reader (mnist_core.transfer.import_keras,
-mnist_core.canvas.read_picture) in a fresh process. Seconds: around the call
+through the app's own reader (mnist_core.engine.transfer.import_keras,
+mnist_core.input.canvas.read_picture) in a fresh process. Seconds: around the call
 only. Extra MB: the process's peak RSS (VmHWM, reset just before the call)
 over its RSS just before the call (see PROBE in the test for why not ru_maxrss).
 Budget: under 2 s and 200 MB each; the test checks the memory, this reports both.
@@ -32,7 +32,7 @@ def accepted_files(folder: Path) -> list[tuple[str, Path]]:
     (folder / "rgba-4000.png").write_bytes(largest_picture())
 
     from mnist_core.config import TrainConfig
-    from mnist_core.training import build_model
+    from mnist_core.training.trainer import build_model
 
     model = build_model(TrainConfig(hidden=(1024,) * 4, dropout=(0.2,) * 4))
     model.save(folder / "largest-4x1024.keras")

@@ -6,7 +6,7 @@ Starts the app (tests.browser.AppServer) on a fresh, empty run directory, trains
 differ only in dropout from the Train button, and writes docs/train.png, docs/evaluate.png,
 docs/compare.png, docs/sweep.png (a learning-rate sweep on Compare), docs/inside.png (the drawn 7 on Inside), docs/lessons.png (the first lesson,
 guessed and run), docs/line.png (a line learnt on credit score and income) and
-docs/handwriting.png (a class set of 60 digits written by mnist_core.strokes, read by the
+docs/handwriting.png (a class set of 60 digits written by mnist_core.input.strokes, read by the
 shipped network) and docs/story.png (the shipped network's test set on the Story page, a
 starred image clicked) and docs/class.png (a teacher's projected page at 1280x720, lesson 3
 revealed beside 24 guesses the script sends as 24 learners), plus
@@ -206,9 +206,9 @@ CLASS_GUESSES = (((1, 2), 7), ((1, 1), 5), ((1, 0), 2), ((0, 1), 4), ((0, 0), 3)
 
 
 def class_picture(browser, server, runs: str) -> None:
-    """A class on lesson 3 (scaling): 24 learners seated and guessing through mnist_core.classroom,
+    """A class on lesson 3 (scaling): 24 learners seated and guessing through mnist_core.teaching.classroom,
     then the teacher's page, at a projector's 1280x720, reveals the result."""
-    from mnist_core.classroom import Classroom
+    from mnist_core.teaching.classroom import Classroom
 
     room = Classroom(runs)
     code, key = room.create()
@@ -250,7 +250,7 @@ def story(page, server) -> None:
 
 def handwriting(page, server, runs: str) -> None:
     """Handwriting on a class set of 60 digits written by the script (as if a class drew them)."""
-    from mnist_core.handwriting import Handwriting, written_set
+    from mnist_core.store.handwriting import Handwriting, written_set
 
     store = Handwriting(runs)
     code = store.start_class()

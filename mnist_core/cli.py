@@ -14,11 +14,11 @@ import argparse
 import json
 import sys
 
-from mnist_core import experiments
+from mnist_core.analysis import experiments
 from mnist_core.config import FIELDS, ConfigError, TrainConfig, to_text
-from mnist_core.data import DataFileError
-from mnist_core.handwriting import MAX_FILE_BYTES as MAX_DRAWINGS_FILE
-from mnist_core.handwriting import SetError
+from mnist_core.data.datasets import DataFileError
+from mnist_core.store.handwriting import MAX_FILE_BYTES as MAX_DRAWINGS_FILE
+from mnist_core.store.handwriting import SetError
 
 
 def _add_setting(parser: argparse.ArgumentParser, field) -> None:
@@ -94,7 +94,7 @@ def parse(argv: list[str] | None = None) -> tuple[TrainConfig, argparse.Namespac
 def _train(config: TrainConfig, quiet: bool = False):
     """Train one run, one line per epoch unless `quiet`. Returns (run, interrupted): Ctrl+C
     keeps the finished epochs."""
-    from mnist_core.training import TrainingRun  # TensorFlow loads here, after the checks
+    from mnist_core.training.trainer import TrainingRun  # TensorFlow loads here, after the checks
 
     run = TrainingRun(config)
     if not quiet:
@@ -152,7 +152,7 @@ def train_command(config: TrainConfig, args: argparse.Namespace) -> int:
 
 def _read_drawings(run, path: str) -> None:
     """The run's accuracy on a file of drawings (or the script's digits) after every epoch."""
-    from mnist_core.handwriting import import_set, score_over_epochs, written_set
+    from mnist_core.store.handwriting import import_set, score_over_epochs, written_set
 
     if path == "script":
         drawings, what = written_set(), "digits written by a script"
@@ -201,7 +201,7 @@ def sweep_command(sweep: experiments.Sweep, args: argparse.Namespace) -> int:
 
 def export_command(config: TrainConfig, args: argparse.Namespace) -> int:
     """The run as a Keras script on standard output; with --notebook, the notebook too."""
-    from mnist_core import export
+    from mnist_core.teaching import code_export as export
 
     print(export.script(config), end="")
     if args.notebook:

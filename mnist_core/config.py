@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from mnist_core.data import DATASET_TITLES
+from mnist_core.data.datasets import DATASET_TITLES
 
 TRAIN_SIZE = 60_000  # both datasets have 60,000 training and 10,000 test images
 MAX_EPOCHS = 100
@@ -158,7 +158,7 @@ FIELDS: tuple[Field, ...] = (
                    ("stroke", "stroke: thicker or thinner"), ("all", "all: move and stroke"))),
 )
 # Settings added after runs were first stored: left out of a run's name while at their
-# default (mnist_core.rundir.run_name), so the runs stored before keep their names.
+# default (mnist_core.store.rundir.run_name), so the runs stored before keep their names.
 LATER_FIELDS = ("augment",)
 FIELD: dict[str, Field] = {f.name: f for f in FIELDS}
 
@@ -275,7 +275,7 @@ class TrainConfig:
         return rows
 
     def compiled_shape(self) -> tuple:
-        """What a run's compiled code depends on (mnist_core.training.Network.shape_of): runs of
+        """What a run's compiled code depends on (mnist_core.training.trainer.Network.shape_of): runs of
         the same shape share it; everything else is a variable's value (the learning rate, the
         starting weights from the seed) or an input's shape (images, batch size)."""
         return (self.hidden, self.activation, self.dropout, self.optimizer, self.loss, self.normalize,

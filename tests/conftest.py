@@ -17,8 +17,8 @@ os.environ["MNIST_LAB_WARMUP"] = "off"
 # The engines the tests start (this process's own, each app server's) have one worker each.
 os.environ["MNIST_LAB_WORKERS"] = "1"
 
-from mnist_core import data  # noqa: E402
 from mnist_core.config import TrainConfig  # noqa: E402
+from mnist_core.data import datasets as data  # noqa: E402
 from tests.helpers import engine_state, free_port  # noqa: E402
 
 
@@ -27,7 +27,7 @@ def no_training_left_behind():
     """After each test, the trainings it asked of this process's engine are cancelled (their
     worker stops after the epoch), so a test that failed half-way does not hold the next ones."""
     yield
-    from mnist_core import engine
+    from mnist_core.engine import cluster as engine
 
     if engine._SHARED is not None:
         engine._SHARED.cancel_all()
@@ -85,7 +85,7 @@ def app(tmp_path, monkeypatch):
 def engine_factory():
     """engine_factory() -> an engine of its own (one worker) whose worker starts with this test's
     environment (a broken data folder, say); closed after the test."""
-    from mnist_core.engine import Engine
+    from mnist_core.engine.cluster import Engine
 
     started = []
 
@@ -118,9 +118,9 @@ class DaskCluster:
         self.procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
                                         "--no-dashboard"], env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         # One plain `dask worker` with the flags the README gives, and one through the app's own
-        # launcher (`python -m mnist_core.worker`, the same with its defaults).
+        # launcher (`python -m mnist_core.engine.worker`, the same with its defaults).
         launchers = [["distributed.cli.dask_worker", "--nthreads", "2", "--resources", "train=1"],
-                     ["mnist_core.worker"]]
+                     ["mnist_core.engine.worker"]]
         for i in range(workers):
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", *launchers[i % 2][:1], self.address, *launchers[i % 2][1:],

@@ -5,7 +5,7 @@ would run its settings a second time)."""
 def engine_state() -> str:
     """What this process's engine sees now (its training tasks, slots, workers): for the message
     of a test that failed waiting on it."""
-    from mnist_core import engine
+    from mnist_core.engine import cluster as engine
 
     shared = engine._SHARED
     if shared is None or not shared.ready:

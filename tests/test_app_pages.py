@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages.common import run_store
 from mnist_core.config import TrainConfig
-from mnist_core.rundir import RunDirectory
+from mnist_core.store.rundir import RunDirectory
 from tests.helpers import engine_state, free_port
 
 SMALL = {"f_hidden_0": 32, "f_train_samples": 2000, "f_epochs": 2}
@@ -45,7 +45,7 @@ def session_jobs(at) -> list:
 
 
 # Generous: a bound for a stuck job, not a speed target. With both cores busy elsewhere, training
-# gets a tenth of a core (mnist_core.priority) and one epoch of the classic network takes a minute.
+# gets a tenth of a core (mnist_core.training.priority) and one epoch of the classic network takes a minute.
 JOB_TIMEOUT = 300
 
 
@@ -387,7 +387,7 @@ def test_streamlit_run_finds_the_app_whose_server_start_starts_the_engine(monkey
 
     from streamlit.web.server.app_discovery import discover_asgi_app
 
-    from mnist_core import engine
+    from mnist_core.engine import cluster as engine
 
     root = Path(__file__).resolve().parents[1]
     assert discover_asgi_app(root / "streamlit_app.py").is_asgi_app
@@ -476,7 +476,7 @@ def test_compare_page_with_zero_one_and_several_runs(app):
     assert "seed" not in table.columns  # shared settings are folded away
     sentence = next(m.value for m in app.markdown if "vs run" in m.value)
     assert "dropout 0 → 0.5: test accuracy" in sentence
-    assert "Changing dropout, the test images were forgotten" in sentence  # mnist_core.story
+    assert "Changing dropout, the test images were forgotten" in sentence  # mnist_core.analysis.story
     assert len(app.get("plotly_chart")) == 3  # validation loss, validation accuracy, training loss
     app.selectbox(key="compare_delete_pick").set_value(1)
     button(app, "Delete this run").click()
@@ -540,8 +540,8 @@ def test_a_links_notes_stay_until_a_setting_changes(app):
 
 
 def test_an_imported_model_works_on_evaluate_and_draw(app):
-    from mnist_core.training import train
-    from mnist_core.transfer import export_keras, import_keras
+    from mnist_core.engine.transfer import export_keras, import_keras
+    from mnist_core.training.trainer import train
 
     run = train(TrainConfig(hidden=(64,), epochs=2, train_samples=3000))
     app.session_state["imported"] = [import_keras(export_keras(run, 2), "mine.keras")]
@@ -584,8 +584,8 @@ def test_a_damaged_data_file_is_a_message_on_the_page(app, broken_data):
 
 
 def test_a_model_that_fails_to_predict_is_a_message_on_that_page_only(app):
-    from mnist_core.training import train
-    from mnist_core.transfer import export_keras, import_keras
+    from mnist_core.engine.transfer import export_keras, import_keras
+    from mnist_core.training.trainer import train
 
     run = train(TrainConfig(hidden=(16,), epochs=1, train_samples=1000))
     broken = import_keras(export_keras(run, 1), "odd.keras")
@@ -602,7 +602,7 @@ def test_a_model_that_fails_to_predict_is_a_message_on_that_page_only(app):
     assert "could not read the drawing (ValueError: a shape it did not expect)" in app.error[0].value
 
 
-# --- runs that outlive the session and the server (mnist_core.rundir) -------------------------
+# --- runs that outlive the session and the server (mnist_core.store.rundir) -------------------------
 
 
 def same_browser(learner: str) -> AppTest:
@@ -646,8 +646,8 @@ def test_a_run_another_server_trains_is_followed_not_trained_twice(app, wait_unt
     """Another app server (a second Dask client on the same scheduler and run directory) trains
     a run: this page shows that very training, epoch by epoch, and can stop it; nothing trains
     it a second time."""
-    from mnist_core import engine as engines
-    from mnist_core.jobs import RunStore
+    from mnist_core.engine import cluster as engines
+    from mnist_core.engine.runstore import RunStore
 
     open_page(app, "app_pages/train.py")
     fill(app, f_hidden_0=256, f_train_samples=20000, f_epochs=40, f_seed=77)
@@ -716,7 +716,7 @@ def test_the_chosen_epoch_holds_when_epochs_change_and_a_link_names_one(app):
 
 
 def test_an_unreachable_scheduler_is_said_on_train_and_the_rest_works(app, monkeypatch):
-    from mnist_core import engine as engines
+    from mnist_core.engine import cluster as engines
     bad = engines.Engine(address=f"tcp://127.0.0.1:{free_port()}")  # nobody listens there
     monkeypatch.setattr(engines, "_SHARED", bad)
     st.cache_resource.clear()  # a server started with this MNIST_LAB_SCHEDULER

@@ -19,7 +19,7 @@ from tests.browser import (
 pytestmark = pytest.mark.browser
 
 # ms: a bound for a stuck training, not a speed target. With both cores busy elsewhere, training
-# gets a tenth of a core (mnist_core.priority) and a big network's first epoch can take minutes.
+# gets a tenth of a core (mnist_core.training.priority) and a big network's first epoch can take minutes.
 TRAINING = 300_000
 
 

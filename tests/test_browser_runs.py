@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pytest
 
 from mnist_core.config import TrainConfig
-from mnist_core.rundir import RunDirectory
+from mnist_core.store.rundir import RunDirectory
 from tests.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -297,7 +297,7 @@ def test_sigkill_mid_epoch_keeps_the_finished_epochs_and_continues_exactly(
     continued = runs.load(config)
     assert continued.epochs_done == done + 1 and continued.status == "finished"
 
-    from mnist_core.training import TrainingRun  # TensorFlow in this process only from here on
+    from mnist_core.training.trainer import TrainingRun  # TensorFlow in this process only from here on
 
     reference = TrainingRun(config).train_to(done + 1)
     assert curves(continued.history) == curves(reference.history)
@@ -307,8 +307,8 @@ def times_started(address: str, config: TrainConfig, root) -> int:
     """How often the scheduler at `address` gave the training task of `config` to a worker."""
     from distributed import Client
 
-    from mnist_core.engine import task_key
-    from mnist_core.rundir import run_name
+    from mnist_core.engine.cluster import task_key
+    from mnist_core.store.rundir import run_name
 
     key = task_key(run_name(config), root)
 

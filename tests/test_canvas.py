@@ -5,7 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mnist_core.canvas import (
+from mnist_core.config import TrainConfig
+from mnist_core.data.datasets import load_dataset
+from mnist_core.input.canvas import (
     CLOTHING,
     COM_TARGET,
     DIGITS,
@@ -14,11 +16,9 @@ from mnist_core.canvas import (
     ink_map,
     prepare_drawing,
 )
-from mnist_core.config import TrainConfig
-from mnist_core.data import load_dataset
-from mnist_core.inference import forward
-from mnist_core.preprocess import prepare_images
-from mnist_core.runs import DEFAULT_MODEL, load_run_file
+from mnist_core.model.inference import forward
+from mnist_core.model.preprocess import prepare_images
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
 from tests.canvas_samples import as_canvas
 
 
@@ -138,7 +138,7 @@ def test_fashion_images_survive_the_clothing_recipe_unchanged():
 
 
 def test_redrawn_clothes_are_read_with_the_clothing_recipe_not_the_digit_one():
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     run = train(TrainConfig(dataset="fashion_mnist", hidden=(128,), epochs=2, train_samples=5000))
     weights = run.weights_at(run.final_epoch)
@@ -173,7 +173,7 @@ def png_bytes(array: np.ndarray, fmt="PNG") -> bytes:
 
 
 def test_an_uploaded_photo_of_a_digit_is_read():
-    from mnist_core.canvas import read_picture
+    from mnist_core.input.canvas import read_picture
 
     paper = np.full((400, 300, 3), 235, np.uint8)  # grey-white paper, dark ink
     paper[80:320, 140:165] = 30
@@ -184,7 +184,7 @@ def test_an_uploaded_photo_of_a_digit_is_read():
 
 
 def test_bad_uploads_get_clear_messages():
-    from mnist_core.canvas import read_picture
+    from mnist_core.input.canvas import read_picture
 
     with pytest.raises(DrawingError, match="notes.png is not a PNG or JPEG picture"):
         read_picture(b"just some text, renamed", "notes.png")

@@ -8,12 +8,19 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mnist_core import classroom as C
-from mnist_core.classroom import ClassError, Classroom, best_by_setting, clean_name, experiment_rows, tally
 from mnist_core.config import TrainConfig
-from mnist_core.handwriting import Handwriting, SetError
-from mnist_core.lessons import BY_SLUG
-from mnist_core.runs import EpochResult
+from mnist_core.model.runs import EpochResult
+from mnist_core.store.handwriting import Handwriting, SetError
+from mnist_core.teaching import classroom as C
+from mnist_core.teaching.classroom import (
+    ClassError,
+    Classroom,
+    best_by_setting,
+    clean_name,
+    experiment_rows,
+    tally,
+)
+from mnist_core.teaching.lessons import BY_SLUG
 
 ANA, BEN, CAL = "a" * 32, "b" * 32, "c" * 32
 
@@ -200,7 +207,7 @@ def test_every_lesson_can_be_tallied():
 
 
 def test_the_guesses_figure_counts_each_answer_and_ticks_the_one_that_happened():
-    from mnist_core.figures_class import guesses_figure
+    from mnist_core.figures.classroom import guesses_figure
 
     lesson = BY_SLUG["scaling"]
     counts = np.array([[1, 2, 0], [0, 0, 4], [0, 0, 0]])

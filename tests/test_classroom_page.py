@@ -4,8 +4,8 @@ learner id, as each browser has its own cookie), on one server's run store."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import lessons as L
-from mnist_core.classroom import Classroom
+from mnist_core.teaching import lessons as L
+from mnist_core.teaching.classroom import Classroom
 from tests.test_app_pages import JOB_TIMEOUT, button, open_page
 
 PAGE = "app_pages/classroom.py"
@@ -137,7 +137,7 @@ def test_a_closed_class_takes_no_one_and_the_teacher_still_sees_it(app):
 def test_the_class_experiments_name_who_found_the_best_value(app, small_config, wait_until):
     from dataclasses import replace
 
-    from mnist_core.learners import Learners
+    from mnist_core.store.learners import Learners
 
     code = make_class(app)
     ana = session("a" * 32)

@@ -8,11 +8,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_core import compare
+from mnist_core.analysis import compare
 from mnist_core.config import TrainConfig
-from mnist_core.modelfile import MAX_PARAMS, Declared, check_keras_file
-from mnist_core.runs import EpochResult, StoredRun
-from mnist_core.transfer import ModelFileError, export_keras, history_csv, history_json, import_keras
+from mnist_core.engine.transfer import ModelFileError, export_keras, history_csv, history_json, import_keras
+from mnist_core.model.modelfile import MAX_PARAMS, Declared, check_keras_file
+from mnist_core.model.runs import EpochResult, StoredRun
 
 
 def stored(config, val_losses, train_losses, test_acc=0.9, train_acc=0.9, val_acc=0.9):
@@ -85,7 +85,7 @@ def test_summary_row():
 
 @pytest.fixture(scope="module")
 def small_run():
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     return train(TrainConfig(hidden=(32,), epochs=2, train_samples=1000, validation="split:0.2"))
 
@@ -163,7 +163,7 @@ def test_what_keras_writes_is_read_the_same_before_keras_loads_it():
     import keras
 
     from mnist_core.config import TrainConfig
-    from mnist_core.training import build_model
+    from mnist_core.training.trainer import build_model
 
     largest = build_model(TrainConfig(hidden=(1024,) * 4, dropout=(0.2,) * 4))
     assert check_keras_file(keras_bytes(largest), "largest.keras") == Declared(3_962_890, (784,), (10,))

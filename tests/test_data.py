@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import data
-from mnist_core.data import DataFileError, load_dataset, parse_idx, read_idx_gz
+from mnist_core.data import datasets as data
+from mnist_core.data.datasets import DataFileError, load_dataset, parse_idx, read_idx_gz
 
 
 def idx_bytes(array: np.ndarray, magic: int) -> bytes:

@@ -1,4 +1,4 @@
-"""The training engine for real (mnist_core.engine): worker processes on Dask distributed.
+"""The training engine for real (mnist_core.engine.cluster): worker processes on Dask distributed.
 
 Each test that kills or breaks something gets an engine of its own (engine_factory), so the
 shared one the other tests use never sees it. The real cluster is `dask scheduler` and two
@@ -12,10 +12,10 @@ import logging
 import os
 import signal
 
-from mnist_core import engine as engines
 from mnist_core.config import TrainConfig
-from mnist_core.jobs import KILLED, RunStore
-from mnist_core.rundir import RunDirectory
+from mnist_core.engine import cluster as engines
+from mnist_core.engine.runstore import KILLED, RunStore
+from mnist_core.store.rundir import RunDirectory
 from tests.helpers import free_port
 
 # Big enough that an epoch takes a while (it is stopped by hand), small enough to redo here.
@@ -29,7 +29,7 @@ def curves(run) -> list:
 
 def reference(config: TrainConfig, epochs: int):
     """The same run trained here, in one go, never interrupted."""
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     return TrainingRun(dataclasses.replace(config, epochs=epochs)).train_to(epochs)
 
@@ -49,7 +49,7 @@ def test_a_worker_warms_up_as_it_starts_and_the_first_run_uses_it(engine_factory
     run (that network, here for one epoch) traces nothing new."""
     monkeypatch.setenv("MNIST_LAB_WARMUP", "on")  # before the worker starts: it inherits it
     engine = engine_factory()
-    from mnist_core import worker
+    from mnist_core.engine import worker
 
     warm = engine.call(worker.describe, 600.0, timeout=900)
     assert warm["tensorflow"] and warm["warm_up_seconds"] is not None and warm["networks"] == 1
@@ -110,7 +110,7 @@ def test_a_worker_killed_too_often_leaves_a_message_and_continue_works(engine_fa
 def test_a_worker_stopped_for_good_is_replaced_and_runs_train_again(engine_factory, tmp_path, wait_until):
     """A nanny that failed to start its worker process (seen once on a machine too busy to start
     it in time), or gave up restarting it, is closed for good: the engine starts another."""
-    from mnist_core.worker import describe
+    from mnist_core.engine.worker import describe
 
     engine = engine_factory()
     first = engine.call(describe)["pid"]
@@ -171,7 +171,7 @@ def test_a_run_saved_where_this_server_cannot_read_it_is_said(dask_cluster, tmp_
     """Workers on other machines without the shared run directory (here: a relative path, which
     the `dask worker` processes read from their own folder) train, but the page cannot see the
     run: the job says what to fix instead of showing nothing."""
-    from mnist_core.jobs import UNSHARED
+    from mnist_core.engine.runstore import UNSHARED
 
     monkeypatch.chdir(tmp_path)
     engine = engines.Engine(address=dask_cluster.address).start()
@@ -188,7 +188,7 @@ def test_a_run_saved_where_this_server_cannot_read_it_is_said(dask_cluster, tmp_
 def test_a_training_nobody_wants_any_more_stops_after_its_epoch(engine_factory, tmp_path, wait_until):
     """Every client that asked for a run cancelled it (or went away): the worker stops it after
     the epoch in progress, keeps its epochs, and is free for the next run."""
-    from mnist_core.rundir import _read_meta
+    from mnist_core.store.rundir import _read_meta
 
     engine = engine_factory()
     store = RunStore(disk=RunDirectory(tmp_path / "runs"), engine=engine)

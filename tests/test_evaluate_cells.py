@@ -3,8 +3,8 @@
 import numpy as np
 
 from app_pages.common import link_params, run_store
+from mnist_core.analysis.evaluate import cell_images, confusion_matrix
 from mnist_core.config import TrainConfig
-from mnist_core.evaluate import cell_images, confusion_matrix
 from tests.test_app_pages import button, open_page
 
 
@@ -24,7 +24,7 @@ def caption(at) -> str:
 
 
 def test_a_chosen_cell_filters_the_gallery_and_one_click_clears_it(app):
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     run = train(TrainConfig(hidden=(32,), epochs=1, train_samples=2000, seed=11))
     run_store().add(run)

@@ -1,13 +1,13 @@
-"""Seeds and sweeps (mnist_core.experiments) on runs made by hand, and the queue's turns."""
+"""Seeds and sweeps (mnist_core.analysis.experiments) on runs made by hand, and the queue's turns."""
 
 import dataclasses
 
 import pytest
 
-from mnist_core import experiments as ex
+from mnist_core.analysis import experiments as ex
 from mnist_core.config import ConfigError, TrainConfig
-from mnist_core.jobs import RunStore
-from mnist_core.runs import EpochResult
+from mnist_core.engine.runstore import RunStore
+from mnist_core.model.runs import EpochResult
 
 BASE = TrainConfig(hidden=(64,), epochs=3, train_samples=2000, seed=7)
 

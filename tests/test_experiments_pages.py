@@ -3,7 +3,7 @@
 from streamlit.testing.v1 import AppTest
 
 from app_pages.common import run_store
-from mnist_core import experiments
+from mnist_core.analysis import experiments
 from mnist_core.config import TrainConfig
 from tests.test_app_pages import SMALL, button, fill, labels, open_page, train_and_wait, wait_for_jobs
 

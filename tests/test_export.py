@@ -20,10 +20,10 @@ import nbformat
 import pytest
 
 from bench.export_code import SMALL
-from mnist_core import export
 from mnist_core.cli import main as cli_main
 from mnist_core.config import FIELD, TrainConfig
-from mnist_core.data import data_dir
+from mnist_core.data.datasets import data_dir
+from mnist_core.teaching import code_export as export
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = 0.025  # test accuracy, script or notebook against the app, same settings and seed
@@ -132,7 +132,7 @@ def test_run_from_the_apps_folder_the_script_finds_the_shipped_files(tmp_path):
 
 
 def test_the_exported_script_and_notebook_reach_the_apps_test_accuracy(tmp_path):
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     app = TrainingRun(SMALL)
     app.train_to(SMALL.epochs)

@@ -3,9 +3,9 @@ with the script and the notebook to download."""
 
 import pytest
 
-from mnist_core import export
-from mnist_core import lessons as L
 from mnist_core.config import TrainConfig
+from mnist_core.teaching import code_export as export
+from mnist_core.teaching import lessons as L
 from tests.test_app_pages import SMALL, fill, open_page, train_and_wait
 from tests.test_lessons_page import guess_and_run
 

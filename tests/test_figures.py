@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mnist_core import figures
+from mnist_core.figures import charts as figures
 
 
 def history(epochs: int = 10) -> list[dict]:
@@ -72,7 +72,7 @@ def test_chart_text_is_readable_on_a_projector():
 
 
 def test_the_sweep_figure_shows_each_values_mean_and_its_seeds_range():
-    from mnist_core.experiments import Row, spread
+    from mnist_core.analysis.experiments import Row, spread
 
     rows = [Row(0.001, "0.001", (), spread([0.95, 0.97]), spread([0.94, 0.96]), spread([3, 4]), 5.0, 0, 0),
             Row(0.01, "0.01", (), spread([0.96, 0.98]), spread([0.95, 0.99]), spread([2, 2]), 5.0, 0, 0),

@@ -6,9 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from mnist_core.canvas import prepare_drawing
 from mnist_core.config import TrainConfig
-from mnist_core.handwriting import (
+from mnist_core.input.canvas import prepare_drawing
+from mnist_core.input.strokes import GLYPHS, canvas_picture, pen_strokes, written_digits
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
+from mnist_core.store.handwriting import (
     MAX_CLASS,
     MAX_FILE_BYTES,
     MAX_MINE,
@@ -22,9 +24,7 @@ from mnist_core.handwriting import (
     score_over_epochs,
     written_set,
 )
-from mnist_core.rundir import run_name
-from mnist_core.runs import DEFAULT_MODEL, load_run_file
-from mnist_core.strokes import GLYPHS, canvas_picture, pen_strokes, written_digits
+from mnist_core.store.rundir import run_name
 
 LEARNER = "a" * 32
 
@@ -154,7 +154,7 @@ def test_augment_off_keeps_the_names_of_runs_stored_before_it_existed():
 
 
 def test_the_run_directory_leaves_the_drawings_alone_without_a_warning(tmp_path, caplog):
-    from mnist_core.rundir import RunDirectory
+    from mnist_core.store.rundir import RunDirectory
 
     Handwriting(tmp_path).add(LEARNER, "mnist", np.zeros((28, 28)), 1)
     with caplog.at_level("WARNING"):

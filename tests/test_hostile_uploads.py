@@ -29,8 +29,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core.canvas import DrawingError, read_picture
-from mnist_core.modelfile import (
+from mnist_core.input.canvas import DrawingError, read_picture
+from mnist_core.model.modelfile import (
     MAX_CONFIG_BYTES,
     MAX_MODEL_BYTES,
     Declared,
@@ -306,9 +306,9 @@ from pathlib import Path
 
 kind, path = sys.argv[1], Path(sys.argv[2])
 if kind == "picture":
-    from mnist_core.canvas import DrawingError as Refusal, read_picture as read
+    from mnist_core.input.canvas import DrawingError as Refusal, read_picture as read
 else:
-    from mnist_core import transfer
+    from mnist_core.engine import transfer
     Refusal, read = transfer.ModelFileError, getattr(transfer, {"model": "import_keras"}.get(kind, kind))
 
 
@@ -338,7 +338,7 @@ print(json.dumps({"error": error, "seconds": seconds, "extra_mb": extra_mb, "ker
 
 def probe(kind: str, path: Path) -> dict:
     """Read the file at `path` as an upload in a fresh process ("picture": read_picture, "model":
-    import_keras, or a function of mnist_core.transfer by name): what it raised (the app's own error
+    import_keras, or a function of mnist_core.engine.transfer by name): what it raised (the app's own error
     only), seconds around the call, and peak memory growth in MB over the RSS just before it."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     done = subprocess.run([sys.executable, "-c", PROBE, kind, str(path)], cwd=REPO, env=env,

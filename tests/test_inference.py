@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 
 from mnist_core.config import TrainConfig
-from mnist_core.data import load_dataset
-from mnist_core.inference import forward
-from mnist_core.preprocess import prepare_images
-from mnist_core.runs import DEFAULT_MODEL, load_run_file
+from mnist_core.data.datasets import load_dataset
+from mnist_core.model.inference import forward
+from mnist_core.model.preprocess import prepare_images
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
 def test_numpy_forward_matches_keras(activation):
-    from mnist_core.training import build_model, train
+    from mnist_core.training.trainer import build_model, train
 
     run = train(TrainConfig(hidden=(32, 16), dropout=(0.2, 0.0), activation=activation, epochs=1,
                             train_samples=1000))
@@ -25,7 +25,7 @@ def test_numpy_forward_matches_keras(activation):
 
 
 def test_run_file_round_trip(tmp_path):
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     run = train(TrainConfig(hidden=(32,), epochs=2, train_samples=1000, validation="split:0.2"))
     path = tmp_path / "run.npz"
@@ -45,7 +45,7 @@ def test_not_a_run_file_is_a_plain_error(tmp_path):
 
 
 def test_the_shipped_default_model_is_the_classic_network_and_reads_digits():
-    """mnist_core/models/default_mnist.npz, made by the command in the README."""
+    """mnist_core/model/shipped/default_mnist.npz, made by the command in the README."""
     run = load_run_file(DEFAULT_MODEL)
     assert run.config.hidden == (512,) and run.config.optimizer == "rmsprop"
     assert run.config.epochs == 5 and run.config.seed == 0 and run.epochs_done == 5

@@ -1,14 +1,15 @@
-"""mnist_core.inside: the numpy views of a network, checked against what they claim to be."""
+"""mnist_core.analysis.inside: the numpy views of a network, checked against what they claim to be."""
 
 import gc
 
 import numpy as np
 import pytest
 
-from mnist_core import figures_inside, inside
+from mnist_core.analysis import inside
 from mnist_core.config import TrainConfig
-from mnist_core.inference import forward
-from mnist_core.runs import EpochResult, StoredRun
+from mnist_core.figures import inside as figures_inside
+from mnist_core.model.inference import forward
+from mnist_core.model.runs import EpochResult, StoredRun
 
 
 def random_weights(sizes, seed=0, scale=0.05):
@@ -138,7 +139,7 @@ def test_an_overflowing_network_is_reported_not_drawn():
 
 
 class FakeImported:
-    """What Inside asks of an uploaded model (mnist_core.transfer.ImportedRun)."""
+    """What Inside asks of an uploaded model (mnist_core.engine.transfer.ImportedRun)."""
 
     config = None
     epochs_done = 0

@@ -6,7 +6,7 @@ import pytest
 
 from app_pages.common import link_params, run_store
 from mnist_core.config import TrainConfig
-from mnist_core.runs import DEFAULT_MODEL, load_run_file
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
 from tests.test_app_pages import button, open_page
 from tests.test_inside import stored_run
 
@@ -28,7 +28,7 @@ def text(at) -> str:
 
 def trained(config: TrainConfig):
     """A run trained in this process and put in the server's store, as another learner's would be."""
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     run = train(config)
     run_store().add(run)
@@ -104,8 +104,8 @@ def test_a_run_near_divergence_says_its_numbers_overflow(app):
 
 
 def test_a_just_trained_run_is_shown_and_an_uploaded_model_too(app):
-    from mnist_core.training import train
-    from mnist_core.transfer import export_keras, import_keras
+    from mnist_core.engine.transfer import export_keras, import_keras
+    from mnist_core.training.trainer import train
 
     run = train(TrainConfig(hidden=(48,), epochs=2, train_samples=2000, seed=5))
     app.session_state["imported"] = [import_keras(export_keras(run, 2), "mine.keras")]
@@ -142,7 +142,7 @@ def test_evaluate_and_draw_send_their_image_here(app):
 def test_no_tensorflow_is_needed_for_any_shape(shape):
     # The numpy pictures work on the largest network the app trains, without Keras.
     run = stored_run(epochs=1, sizes=shape)
-    from mnist_core import inside
+    from mnist_core.analysis import inside
 
     net = inside.network_of(run, 1)
     pre, post, probs = inside.forward_layers(net, inside.inputs(net, run.dataset.x_test[:1]))

@@ -4,9 +4,9 @@ import dataclasses
 import shutil
 from pathlib import Path
 
-from mnist_core import data
 from mnist_core.config import TrainConfig
-from mnist_core.jobs import RunStore
+from mnist_core.data import datasets as data
+from mnist_core.engine.runstore import RunStore
 
 SMALL = TrainConfig(hidden=(32,), epochs=2, train_samples=1000, seed=21)
 
@@ -104,7 +104,7 @@ def test_concurrent_predictions_on_one_run_are_safe():
 
     import numpy as np
 
-    from mnist_core.data import load_dataset
+    from mnist_core.data.datasets import load_dataset
 
     job = RunStore().request(dataclasses.replace(SMALL, seed=43, epochs=3))
     wait(job)
@@ -119,7 +119,7 @@ def test_concurrent_predictions_on_one_run_are_safe():
 def test_a_failed_training_is_kept_for_the_page_and_the_queue_goes_on(broken_data, engine_factory):
     """A worker whose MNIST copy lost a file: that run fails with a message that says which file;
     a Fashion-MNIST run asked for after it trains on the same worker."""
-    shutil.copytree(Path(data.__file__).parent / "datasets" / "fashion-mnist", broken_data / "fashion-mnist")  # whole
+    shutil.copytree(Path(data.__file__).parent / "idx" / "fashion-mnist", broken_data / "fashion-mnist")  # whole
     store = RunStore(engine=engine_factory())
     bad = store.request(dataclasses.replace(SMALL, seed=51))
     good = store.request(dataclasses.replace(SMALL, seed=51, dataset="fashion_mnist"))
@@ -132,7 +132,8 @@ def test_a_failed_training_is_kept_for_the_page_and_the_queue_goes_on(broken_dat
 
 
 def test_the_warm_up_compiles_the_classic_network_once(small_config, monkeypatch):
-    from mnist_core import training, worker
+    from mnist_core.engine import worker
+    from mnist_core.training import trainer as training
 
     monkeypatch.setenv("MNIST_LAB_WARMUP", "on")
     monkeypatch.setattr(training, "POOL", training.NetworkPool())

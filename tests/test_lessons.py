@@ -1,4 +1,4 @@
-"""mnist_core.lessons: every lesson is complete and valid, reads its runs, and says which guess the
+"""mnist_core.teaching.lessons: every lesson is complete and valid, reads its runs, and says which guess the
 numbers support; a learner's progress is checked and kept."""
 
 import re
@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from mnist_core import lessons as L
 from mnist_core.config import TrainConfig
-from mnist_core.jobs import RunStore
-from mnist_core.runs import EpochResult
+from mnist_core.engine.runstore import RunStore
+from mnist_core.model.runs import EpochResult
+from mnist_core.teaching import lessons as L
 
 NAMED = {"chance", "classic", "scaling", "batches", "overfitting", "clothing", "test-as-validation", "mse",
          "dropout", "learning-rate", "handwriting"}
@@ -63,7 +63,7 @@ def test_a_small_server_trains_lessons_on_fewer_images(monkeypatch):
 
 def test_every_lesson_reads_its_own_runs(monkeypatch):
     # Every lesson's runs, trained small (1,000 images, at most 3 epochs), read without error.
-    from mnist_core.training import train
+    from mnist_core.training.trainer import train
 
     monkeypatch.setenv("MNIST_LAB_LESSON_IMAGES", "1000")
     for lesson in L.LESSONS:
@@ -99,8 +99,8 @@ def test_the_verdict_follows_the_numbers():
 
 
 def test_the_handwriting_lesson_reads_the_script_written_digits():
-    from mnist_core.handwriting import score, written_set
-    from mnist_core.runs import DEFAULT_MODEL, load_run_file
+    from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
+    from mnist_core.store.handwriting import score, written_set
 
     run = load_run_file(DEFAULT_MODEL)  # the classic network, as shipped
     outcome = L.BY_SLUG["handwriting"].read([run, run])
@@ -129,7 +129,7 @@ def test_progress_keeps_only_what_makes_sense():
 
 
 def test_a_learners_lessons_and_runs_share_one_file_without_losing_each_other(tmp_path):
-    from mnist_core.learners import Learners
+    from mnist_core.store.learners import Learners
 
     learner = "0123456789abcdef0123456789abcdef"
     files = Learners(tmp_path)

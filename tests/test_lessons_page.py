@@ -5,7 +5,7 @@ the server already has opens at once, deep links, next and previous."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import lessons as L
+from mnist_core.teaching import lessons as L
 from tests.test_app_pages import JOB_TIMEOUT, button, open_page, session_jobs
 
 

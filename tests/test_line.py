@@ -1,10 +1,10 @@
-"""mnist_core.line: the 2-D network's maths against Keras and against finite differences, its data,
+"""mnist_core.line.network: the 2-D network's maths against Keras and against finite differences, its data,
 the line's equation in the data's own units, and the link's settings."""
 
 import numpy as np
 import pytest
 
-from mnist_core import line as L
+from mnist_core.line import network as L
 
 
 def training_points(setup):

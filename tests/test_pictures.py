@@ -1,8 +1,8 @@
-"""The Data page's pictures (mnist_core.pictures): numpy and Pillow, checked pixel by pixel."""
+"""The Data page's pictures (mnist_core.figures.pictures): numpy and Pillow, checked pixel by pixel."""
 
 import numpy as np
 
-from mnist_core import pictures
+from mnist_core.figures import pictures
 
 
 def digit(seed: int = 0) -> np.ndarray:

@@ -1,8 +1,8 @@
 import numpy as np
 
 from mnist_core.config import TrainConfig
-from mnist_core.data import load_dataset
-from mnist_core.preprocess import describe_steps, one_hot, prepare
+from mnist_core.data.datasets import load_dataset
+from mnist_core.model.preprocess import describe_steps, one_hot, prepare
 
 
 def test_classic_preprocessing_shapes_and_ranges():

@@ -1,4 +1,4 @@
-"""Background threads at low CPU priority (mnist_core.priority)."""
+"""Background threads at low CPU priority (mnist_core.training.priority)."""
 
 import os
 import sys
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from mnist_core.priority import lower_thread_priority
+from mnist_core.training.priority import lower_thread_priority
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are Linux's")
@@ -29,7 +29,7 @@ def test_a_thread_lowered_twice_is_lowered_once(monkeypatch):
 
 
 def test_trainings_asked_in_the_same_millisecond_keep_the_order_they_were_asked_in():
-    from mnist_core.engine import queue_priority
+    from mnist_core.engine.cluster import queue_priority
 
     asked = [queue_priority(0) for _ in range(50)]  # far quicker than a millisecond apiece
     assert asked == sorted(asked, reverse=True) and len(set(asked)) == 50  # higher goes first

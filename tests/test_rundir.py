@@ -1,4 +1,4 @@
-"""Runs on disk (mnist_core.rundir): exact round trips, damaged files, the bound, what is wanted."""
+"""Runs on disk (mnist_core.store.rundir): exact round trips, damaged files, the bound, what is wanted."""
 
 import dataclasses
 import logging
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from mnist_core.config import TrainConfig
-from mnist_core.jobs import RunStore
-from mnist_core.rundir import RunDirectory, SavedRun, from_environment, run_name
+from mnist_core.engine.runstore import RunStore
+from mnist_core.store.rundir import RunDirectory, SavedRun, from_environment, run_name
 
 # Dropout and Adam: a continued run must get back the dropout masks' random state and both
 # optimizer slots, or its curves drift from a run that never left memory.
@@ -28,7 +28,7 @@ def curves(run) -> list:
 
 
 def test_a_run_continued_from_disk_matches_one_that_never_left_memory(disk):
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     memory = TrainingRun(CONFIG).train_to(2)
     disk.save(memory)
@@ -57,14 +57,14 @@ def test_the_store_reads_a_run_back_after_a_restart_without_training(disk, tmp_p
     assert restarted.request(CONFIG) is None  # it has the epochs: nothing is trained again
     more = restarted.request(dataclasses.replace(CONFIG, epochs=3))
     assert more.wait(300) and not more.error and more.run.epochs_done == 3
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     assert curves(more.run) == curves(TrainingRun(dataclasses.replace(CONFIG, epochs=3)).train_to(3))
 
 
 def test_every_epoch_is_on_disk_as_soon_as_it_finishes(disk, monkeypatch):
     """The worker's task, run here: each save holds every finished epoch, readable at once."""
-    from mnist_core import worker
+    from mnist_core.engine import worker
 
     seen = []
     original = RunDirectory.save
@@ -83,7 +83,7 @@ def test_every_epoch_is_on_disk_as_soon_as_it_finishes(disk, monkeypatch):
 
 
 def test_damaged_and_foreign_files_are_skipped_with_a_warning(disk, caplog):
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     for seed in (1, 2, 3):
         disk.save(TrainingRun(dataclasses.replace(CONFIG, seed=seed, epochs=1)).train_to(1))
@@ -111,13 +111,13 @@ def test_damaged_weights_are_trained_again_from_the_start(disk):
         saved.weights_at(1)
     more = restarted.request(dataclasses.replace(CONFIG, epochs=3))
     assert more.wait(300) and not more.error and more.run.epochs_done == 3
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     assert curves(more.run) == curves(TrainingRun(CONFIG).train_to(3))  # same seed, same run
 
 
 def test_the_disk_is_bounded_least_recently_used_first(disk, caplog):
-    from mnist_core.training import TrainingRun
+    from mnist_core.training.trainer import TrainingRun
 
     configs = [dataclasses.replace(CONFIG, seed=s, epochs=1) for s in (1, 2, 3, 4)]
     for config in configs:
@@ -177,7 +177,7 @@ def test_what_is_wanted_of_a_run_round_trips_and_defaults_to_its_epochs(disk):
 def test_a_disk_that_cannot_be_written_stops_the_training_with_a_message(disk, monkeypatch):
     """The workers hand every epoch to the pages through the run directory: when it cannot be
     written, the training stops with a message, and the epochs saved before it stay readable."""
-    from mnist_core import worker
+    from mnist_core.engine import worker
 
     original = RunDirectory.save
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mnist_core.snapshots import BUDGET_BYTES, WeightHistory, _pack, _unpack
+from mnist_core.model.snapshots import BUDGET_BYTES, WeightHistory, _pack, _unpack
 
 
 @pytest.mark.parametrize("code, levels", [(1, 2), (3, 3), (4, 16), (8, 256)])
@@ -59,7 +59,7 @@ def test_weights_at_checks_the_epoch():
 
 
 def test_epoch_weights_come_back_exactly_from_their_arrays():
-    from mnist_core.snapshots import EpochWeights
+    from mnist_core.model.snapshots import EpochWeights
 
     rng = np.random.default_rng(3)
     weights = [rng.normal(0, 0.1, s).astype(np.float32) for s in [(20, 8), (8,), (8, 10), (10,)]]

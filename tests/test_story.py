@@ -1,11 +1,11 @@
-"""mnist_core.story: every image's story across the epochs, checked against a direct computation
+"""mnist_core.analysis.story: every image's story across the epochs, checked against a direct computation
 from the stored epochs' predictions."""
 
 import numpy as np
 import pytest
 
-from mnist_core import story as S
-from mnist_core.runs import DEFAULT_MODEL, load_run_file
+from mnist_core.analysis import story as S
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +63,8 @@ def test_the_training_story_covers_the_images_the_run_trained_on(shipped):
 
 
 def test_the_published_label_errors_name_images_with_the_labels_given_here():
-    from mnist_core.data import load_dataset
-    from mnist_core.label_errors import MNIST_TEST
+    from mnist_core.data.datasets import load_dataset
+    from mnist_core.data.label_errors import MNIST_TEST
 
     y = load_dataset("mnist").y_test
     assert len(MNIST_TEST) == 15 and all(y[e.index] == e.given for e in MNIST_TEST)

@@ -1,6 +1,6 @@
 """The Story page in AppTest, on the shipped classic network (5 epochs)."""
 
-from mnist_core.label_errors import MNIST_TEST
+from mnist_core.data.label_errors import MNIST_TEST
 
 
 def open_story(app):

@@ -3,10 +3,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mnist_core import training
+from mnist_core.analysis.evaluate import (
+    accuracy,
+    confusion_matrix,
+    most_confident_mistakes,
+    per_class_accuracy,
+)
 from mnist_core.config import ConfigError, TrainConfig
-from mnist_core.evaluate import accuracy, confusion_matrix, most_confident_mistakes, per_class_accuracy
-from mnist_core.training import TrainingRun, build_model, layer_table, train, trainable_params
+from mnist_core.training import trainer as training
+from mnist_core.training.trainer import TrainingRun, build_model, layer_table, train, trainable_params
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +160,7 @@ def test_layer_rows_match_the_keras_model():
 
 
 def test_untrained_accuracy_is_the_runs_starting_point(small_config):
-    from mnist_core.training import untrained_accuracy
+    from mnist_core.training.trainer import untrained_accuracy
 
     assert untrained_accuracy(small_config) == pytest.approx(TrainingRun(small_config).baseline_accuracy, abs=1e-4)
 
@@ -190,7 +195,7 @@ def test_predictions_do_not_wait_for_a_run_being_extended(small_config):
 
 
 def test_best_epoch_is_the_lowest_validation_loss():
-    from mnist_core.runs import EpochResult, best_epoch
+    from mnist_core.model.runs import EpochResult, best_epoch
 
     def row(epoch, val_loss):
         return EpochResult(epoch, 0.5, 0.9, val_loss, 0.9, 0.3, 0.9, 1.0, 1.0, 1e4)
@@ -202,8 +207,8 @@ def test_best_epoch_is_the_lowest_validation_loss():
 
 def test_every_choice_in_the_settings_table_is_implemented():
     from mnist_core.config import FIELD
-    from mnist_core.inference import forward
-    from mnist_core.training import make_loss, make_optimizer
+    from mnist_core.model.inference import forward
+    from mnist_core.training.trainer import make_loss, make_optimizer
 
     for optimizer in FIELD["optimizer"].values:
         assert make_optimizer(TrainConfig(optimizer=optimizer)).learning_rate is not None
@@ -215,7 +220,7 @@ def test_every_choice_in_the_settings_table_is_implemented():
     for activation in FIELD["activation"].values:
         assert forward(weights, activation, x).shape == (2, 10)
     for dataset in FIELD["dataset"].values:
-        from mnist_core.data import CLASS_NAMES
+        from mnist_core.data.datasets import CLASS_NAMES
 
         assert len(CLASS_NAMES[dataset]) == 10
 
@@ -256,7 +261,7 @@ def test_same_seed_same_start_and_curves_while_other_threads_use_keras(small_con
 
 
 def test_a_runs_label_counts_the_epochs_it_has_not_the_first_request():
-    from mnist_core.runs import RunBase
+    from mnist_core.model.runs import RunBase
 
     class Continued(RunBase):  # asked for 25 epochs, then continued to 30
         config = TrainConfig(hidden=(64,), epochs=25)
@@ -320,9 +325,9 @@ def test_a_warm_up_in_a_hurry_leaves_the_compiling_to_the_waiting_run(small_conf
 def test_augmentation_is_seeded_changes_the_images_and_keeps_their_range(small_config):
     import tensorflow as tf
 
-    from mnist_core.augment import KINDS, augment_batch
     from mnist_core.config import FIELD
-    from mnist_core.data import load_dataset
+    from mnist_core.data.datasets import load_dataset
+    from mnist_core.training.augment import KINDS, augment_batch
 
     assert set(FIELD["augment"].values) == set(KINDS)
     x = tf.constant(load_dataset("mnist").x_train[:64].reshape(64, 784) / 255.0, tf.float32)

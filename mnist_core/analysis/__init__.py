@@ -1,0 +1,1 @@
+"""What the pages say about runs: evaluation, comparison, experiments, inside the network, story."""

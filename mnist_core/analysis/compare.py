@@ -1,0 +1,121 @@
+"""Comparing runs: what differs between their configs, and what one change did.
+
+Works on any `mnist_core.model.runs.Run` with a config and a history.
+"""
+
+from __future__ import annotations
+
+from mnist_core.config import TrainConfig
+from mnist_core.model.runs import best_epoch
+
+# A rise smaller than this (relative to the best validation loss) is noise, not overfitting.
+RISE = 0.05
+
+
+def rows(run) -> list[dict]:
+    """The run's history as plain dicts (for tables, figures and exports)."""
+    return [r.as_dict() for r in run.history]
+
+
+def fields(config: TrainConfig) -> dict[str, str]:
+    """Config fields except epochs (runs own their epochs), written as in the run's label:
+    layers 512-256, dropout 0.2/0.1, one rate when every layer has it."""
+    shown = {k: v for k, v in config.to_dict().items() if k != "epochs"}
+    shown["hidden"] = "-".join(str(h) for h in config.hidden)
+    rates = [f"{d:g}" for d in config.dropout]
+    shown["dropout"] = rates[0] if len(set(rates)) == 1 else "/".join(rates)
+    return shown
+
+
+def differing_fields(configs: list[TrainConfig]) -> list[str]:
+    """The settings that are not the same in all configs, in field order."""
+    if len(configs) < 2:
+        return []
+    dicts = [fields(c) for c in configs]
+    return [k for k in dicts[0] if len({d[k] for d in dicts}) > 1]
+
+
+def label(config: TrainConfig, keys: list[str]) -> str:
+    """A legend entry naming what differs, e.g. 'hidden 512, dropout 0.2'."""
+    d = fields(config)
+    return ", ".join(f"{k.replace('_', ' ')} {d[k]}" for k in keys) or config.describe()
+
+
+def summary(run) -> dict:
+    """One table row: the headline numbers of a run (accuracies at its last epoch, and the test
+    accuracy at its best epoch, which keep-best would hand out)."""
+    h = rows(run)
+    best = best_epoch(run.history)
+    last = h[-1] if h else {}
+    return {
+        "epochs": len(h),
+        "status": run.status.replace("_", " "),
+        "best epoch": best,
+        "best val loss": None if best is None else round(h[best - 1]["val_loss"], 4),
+        "test accuracy at best epoch": None if best is None else h[best - 1]["test_accuracy"],
+        "train accuracy": last.get("accuracy"),
+        "val accuracy": last.get("val_accuracy"),
+        "test accuracy": last.get("test_accuracy"),
+        "seconds": round(sum(r["seconds"] for r in h), 1),
+    }
+
+
+def overfitting(run) -> tuple[int, float] | None:
+    """(best epoch, rise) when validation loss rose after its best epoch while training loss fell."""
+    h = rows(run)
+    val = [(r["val_loss"], r["epoch"]) for r in h if r.get("val_loss") is not None]
+    if len(val) < 3:
+        return None
+    best_loss, best = min(val)
+    last = h[-1]
+    rise = (last["val_loss"] - best_loss) / best_loss
+    train_fell = last["loss"] < h[best - 1]["loss"]
+    if best < len(h) and rise > RISE and train_fell:
+        return best, rise
+    return None
+
+
+def _gap(row: dict) -> float:
+    """Training accuracy minus validation accuracy, in percentage points."""
+    return 100 * (row["accuracy"] - row["val_accuracy"])
+
+
+def _at_best(run) -> tuple[dict, dict, int] | None:
+    """(row at the best epoch, last row, best epoch), or None without validation."""
+    best = best_epoch(run.history)
+    return None if best is None else (rows(run)[best - 1], rows(run)[-1], best)
+
+
+def one_change(a, b, ignore: tuple[str, ...] = ()) -> str | None:
+    """What changing one setting did, from the data; None unless exactly one setting differs
+    (settings in `ignore`, say the seed of runs that stand for their repeats, do not count).
+
+    With validation in both runs, each is judged at its best epoch (lowest validation loss),
+    the epoch keep-best hands out: at the last epoch a run that overfits late (no dropout)
+    would look worse than it is, and a regularised one that learns slowly better.
+    """
+    keys = [k for k in differing_fields([a.config, b.config]) if k not in ignore]
+    if len(keys) != 1 or not a.history or not b.history:
+        return None
+    key = keys[0]
+    va, vb = fields(a.config)[key], fields(b.config)[key]
+    name = key.replace("_", " ")
+    best_a, best_b = _at_best(a), _at_best(b)
+    if best_a and best_b:
+        (ra, la, ea), (rb, lb, eb) = best_a, best_b
+        parts = [f"test accuracy at each run's best epoch {ra['test_accuracy']:.1%} → {rb['test_accuracy']:.1%}",
+                 f"the best epoch {'stayed at ' + str(ea) if ea == eb else f'moved from {ea} to {eb}'}",
+                 f"best validation loss {ra['val_loss']:.3f} → {rb['val_loss']:.3f}",
+                 f"the gap between training and validation accuracy at the last epoch "
+                 f"{_gap(la):.1f} → {_gap(lb):.1f} points"]
+    else:
+        ra, rb = rows(a)[-1], rows(b)[-1]
+        parts = [f"test accuracy at the last epoch {ra['test_accuracy']:.1%} → {rb['test_accuracy']:.1%}"
+                 + ("" if best_a or best_b else " (no validation set, so no best epoch to compare)")]
+    rose = [f"after epoch {over[0]} with {name} {value}"
+            for run, value in ((a, va), (b, vb)) if (over := overfitting(run))]
+    if rose:
+        parts.append("validation loss rose " + " and ".join(rose) + " while training loss kept falling")
+    elif best_a and best_b:
+        parts.append("neither run shows validation loss rising while training loss falls")
+    return f"{name} {va} → {vb}: " + "; ".join(parts) + "."

@@ -1,0 +1,153 @@
+"""Plotly figures for the Inside page: weight pictures, activations, the hidden layer's map and
+the layers' health. Plain arrays in, a go.Figure out; no Streamlit, no TensorFlow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from mnist_core.analysis.inside import mosaic
+from mnist_core.figures.charts import CLASS_COLOURS, FONT, RUN_COLOURS, TITLE_FONT, TRAIN_COLOUR
+
+# Blue below zero, white at zero, red above: the sign of a weight is what matters.
+DIVERGING = "RdBu_r"
+ACTIVATION_SCALE = "Blues"
+
+
+def _image_axes(fig: go.Figure) -> None:
+    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
+    fig.update_xaxes(visible=False)
+
+
+def weight_grid(images: np.ndarray, units: Sequence[int], limit: float, columns: int = 8,
+                captions: Sequence[str] | None = None, colour_title: str = "weight",
+                width: int = 900) -> go.Figure:
+    """28x28 weight pictures in a grid on one symmetric scale (-limit..limit, zero white), with a
+    colour bar; hovering a pixel names its unit. `captions` go under the pictures, in a gap of
+    their own; `width` is the chart's expected width in pixels, which sets its height."""
+    columns = max(1, min(columns, len(images)))
+    gap = 9 if captions else 1  # pixels of the mosaic between rows
+    tiles = mosaic(images, columns, gap)
+    owner = mosaic(np.repeat(np.asarray(units, np.float32)[:, None, None], 28, 1).repeat(28, 2), columns, gap)
+    fig = go.Figure(go.Heatmap(
+        z=tiles, customdata=owner, zmin=-limit, zmax=limit, zmid=0, colorscale=DIVERGING,
+        hovertemplate="unit %{customdata:.0f}<br>" + colour_title + " %{z:.3f}<extra></extra>",
+        colorbar=dict(title=dict(text=colour_title, side="right"), thickness=14, len=1.0)))
+    for i, caption in enumerate(captions or []):
+        r, c = divmod(i, columns)
+        fig.add_annotation(x=c * 29 + 13.5, y=r * (28 + gap) + 28, yanchor="top", text=caption,
+                           showarrow=False, font=dict(size=12))
+    _image_axes(fig)
+    pixel = (width - 80) / tiles.shape[1]  # screen pixels per weight, the colour bar aside
+    fig.update_layout(height=int(tiles.shape[0] * pixel) + (22 if captions else 0) + 20,
+                      margin=dict(l=0, r=0, t=10, b=10 + (22 if captions else 0)), font=dict(size=FONT),
+                      plot_bgcolor="white")
+    return fig
+
+
+def activation_strip(values: np.ndarray, title: str, columns: int = 64) -> go.Figure:
+    """One hidden layer's activations for one image: a cell per unit, darker when stronger."""
+    n = len(values)
+    columns = min(columns, n)
+    rows = -(-n // columns)
+    grid = np.full(rows * columns, np.nan, np.float32)
+    grid[:n] = values
+    ids = np.arange(rows * columns, dtype=np.float32)
+    ids[n:] = np.nan
+    low = float(min(0.0, np.nanmin(values))) if n else 0.0
+    high = float(np.nanmax(values)) if n and np.isfinite(values).any() else 1.0
+    fig = go.Figure(go.Heatmap(
+        z=grid.reshape(rows, columns), customdata=ids.reshape(rows, columns), colorscale=ACTIVATION_SCALE,
+        zmin=low, zmax=max(high, low + 1e-6), xgap=1, ygap=1,
+        hovertemplate="unit %{customdata:.0f}<br>activation %{z:.3f}<extra></extra>",
+        colorbar=dict(thickness=12)))
+    fig.update_yaxes(autorange="reversed", visible=False)
+    fig.update_xaxes(visible=False)
+    fig.update_layout(title=dict(text=title, font=dict(size=FONT)), height=60 + 22 * rows,
+                      margin=dict(l=0, r=0, t=36, b=0), font=dict(size=FONT), plot_bgcolor="white")
+    return fig
+
+
+def contribution_figure(units: Sequence[int], values: Sequence[float], target: str) -> go.Figure:
+    """The units that pushed hardest towards `target`: activation times outgoing weight."""
+    labels = [f"unit {u}" for u in units]
+    fig = go.Figure(go.Bar(x=list(values), y=labels, orientation="h", marker_color=TRAIN_COLOUR,
+                           text=[f"{v:+.2f}" for v in values], textposition="auto",
+                           hovertemplate="%{y}: %{x:+.3f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(title=dict(text=f"Pushes towards '{target}'", font=dict(size=TITLE_FONT)),
+                      xaxis_title="activation x outgoing weight", height=80 + 30 * len(labels),
+                      margin=dict(l=10, r=10, t=50, b=10), font=dict(size=FONT))
+    return fig
+
+
+def _map_ranges(frames: dict[int, np.ndarray]) -> tuple[list[float], list[float]]:
+    """Axis ranges holding the bulk of every frame's points (1st to 99th percentile, padded),
+    so the axes do not move while the epochs play."""
+    every = np.concatenate([p for p in frames.values()])
+    every = every[np.isfinite(every).all(axis=1)]
+    if not len(every):
+        return [-1.0, 1.0], [-1.0, 1.0]
+    low, high = np.percentile(every, 1, axis=0), np.percentile(every, 99, axis=0)
+    pad = np.maximum((high - low) * 0.12, 1e-3)
+    return [float(low[0] - pad[0]), float(high[0] + pad[0])], [float(low[1] - pad[1]), float(high[1] + pad[1])]
+
+
+def _map_traces(points: np.ndarray, labels: np.ndarray, sample: np.ndarray,
+                class_names: Sequence[str]) -> list[go.Scatter]:
+    traces = []
+    for k, name in enumerate(class_names):
+        mine = labels == k
+        traces.append(go.Scatter(
+            x=np.round(points[mine, 0], 3), y=np.round(points[mine, 1], 3), mode="markers", name=str(name),
+            customdata=sample[mine], marker=dict(size=5, color=CLASS_COLOURS[k], opacity=0.75),
+            hovertemplate=f"{name}<br>test image %{{customdata}}<extra></extra>"))
+    return traces
+
+
+def map_figure(frames: dict[int, np.ndarray], epoch: int, labels: np.ndarray, sample: np.ndarray,
+               class_names: Sequence[str], animate: bool = False) -> go.Figure:
+    """The sample of test images on the last hidden layer's map at `epoch`, a colour per class.
+    With `animate`, every epoch in `frames` is a frame, with a play button and a slider."""
+    ranges = _map_ranges(frames)
+    fig = go.Figure(_map_traces(frames[epoch], labels, sample, class_names))
+    fig.update_layout(height=560, font=dict(size=FONT), margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(itemsizing="constant", title="class"),
+                      xaxis=dict(range=ranges[0], title="first direction", zeroline=False),
+                      yaxis=dict(range=ranges[1], title="second direction", zeroline=False))
+    if animate and len(frames) > 1:
+        epochs = sorted(frames)
+        fig.frames = [go.Frame(data=_map_traces(frames[e], labels, sample, class_names), name=str(e))
+                      for e in epochs]
+        step = dict(mode="immediate", frame=dict(duration=500, redraw=False), transition=dict(duration=300))
+        fig.update_layout(
+            updatemenus=[dict(type="buttons", x=0, y=-0.08, xanchor="left", yanchor="top", direction="left",
+                              buttons=[dict(label="Play", method="animate", args=[None, {**step, "fromcurrent": True}]),
+                                       dict(label="Pause", method="animate",
+                                            args=[[None], dict(mode="immediate", frame=dict(duration=0))])])],
+            sliders=[dict(active=epochs.index(epoch) if epoch in epochs else 0, x=0.15, len=0.85, y=-0.04,
+                          currentvalue=dict(prefix="epoch "),
+                          steps=[dict(label=str(e), method="animate", args=[[str(e)], step]) for e in epochs])],
+            margin=dict(l=10, r=10, t=40, b=90), height=640)
+    return fig
+
+
+def health_figure(epochs: Sequence[int], per_layer: Sequence[Sequence[float]], names: Sequence[str], title: str,
+                  y_title: str, selected: int | None = None, percent: bool = True) -> go.Figure:
+    """One line per layer (named by `names`) over epochs: dead units, or how far the weights moved."""
+    fig = go.Figure()
+    for i, (values, name) in enumerate(zip(per_layer, names)):
+        fig.add_trace(go.Scatter(x=list(epochs), y=list(values), mode="lines+markers", name=name,
+                                 line=dict(color=RUN_COLOURS[i % len(RUN_COLOURS)], width=2)))
+    if selected is not None:
+        fig.add_vline(x=selected, line=dict(color="#495057", width=1.5))
+    fig.update_layout(title=dict(text=title, font=dict(size=TITLE_FONT)), height=300, font=dict(size=FONT),
+                      margin=dict(l=10, r=10, t=60, b=10), xaxis_title="epoch", yaxis_title=y_title,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+                      hovermode="x unified")
+    if percent:
+        top = max((max(v) for v in per_layer if len(v)), default=0)
+        fig.update_yaxes(tickformat=".0%" if top >= 0.05 else ".1%", rangemode="tozero")
+    return fig

@@ -1,0 +1,101 @@
+"""Plotly figures for the Line page: the plane with its regions, the loss curves, the loss surface
+and each hidden unit's own region. Plain arrays in, a go.Figure out; no Streamlit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from mnist_core.figures.charts import FONT, MARK_COLOUR, TITLE_FONT, TRAIN_COLOUR, VAL_COLOUR
+
+CLASS_0, CLASS_1 = "#e8590c", "#1c7ed6"  # orange and blue: apart for colour-blind eyes too
+REGION_SCALE = [[0, "#f4a36f"], [0.5, "#ffffff"], [1, "#74b3ec"]]
+
+
+def plane_figure(xs, ys, probability: np.ndarray, x: np.ndarray, y: np.ndarray, test: np.ndarray,
+                 names: Sequence[str], classes: Sequence[str], line: tuple | None = None,
+                 title: str = "") -> go.Figure:
+    """The points (training filled, test hollow) over the network's regions (blue: class 1);
+    with `line` (a1, a2, c), the boundary a1*x1 + a2*x2 + c = 0 drawn across."""
+    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=probability, zmin=0, zmax=1, colorscale=REGION_SCALE,
+                               colorbar=dict(title=dict(text=f"P({classes[1]})", side="right"), thickness=12),
+                               hovertemplate=f"{names[0]} %{{x:.2f}}<br>{names[1]} %{{y:.2f}}<br>"
+                                             f"P({classes[1]}) %{{z:.2f}}<extra></extra>"))
+    for label, colour in ((0, CLASS_0), (1, CLASS_1)):
+        for part, filled in ((~test, True), (test, False)):
+            mine = part & (y == label)
+            fig.add_scatter(x=x[mine, 0], y=x[mine, 1], mode="markers",
+                            name=f"{classes[label]} ({'training' if filled else 'test'})",
+                            marker=dict(size=8, color=colour if filled else "white",
+                                        line=dict(color=colour, width=2)))
+    if line is not None:
+        a1, a2, c = line
+        if abs(a2) > 1e-12:
+            fig.add_scatter(x=[xs[0], xs[-1]], y=[-(a1 * xs[0] + c) / a2, -(a1 * xs[-1] + c) / a2], mode="lines",
+                            name="the line", line=dict(color="#212529", width=3))
+        elif abs(a1) > 1e-12:
+            fig.add_vline(x=-c / a1, line=dict(color="#212529", width=3))
+    fig.update_xaxes(range=[xs[0], xs[-1]], title=names[0])
+    fig.update_yaxes(range=[ys[0], ys[-1]], title=names[1])
+    fig.update_layout(height=520, font=dict(size=FONT), margin=dict(l=10, r=10, t=50, b=10),
+                      title=dict(text=title, font=dict(size=TITLE_FONT)),
+                      legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+    return fig
+
+
+def loss_figure(train: Sequence[float], test: Sequence[float], epoch: int, loss_name: str) -> go.Figure:
+    """Training and test loss after every epoch (0: before training), a line at the epoch shown."""
+    epochs = list(range(len(train)))
+    fig = go.Figure()
+    fig.add_scatter(x=epochs, y=list(train), name="training", mode="lines", line=dict(color=TRAIN_COLOUR))
+    fig.add_scatter(x=epochs, y=list(test), name="test", mode="lines", line=dict(color=VAL_COLOUR))
+    fig.add_vline(x=epoch, line=dict(color=MARK_COLOUR, width=2))
+    fig.update_layout(title=dict(text=f"Loss ({loss_name})", font=dict(size=TITLE_FONT)), height=300,
+                      font=dict(size=FONT), margin=dict(l=10, r=10, t=50, b=10), xaxis_title="epoch",
+                      yaxis_title="loss", legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+                      hovermode="x unified")
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def surface_figure(w1s, w2s, losses: np.ndarray, path: np.ndarray, loss_name: str) -> go.Figure:
+    """The loss over the two weights as contours, and the path the weights took, one point per
+    step, from the start (circle) to the point shown (diamond)."""
+    fig = go.Figure(go.Contour(x=w1s, y=w2s, z=losses, colorscale="Viridis", ncontours=24,
+                               colorbar=dict(title=dict(text="loss", side="right"), thickness=12),
+                               hovertemplate="w1 %{x:.2f}<br>w2 %{y:.2f}<br>loss %{z:.3f}<extra></extra>"))
+    fig.add_scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="the weights, step by step",
+                    line=dict(color="white", width=1.5), marker=dict(size=4, color="white"))
+    fig.add_scatter(x=path[:1, 0], y=path[:1, 1], mode="markers", name="start",
+                    marker=dict(size=12, color="white", line=dict(color="black", width=2)))
+    fig.add_scatter(x=path[-1:, 0], y=path[-1:, 1], mode="markers", name="now",
+                    marker=dict(size=14, symbol="diamond", color="#fa5252", line=dict(color="black", width=1)))
+    fig.update_xaxes(range=[w1s[0], w1s[-1]], title="w1 (first input's weight)")
+    fig.update_yaxes(range=[w2s[0], w2s[-1]], title="w2 (second input's weight)")
+    fig.update_layout(title=dict(text=f"The loss ({loss_name}) over the two weights", font=dict(size=TITLE_FONT)),
+                      height=480, font=dict(size=FONT), margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
+    return fig
+
+
+def units_figure(maps: list[np.ndarray]) -> go.Figure:
+    """Each hidden unit's output over the plane, small: a row per hidden layer."""
+    rows, cols = len(maps), max(m.shape[0] for m in maps)
+    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.01, vertical_spacing=0.04,
+                        row_titles=[f"layer {i + 1}" for i in range(rows)])
+    for r, layer in enumerate(maps, 1):
+        for c, unit in enumerate(layer, 1):
+            low, high = float(np.nanmin(unit)), float(np.nanmax(unit))
+            # Viridis (yellow high, purple low), not the plane's orange and blue: a unit's output is
+            # not a class.
+            fig.add_trace(go.Heatmap(z=unit, colorscale="Viridis", zmin=low, zmax=max(high, low + 1e-9),
+                                     showscale=False, hovertemplate=f"layer {r}, unit {c}<br>output %{{z:.2f}}<extra></extra>"),
+                          row=r, col=c)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    side = min(250, 1000 // cols)  # square pictures, as the plane is
+    fig.update_layout(height=side * rows + 20, margin=dict(l=10, r=40, t=10, b=10), font=dict(size=FONT))
+    return fig

@@ -1,0 +1,75 @@
+"""Plotly figures of every image's story (mnist_core.analysis.story): the data map, one image's curve
+across the epochs, and the forgetting per epoch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from mnist_core.figures.charts import (
+    FONT,
+    MARK_COLOUR,
+    TITLE_FONT,
+    TRAIN_COLOUR,
+    VAL_COLOUR,
+    _epoch_axis,
+    _layout,
+)
+
+RIGHT_WRONG = [[0, "#c92a2a"], [0.5, "#f59f00"], [1, "#2b8a3e"]]  # wrong every epoch .. right every epoch
+
+
+def data_map_figure(variability: np.ndarray, confidence: np.ndarray, correctness: np.ndarray,
+                    positions: np.ndarray, marked: Sequence[tuple[int, str]] = ()) -> go.Figure:
+    """Confidence against variability, one dot per image (`positions` name them for a click),
+    coloured by the share of epochs it was read right; `marked`: (position, text) drawn as stars."""
+    fig = go.Figure(go.Scattergl(
+        x=variability, y=confidence, mode="markers", customdata=positions,
+        marker=dict(size=5, color=correctness, colorscale=RIGHT_WRONG, cmin=0, cmax=1, opacity=0.6,
+                    colorbar=dict(title="right after<br>this share<br>of epochs", tickformat=".0%", thickness=12)),
+        hovertemplate="confidence %{y:.2f}, variability %{x:.2f}<br>click to see it<extra></extra>",
+        showlegend=False))
+    if marked:
+        at = [p for p, _ in marked]
+        where = {int(p): i for i, p in enumerate(positions)}
+        rows = [where[p] for p in at if p in where]
+        fig.add_scatter(x=variability[rows], y=confidence[rows], mode="markers", name="label judged wrong",
+                        marker=dict(symbol="star", size=14, color=MARK_COLOUR, line=dict(color="white", width=1)),
+                        customdata=np.asarray(at)[[i for i, p in enumerate(at) if p in where]],
+                        text=[t for p, t in marked if p in where], hovertemplate="%{text}<extra></extra>")
+    for x, y, text, anchor in ((0.02, 0.97, "easy to learn", "left"), (0.02, 0.03, "hard, or mislabelled", "left"),
+                               (0.98, 0.5, "ambiguous", "right")):
+        fig.add_annotation(x=x, y=y, xref="paper", yref="y", text=text, showarrow=False, xanchor=anchor,
+                           font=dict(size=FONT, color=MARK_COLOUR), bgcolor="rgba(255,255,255,0.8)")
+    fig.update_xaxes(title="variability: how much its probability moved over the epochs", rangemode="tozero")
+    fig.update_yaxes(title="confidence: its true class's mean probability", range=[-0.02, 1.02])
+    fig.update_layout(height=520, font=dict(size=FONT), margin=dict(l=10, r=10, t=40, b=10),
+                      title=dict(text="Data map", font=dict(size=TITLE_FONT)),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    return fig
+
+
+def image_history_figure(p_true: np.ndarray, right: np.ndarray, label: str) -> go.Figure:
+    """One image's probability of its true class after each epoch, right and wrong epochs marked."""
+    epochs = list(range(1, len(p_true) + 1))
+    fig = go.Figure(go.Scatter(
+        x=epochs, y=p_true.astype(float), mode="lines+markers", line=dict(color=TRAIN_COLOUR),
+        marker=dict(size=10, color=[TRAIN_COLOUR if r else VAL_COLOUR for r in right],
+                    symbol=["circle" if r else "x" for r in right]),
+        hovertemplate="epoch %{x}: %{y:.1%}<extra></extra>", showlegend=False))
+    fig.update_yaxes(range=[-0.03, 1.03], tickformat=".0%")
+    _epoch_axis(fig, len(epochs))
+    return _layout(fig, f"Probability of '{label}' after each epoch (x: read wrong)", "probability", height=300)
+
+
+def forgetting_figure(per_epoch: np.ndarray) -> go.Figure:
+    """Images forgotten between each epoch and the next."""
+    fig = go.Figure(go.Bar(x=[f"{e}-{e + 1}" for e in range(1, len(per_epoch) + 1)], y=per_epoch,
+                           marker_color=VAL_COLOUR, hovertemplate="%{y:,} forgotten<extra></extra>"))
+    fig.update_xaxes(title="between epochs", type="category")
+    fig.update_yaxes(title="images forgotten")
+    fig.update_layout(height=300, font=dict(size=FONT), margin=dict(l=10, r=10, t=50, b=10),
+                      title=dict(text="Right after one epoch, wrong after the next", font=dict(size=TITLE_FONT)))
+    return fig

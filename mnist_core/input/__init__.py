@@ -1,0 +1,1 @@
+"""Turning a drawing into an MNIST input: the canvas recipe and pen strokes."""

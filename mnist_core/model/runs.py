@@ -1,0 +1,242 @@
+"""A run: the one thing the pages show, whatever made it.
+
+Three kinds of run answer the same small protocol (`Run`): a `TrainingRun`
+(mnist_core.training.trainer), a `StoredRun` read from a run file (the shipped default
+model), and an `ImportedRun` made from an uploaded .keras file
+(mnist_core.engine.transfer). A page asks any of them for a label, its class names,
+its history (empty for an imported model), its best and final epoch, and
+`predict(images, epoch)`; it never asks which kind it holds.
+
+Predictions use the numpy forward pass (mnist_core.model.inference) on the weights of
+the epoch asked for, so reading a run never builds a Keras model. This module
+does not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from mnist_core.config import FIELD, TrainConfig
+from mnist_core.data.datasets import CLASS_NAMES, Dataset, load_dataset
+from mnist_core.model.inference import forward
+from mnist_core.model.preprocess import prepare_images
+
+DEFAULT_MODEL = Path(__file__).parent / "shipped" / "default_mnist.npz"
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    """What one epoch did. val_* are None without a validation set."""
+
+    epoch: int
+    loss: float
+    accuracy: float
+    val_loss: float | None
+    val_accuracy: float | None
+    test_loss: float
+    test_accuracy: float
+    seconds: float  # the training pass of this epoch
+    elapsed: float  # since the training call that made it started
+    samples_per_second: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> EpochResult:
+        return cls(**{f.name: row.get(f.name) for f in fields(cls)})
+
+
+def best_epoch(history: list[EpochResult]) -> int | None:
+    """The epoch with the lowest validation loss (None without validation)."""
+    scored = [(r.val_loss, r.epoch) for r in history if r.val_loss is not None]
+    return min(scored)[1] if scored else None
+
+
+class Run(Protocol):
+    """What every run offers the pages."""
+
+    label: str  # a one-line name for lists and captions
+    status: str  # "finished", "running", "stopped", "early_stopped", "diverged", "imported"...
+    config: TrainConfig | None  # None for an imported model
+    history: list[EpochResult]  # one row per finished epoch; empty for an imported model
+    epochs_done: int  # 0 for an imported model: it has only its final weights
+    best_epoch: int | None  # lowest validation loss; None without validation
+    final_epoch: int  # the epoch the run hands out by default
+    dataset: Dataset  # the data it was trained for: its test set and class names
+    class_names: tuple[str, ...]
+    params: int  # trainable weights and biases
+
+    def predict(self, images: np.ndarray, epoch: int | None = None) -> np.ndarray:
+        """Probabilities (N, 10) for uint8 images (N, 28, 28) after `epoch` (None: final_epoch)."""
+
+    def test_predictions(self, epoch: int | None = None) -> np.ndarray:
+        """Probabilities (10000, 10) for the test set after `epoch`."""
+
+    def weights_at(self, epoch: int) -> list[np.ndarray] | None:
+        """Dense kernels and biases after `epoch` (0: untrained), or None where there are none."""
+
+
+class RunBase:
+    """The reading side shared by runs that have a config, a history and per-epoch weights.
+
+    Subclasses call `__init__` and provide `config`, `history`, `status`,
+    `epochs_done`, `weights_at` and `iter_weights`.
+    """
+
+    _cache_size = 3  # test-set predictions kept per run (one per epoch looked at)
+
+    def __init__(self):
+        self._probs: dict[int, np.ndarray] = {}
+        self._probs_lock = threading.Lock()
+
+    @property
+    def label(self) -> str:
+        """Its settings with the epochs it has (a continued run's, not the number first asked for)."""
+        return replace(self.config, epochs=max(self.epochs_done, 1)).describe()
+
+    @property
+    def dataset(self) -> Dataset:
+        return load_dataset(self.config.dataset)
+
+    @property
+    def params(self) -> int:
+        return self.config.param_count
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return CLASS_NAMES[self.config.dataset]
+
+    @property
+    def best_epoch(self) -> int | None:
+        return best_epoch(self.history)
+
+    @property
+    def final_epoch(self) -> int:
+        """The epoch the run hands out: the best one with keep_best, else the last."""
+        if self.config.keep_best and self.best_epoch is not None:
+            return self.best_epoch
+        return self.epochs_done
+
+    def result_at(self, epoch: int) -> EpochResult:
+        if not 1 <= epoch <= self.epochs_done:
+            raise IndexError(f"epoch {epoch}: this run has epochs 1 to {self.epochs_done}")
+        return self.history[epoch - 1]
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.result_at(self.final_epoch).test_accuracy
+
+    def predict(self, images: np.ndarray, epoch: int | None = None) -> np.ndarray:
+        """Probabilities (N, 10) for uint8 images (N, 28, 28), prepared as the training data was."""
+        epoch = self.final_epoch if epoch is None else epoch
+        x = prepare_images(np.asarray(images).reshape(-1, 28, 28), self.config.normalize)
+        return forward(self.weights_at(epoch), self.config.activation, x)
+
+    def test_predictions(self, epoch: int | None = None) -> np.ndarray:
+        """Probabilities (10000, 10) for the test set after `epoch`; the last few are kept."""
+        epoch = self.final_epoch if epoch is None else epoch
+        with self._probs_lock:
+            if epoch in self._probs:
+                return self._probs[epoch]
+        probs = self.predict(self.dataset.x_test, epoch)
+        with self._probs_lock:
+            self._probs[epoch] = probs
+            while len(self._probs) > self._cache_size:
+                self._probs.pop(next(iter(self._probs)))
+        return probs
+
+    def predict_over_epochs(self, images: np.ndarray) -> np.ndarray:
+        """Probabilities (epochs, N, 10) of the images after each epoch 1..epochs_done."""
+        x = prepare_images(np.asarray(images).reshape(-1, 28, 28), self.config.normalize)
+        return np.stack([forward(w, self.config.activation, x) for w in self.iter_weights()])
+
+
+class TrainedRun(RunBase):
+    """A run that training made, in memory (training.TrainingRun) or read back from disk
+    (rundir.SavedRun): one history row per epoch, and an untrained baseline before the first.
+
+    Subclasses set `history`, `status`, `baseline_loss` and `baseline_accuracy`.
+    """
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    @property
+    def can_continue(self) -> bool:
+        return self.status != "diverged" and self.epochs_done < FIELD["epochs"].high
+
+    @property
+    def test_loss(self) -> float:
+        return self.result_at(self.final_epoch).test_loss if self.history else self.baseline_loss
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.result_at(self.final_epoch).test_accuracy if self.history else self.baseline_accuracy
+
+
+class StoredRun(RunBase):
+    """A run read from a file: config, history, and the weights of every epoch."""
+
+    def __init__(self, config: TrainConfig, history: list[EpochResult], weights: list[list[np.ndarray]],
+                 status: str = "finished", name: str = ""):
+        super().__init__()
+        self.config = config
+        self.history = history
+        self._weights = weights  # index k: after epoch k (0 is untrained)
+        self.status = status
+        self.name = name
+
+    @property
+    def label(self) -> str:
+        return self.name or self.config.describe()
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self._weights) - 1
+
+    def weights_at(self, epoch: int) -> list[np.ndarray]:
+        return self._weights[epoch]
+
+    def iter_weights(self):
+        yield from self._weights[1:]
+
+
+# --- run files -------------------------------------------------------------------
+
+
+def save_run_file(path: str | Path, config: TrainConfig, history: list[EpochResult],
+                  weights: list[list[np.ndarray]], status: str) -> None:
+    """Write a run file: JSON metadata plus float16 weights of every epoch, the last in float32."""
+    arrays = {}
+    for epoch, ws in enumerate(weights):
+        dtype = np.float32 if epoch == len(weights) - 1 else np.float16
+        for i, w in enumerate(ws):
+            arrays[f"e{epoch}_w{i}"] = np.asarray(w, dtype)
+    meta = {"config": config.to_dict(), "history": [r.as_dict() for r in history], "status": status,
+            "epochs": len(weights) - 1, "tensors": len(weights[0])}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez_compressed(path, **arrays)
+
+
+def load_run_file(path: str | Path, name: str = "") -> StoredRun:
+    """Read a run file written by save_run_file; ValueError with a plain message if it is not one."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            weights = [[data[f"e{e}_w{i}"].astype(np.float32) for i in range(meta["tensors"])]
+                       for e in range(meta["epochs"] + 1)]
+        history = [EpochResult.from_dict(row) for row in meta["history"]]
+        config = TrainConfig.from_dict(meta["config"])
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, io.UnsupportedOperation) as exc:
+        raise ValueError(f"{path}: not a MNIST Lab run file ({exc})") from exc
+    return StoredRun(config, history, weights, meta.get("status", "finished"), name)

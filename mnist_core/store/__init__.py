@@ -1,0 +1,1 @@
+"""Files that outlive the server: runs on disk, learners, drawing sets, classes."""

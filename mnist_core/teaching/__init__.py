@@ -1,0 +1,1 @@
+"""Lessons, the classroom, and the code export."""

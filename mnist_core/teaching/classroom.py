@@ -1,0 +1,362 @@
+"""A class in the room: a teacher's class, its learners' guesses, and what the class trained.
+
+A teacher makes a class: a short code (the same letters as a class set of drawings, and the
+same code names that set) and a secret only the teacher's browser keeps. Learners join by the
+class's link, with a name if they like. The teacher picks the lesson the class sees; each
+learner guesses (and says how sure), the teacher's page counts the guesses live, and once the
+teacher reveals the lesson everyone sees what its runs did.
+
+Everything is kept in the run directory, `<root>/classes/<CODE>/`, so a restart or another
+replica finds it:
+- `class.json`: the teacher's part (the secret's hash, the lesson, the lessons revealed, closed);
+  only requests that carry the secret change it;
+- `seats/NN`: one file per learner, made with an exclusive create, so that two learners joining
+  at once on two replicas can never both take the last seat;
+- `learners/<learner id>.json`: one learner's name and guesses, written only by that learner's
+  requests, so no answer can overwrite another.
+Bounds: MAX_LEARNERS learners a class, one guess per lesson each (MAX_FILE_BYTES a file), at
+most MAX_CLASSES classes (the least recently changed go first): under about 20 MB in all.
+No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnist_core.config import FIELDS, to_text
+from mnist_core.store.handwriting import Handwriting, class_code, new_class_code
+from mnist_core.store.rundir import _write_atomic
+from mnist_core.teaching.lessons import BY_SLUG
+
+log = logging.getLogger("mnist_lab")
+
+MAX_LEARNERS = 60  # seats in one class
+MAX_CLASSES = 300  # classes kept; the least recently changed go first
+MAX_NAME = 30  # characters of a learner's name
+MAX_FILE_BYTES = 8_000  # a class's or a learner's file; larger ones are damaged, not read
+SURE = ("a hunch", "fairly sure", "certain")  # how sure a learner is of a guess: 0, 1, 2
+FORMAT = "mnist-lab-class"
+_LEARNER = re.compile(r"^[0-9a-f]{32}$")
+_NAME_MARKS = " .'-"
+
+
+class ClassError(ValueError):
+    """Something a class cannot do; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class ClassState:
+    """The teacher's part of a class, as kept in class.json."""
+
+    code: str
+    lesson: str | None  # the slug of the lesson the class sees, or None before the teacher picks one
+    revealed: tuple[str, ...]  # lessons whose result the class has been shown
+    closed: bool
+    created: float
+
+    @property
+    def showing(self) -> bool:
+        """The current lesson's result is out: guesses for it are closed."""
+        return self.lesson is not None and self.lesson in self.revealed
+
+
+@dataclass(frozen=True)
+class Member:
+    """One learner of a class as the teacher's page sees it."""
+
+    seat: int
+    name: str  # as the learner gave it, or "Learner <seat + 1>"
+    learner: str
+    answers: dict  # {slug: {"guess": int, "sure": int}}
+
+
+def clean_name(text) -> str:
+    """A learner's name as typed, tidied (spaces collapsed); "" for none. ClassError if odd."""
+    name = " ".join(str(text or "").split())
+    if len(name) > MAX_NAME:
+        raise ClassError(f"a name has at most {MAX_NAME} characters")
+    if any(not (ch.isalnum() or ch in _NAME_MARKS) for ch in name):
+        raise ClassError("use letters, digits, spaces and . ' - in a name")
+    return name
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(str(secret).encode()).hexdigest()
+
+
+def _read_json(path: Path) -> dict | None:
+    """A small JSON file as a dict; None when it is missing, too large or damaged (logged)."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("classroom: cannot read %s (%s)", path, exc)
+        return None
+    try:
+        if len(raw) > MAX_FILE_BYTES:
+            raise ValueError("too large")
+        found = json.loads(raw)
+        if not isinstance(found, dict):
+            raise ValueError("not an object")
+        return found
+    except ValueError as exc:
+        log.warning("classroom: skipped a damaged file %s (%s)", path, exc)
+        return None
+
+
+def _write_json(path: Path, data: dict) -> None:
+    text = json.dumps(data).encode()
+    _write_atomic(path, lambda f: f.write(text))
+
+
+class Classroom:
+    """The classes under `root`/classes. Raises ClassError for what a page should say in words."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.folder = self.root / "classes"
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    # --- the teacher's part --------------------------------------------------------
+
+    def create(self) -> tuple[str, str]:
+        """A new class: (code, the teacher's secret). Its class set of drawings is started too."""
+        self._prune()
+        for _ in range(20):
+            code = new_class_code()
+            folder = self.folder / code
+            try:
+                folder.mkdir()
+                break
+            except FileExistsError:
+                continue
+        else:  # pragma: no cover - 31**6 codes
+            raise ClassError("no free class code: try again")
+        secret = secrets.token_urlsafe(12)
+        (folder / "seats").mkdir()
+        (folder / "learners").mkdir()
+        _write_json(folder / "class.json", {"format": FORMAT, "key": _digest(secret), "created": time.time(),
+                                            "lesson": None, "revealed": [], "closed": False})
+        Handwriting(self.root).start_class(code)
+        return code, secret
+
+    def _teacher(self, code: str) -> dict | None:
+        code = class_code(code)
+        if code is None:
+            return None
+        data = _read_json(self.folder / code / "class.json")
+        return data if data and data.get("format") == FORMAT else None
+
+    def state(self, code: str) -> ClassState | None:
+        """The class of this code, or None when there is none (or the code is odd)."""
+        data = self._teacher(code)
+        if data is None:
+            return None
+        lesson = data.get("lesson")
+        revealed = data.get("revealed")
+        return ClassState(code=class_code(code), lesson=lesson if lesson in BY_SLUG else None,
+                          revealed=tuple(s for s in revealed if s in BY_SLUG) if isinstance(revealed, list) else (),
+                          closed=data.get("closed") is True, created=float(data.get("created") or 0))
+
+    def is_teacher(self, code: str, secret) -> bool:
+        data = self._teacher(code)
+        return bool(data and secret and hmac.compare_digest(str(data.get("key", "")), _digest(secret)))
+
+    def _change(self, code: str, secret, **changes) -> ClassState:
+        if not self.is_teacher(code, secret):
+            raise ClassError("only the teacher's page can change the class")
+        data = self._teacher(code)
+        if data.get("closed"):
+            raise ClassError("this class is closed")
+        data.update(changes)
+        _write_json(self.folder / class_code(code) / "class.json", data)
+        return self.state(code)
+
+    def choose_lesson(self, code: str, secret, slug: str) -> ClassState:
+        if slug not in BY_SLUG:
+            raise ClassError(f"there is no lesson {str(slug)[:30]!r}")
+        return self._change(code, secret, lesson=slug)
+
+    def reveal(self, code: str, secret) -> ClassState:
+        """Show the current lesson's result to the class; its guesses are then closed."""
+        if not self.is_teacher(code, secret):
+            raise ClassError("only the teacher's page can change the class")
+        state = self.state(code)
+        if state.lesson is None:
+            raise ClassError("pick a lesson first")
+        return self._change(code, secret, revealed=sorted({*state.revealed, state.lesson}))
+
+    def close(self, code: str, secret) -> ClassState:
+        """Close the class for good: it then takes no learners, guesses or drawings."""
+        return self._change(code, secret, closed=True)
+
+    # --- the learners' part ----------------------------------------------------------
+
+    def _open_class(self, code: str) -> ClassState:
+        state = self.state(code)
+        if state is None:
+            raise ClassError("there is no class with that code: check it with your teacher")
+        if state.closed:
+            raise ClassError(f"class {state.code} is closed: it takes nothing more")
+        return state
+
+    def _member_path(self, code: str, learner: str) -> Path:
+        if not _LEARNER.match(learner or ""):
+            raise ClassError("this browser has no learner id: reload the page")
+        return self.folder / class_code(code) / "learners" / f"{learner}.json"
+
+    def join(self, code: str, learner: str, name: str = "") -> Member:
+        """Take a seat in the class (or change one's name when already in it)."""
+        state = self._open_class(code)
+        name = clean_name(name)
+        path = self._member_path(state.code, learner)
+        data = _read_json(path)
+        if data is None:
+            data = {"seat": self._take_seat(state.code, learner), "answers": {}}
+        data["name"] = name
+        _write_json(path, data)
+        return self._as_member(learner, data)
+
+    def _take_seat(self, code: str, learner: str) -> int:
+        """The first free seat, claimed with an exclusive create (safe across threads and replicas)."""
+        seats = self.folder / code / "seats"
+        for seat in range(MAX_LEARNERS):
+            try:
+                fd = os.open(seats / f"{seat:02d}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                continue
+            os.write(fd, learner.encode())
+            os.close(fd)
+            return seat
+        raise ClassError(f"this class is full ({MAX_LEARNERS} learners)")
+
+    def member(self, code: str, learner: str) -> Member | None:
+        """This learner in this class, or None if they have not joined."""
+        if class_code(code) is None:
+            return None
+        data = _read_json(self._member_path(code, learner))
+        return None if data is None else self._as_member(learner, data)
+
+    def answer(self, code: str, learner: str, guess: int, sure: int) -> Member:
+        """Keep this learner's guess for the lesson the class sees now (until it is revealed)."""
+        state = self._open_class(code)
+        if state.lesson is None:
+            raise ClassError("your teacher has not picked a lesson yet")
+        if state.showing:
+            raise ClassError("the result is out: guesses for this lesson are closed")
+        lesson = BY_SLUG[state.lesson]
+        if not (type(guess) is int and 0 <= guess < len(lesson.guesses)):
+            raise ClassError(f"choose one of the {len(lesson.guesses)} answers")
+        if not (type(sure) is int and 0 <= sure < len(SURE)):
+            raise ClassError("say how sure you are: " + ", ".join(SURE))
+        path = self._member_path(state.code, learner)
+        data = _read_json(path)
+        if data is None:
+            raise ClassError("join the class first")
+        answers = data.get("answers") if isinstance(data.get("answers"), dict) else {}
+        answers[state.lesson] = {"guess": guess, "sure": sure}
+        data["answers"] = answers
+        _write_json(path, data)
+        return self._as_member(learner, data)
+
+    @staticmethod
+    def _as_member(learner: str, data: dict) -> Member:
+        seat = data["seat"] if type(data.get("seat")) is int else -1
+        name = data.get("name") if isinstance(data.get("name"), str) else ""
+        answers = {}
+        for slug, entry in (data.get("answers") or {}).items():
+            lesson = BY_SLUG.get(slug)
+            if lesson and isinstance(entry, dict) and type(entry.get("guess")) is int \
+                    and type(entry.get("sure")) is int and entry["guess"] in range(len(lesson.guesses)) \
+                    and entry["sure"] in range(len(SURE)):
+                answers[slug] = {"guess": entry["guess"], "sure": entry["sure"]}
+        return Member(seat, name[:MAX_NAME] or f"Learner {seat + 1}", learner, answers)
+
+    # --- what the teacher's page reads ----------------------------------------------------
+
+    def members(self, code: str, secret) -> list[Member]:
+        """Everyone in the class, by seat: for the teacher's page only."""
+        if not self.is_teacher(code, secret):
+            raise ClassError("only the teacher's page can see the class")
+        found = []
+        for path in sorted((self.folder / class_code(code) / "learners").glob("*.json"))[:MAX_LEARNERS]:
+            data = _read_json(path)
+            if data is not None and _LEARNER.match(path.stem):
+                found.append(self._as_member(path.stem, data))
+        return sorted(found, key=lambda m: m.seat)
+
+    def _prune(self) -> None:
+        """Keep at most MAX_CLASSES - 1 classes before a new one is made: the least recently changed go."""
+        try:
+            kept = sorted(((p / "class.json").stat().st_mtime, p) for p in self.folder.iterdir()
+                          if (p / "class.json").exists())
+        except OSError:
+            return
+        for _, folder in kept[: max(0, len(kept) - MAX_CLASSES + 1)]:
+            shutil.rmtree(folder, ignore_errors=True)
+            Handwriting(self.root).forget_class(folder.name)
+
+
+def tally(members: list[Member], slug: str) -> np.ndarray:
+    """Guesses for one lesson: counts (answers, len(SURE)), one row per answer, one column per sureness."""
+    counts = np.zeros((len(BY_SLUG[slug].guesses), len(SURE)), int)
+    for member in members:
+        entry = member.answers.get(slug)
+        if entry is not None:
+            counts[entry["guess"], entry["sure"]] += 1
+    return counts
+
+
+# --- the class's experiments -------------------------------------------------------------
+
+
+def best_val_accuracy(run) -> float | None:
+    values = [r.val_accuracy for r in run.history if r.val_accuracy is not None]
+    return max(values) if values else None
+
+
+def experiment_rows(named_runs: list[tuple[str, object]]) -> list[dict]:
+    """One row per run the class trained: who, its settings, its epochs and best validation accuracy;
+    the best first (runs without validation last)."""
+    rows = [{"who": name, "settings": run.config.describe(), "epochs": run.epochs_done,
+             "best validation accuracy": best_val_accuracy(run)} for name, run in named_runs]
+    return sorted(rows, key=lambda r: -(r["best validation accuracy"] or -1))
+
+
+def _order(text: str):
+    """Numbers by size, then words in order."""
+    try:
+        return (0, float(text), "")
+    except ValueError:
+        return (1, 0.0, text)
+
+
+def best_by_setting(named_runs: list[tuple[str, object]]) -> list[dict]:
+    """For each setting the class's runs tried more than one value of: each value's best validation
+    accuracy and who reached it ("who found the best learning rate?")."""
+    scored = [(name, run, best_val_accuracy(run)) for name, run in named_runs]
+    scored = [s for s in scored if s[2] is not None]
+    rows = []
+    for field in FIELDS:
+        values = {to_text(field, getattr(run.config, field.name)) for _, run, _ in scored}
+        if len(values) < 2:
+            continue
+        for value in sorted(values, key=_order):
+            name, _, best = max((s for s in scored if to_text(field, getattr(s[1].config, field.name)) == value),
+                                key=lambda s: s[2])
+            rows.append({"setting": field.label, "value": value, "best validation accuracy": best, "who": name})
+    return rows

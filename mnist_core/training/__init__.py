@@ -1,0 +1,1 @@
+"""Training with Keras: the only layer that imports TensorFlow."""
