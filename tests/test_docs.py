@@ -89,6 +89,27 @@ def test_relative_links_point_to_files_that_exist(doc):
     assert not broken, f"{doc.name} links to files that do not exist: {broken}"
 
 
+def _anchors(doc: Path) -> set[str]:
+    """The anchors of a Markdown file's headings, as GitHub makes them (code blocks left out)."""
+    text = re.sub(r"^```.*?^```", "", _text(doc), flags=re.S | re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in re.findall(r"^#{1,6} (.+)$", text, re.M)}
+
+
+@pytest.mark.parametrize("doc", [README, *DOCS], ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_links_to_a_heading_find_it(doc):
+    broken = []
+    for match in _LINK.finditer(_text(doc)):
+        target = match.group(1) or match.group(2)
+        if "#" not in target or re.match(r"^[a-z][a-z0-9+.-]*:", target):
+            continue
+        file, anchor = target.split("#", 1)
+        page = (doc.parent / file) if file else doc
+        if page.suffix == ".md" and page.exists() and anchor not in _anchors(page):
+            broken.append(target)
+    assert not broken, f"{doc.name} links to headings that do not exist: {broken}"
+
+
 @pytest.mark.parametrize("doc", [README, *DOCS], ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_code_path_the_docs_name_exists(doc):
     gone = sorted({p for p in _CODE_PATH.findall(_text(doc)) if "<" not in p and not (ROOT / p).exists()})
