@@ -8,7 +8,7 @@ batch 128, 5 epochs, full MNIST, seed 0) is trained once per augmentation settin
 side in this one process, and read on MNIST's test set and on the drawn digits.
 
 Then the server time to score a learner's 100 drawings at an epoch not read before
-(mnist_core.store.handwriting.score on a run read back from its file: decoding that epoch's
+(mnist_core.analysis.handwriting.score on a run read back from its file: decoding that epoch's
 weights and the numpy forward pass).
 
     python -m bench.handwriting                  # every setting, full size (about 5 minutes)
@@ -29,8 +29,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def train_and_read(augment: str, samples: int | None, epochs: int, drawn) -> dict:
+    from mnist_core.analysis.handwriting import score, score_over_epochs
     from mnist_core.config import TrainConfig
-    from mnist_core.store.handwriting import score, score_over_epochs
     from mnist_core.training.trainer import TrainingRun
 
     config = TrainConfig(epochs=epochs, train_samples=samples, validation="none", augment=augment, seed=0)
@@ -45,8 +45,9 @@ def train_and_read(augment: str, samples: int | None, epochs: int, drawn) -> dic
 def scoring_time(run, drawn, rounds: int = 3) -> list[float]:
     """Milliseconds to score 100 drawings at each epoch of a run read back from its file, every
     epoch for the first time in that copy (its weights are decoded on the way)."""
+    from mnist_core.analysis.handwriting import score
+    from mnist_core.input.drawings import DrawingSet
     from mnist_core.model.runs import load_run_file
-    from mnist_core.store.handwriting import DrawingSet, score
 
     hundred = DrawingSet(drawn.dataset, drawn.images[:100], drawn.labels[:100])
     times = []
@@ -72,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     samples, epochs = (10_000, 2) if args.quick else (None, 5)
     settings = args.augment or (["off", "all"] if args.quick else ["off", "move", "stroke", "all"])
-    from mnist_core.store.handwriting import written_set
+    from mnist_core.input.drawings import written_set
 
     drawn = written_set(args.drawn, pens=tuple(args.pens))
     print(f"drawn-digit set: {len(drawn)} digits written by mnist_core.input.strokes (seed 0, pens "

@@ -250,7 +250,8 @@ def story(page, server) -> None:
 
 def handwriting(page, server, runs: str) -> None:
     """Handwriting on a class set of 60 digits written by the script (as if a class drew them)."""
-    from mnist_core.store.handwriting import Handwriting, written_set
+    from mnist_core.input.drawings import written_set
+    from mnist_core.store.handwriting import Handwriting
 
     store = Handwriting(runs)
     code = store.start_class()

@@ -15,10 +15,13 @@ import json
 import sys
 
 from mnist_core.analysis import experiments
+from mnist_core.analysis.handwriting import score_over_epochs
 from mnist_core.config import FIELDS, ConfigError, TrainConfig, to_text
 from mnist_core.data.datasets import DataFileError
-from mnist_core.store.handwriting import MAX_FILE_BYTES as MAX_DRAWINGS_FILE
-from mnist_core.store.handwriting import SetError
+from mnist_core.input.drawings import MAX_FILE_BYTES as MAX_DRAWINGS_FILE
+from mnist_core.input.drawings import SetError, import_set, written_set
+from mnist_core.model.runs import best_val_accuracy
+from mnist_core.teaching import code_export as export
 
 
 def _add_setting(parser: argparse.ArgumentParser, field) -> None:
@@ -140,7 +143,7 @@ def train_command(config: TrainConfig, args: argparse.Namespace) -> int:
             break
     if len(runs) > 1:
         tests = experiments.spread([r.test_accuracy for r in runs if r.epochs_done])
-        best_val = experiments.spread([experiments.best_val_accuracy(r.history) for r in runs])
+        best_val = experiments.spread([best_val_accuracy(r.history) for r in runs])
         print(f"over {len(runs)} seeds: test accuracy {_range(tests)}, best validation accuracy {_range(best_val)}")
     if args.json and runs:
         with open(args.json, "w") as fh:
@@ -152,7 +155,6 @@ def train_command(config: TrainConfig, args: argparse.Namespace) -> int:
 
 def _read_drawings(run, path: str) -> None:
     """The run's accuracy on a file of drawings (or the script's digits) after every epoch."""
-    from mnist_core.store.handwriting import import_set, score_over_epochs, written_set
 
     if path == "script":
         drawings, what = written_set(), "digits written by a script"
@@ -201,7 +203,6 @@ def sweep_command(sweep: experiments.Sweep, args: argparse.Namespace) -> int:
 
 def export_command(config: TrainConfig, args: argparse.Namespace) -> int:
     """The run as a Keras script on standard output; with --notebook, the notebook too."""
-    from mnist_core.teaching import code_export as export
 
     print(export.script(config), end="")
     if args.notebook:

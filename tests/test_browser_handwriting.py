@@ -26,9 +26,10 @@ def draw_digit(page, strokes) -> None:
 
 
 def test_ten_digits_drawn_with_the_mouse_are_kept_and_scored(tmp_path):
+    from mnist_core.analysis.handwriting import score
     from mnist_core.input.strokes import pen_strokes
     from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
-    from mnist_core.store.handwriting import Handwriting, score
+    from mnist_core.store.handwriting import Handwriting
 
     runs = tmp_path / "runs"
     rng = np.random.default_rng(8)

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from mnist_core.config import TrainConfig
+from mnist_core.input.drawings import SetError
 from mnist_core.model.runs import EpochResult
-from mnist_core.store.handwriting import Handwriting, SetError
+from mnist_core.store import classes
+from mnist_core.store.handwriting import Handwriting
 from mnist_core.teaching import classroom as C
 from mnist_core.teaching.classroom import (
     ClassError,
@@ -111,7 +113,7 @@ def test_names_are_bounded_and_plain(name, message):
 
 def test_a_class_is_full_at_its_bound_even_when_learners_join_at_once(made, monkeypatch):
     room, code, _ = made
-    monkeypatch.setattr(C, "MAX_LEARNERS", 5)
+    monkeypatch.setattr(classes, "MAX_LEARNERS", 5)
     ids = [f"{i:032x}" for i in range(8)]
     refused = []
 
@@ -153,7 +155,7 @@ def test_damaged_and_oversized_files_are_skipped_not_raised(made, tmp_path):
     room.join(code, BEN, "Ben")
     learners = tmp_path / "classes" / code / "learners"
     (learners / f"{ANA}.json").write_text("{not json")
-    (learners / f"{BEN}.json").write_text(json.dumps({"seat": 1, "name": "x" * C.MAX_FILE_BYTES}))
+    (learners / f"{BEN}.json").write_text(json.dumps({"seat": 1, "name": "x" * classes.MAX_FILE_BYTES}))
     (learners / "odd-name.json").write_text(json.dumps({"seat": 3}))
     assert room.members(code, secret) == []
     (tmp_path / "classes" / code / "class.json").write_text("[]")
@@ -161,7 +163,7 @@ def test_damaged_and_oversized_files_are_skipped_not_raised(made, tmp_path):
 
 
 def test_the_oldest_classes_go_first_at_the_bound(room, monkeypatch, tmp_path):
-    monkeypatch.setattr(C, "MAX_CLASSES", 3)
+    monkeypatch.setattr(classes, "MAX_CLASSES", 3)
     codes = []
     for i in range(4):
         code, _ = room.create()
@@ -237,10 +239,10 @@ def test_two_replicas_share_a_class_and_never_give_one_seat_twice(made, tmp_path
     from concurrent.futures import ProcessPoolExecutor
 
     room, code, secret = made
-    ids = [f"{i:032x}" for i in range(2 * C.MAX_LEARNERS)]
+    ids = [f"{i:032x}" for i in range(2 * classes.MAX_LEARNERS)]
     with ProcessPoolExecutor(2) as pool:
         halves = list(pool.map(_join_from_another_process, [str(tmp_path)] * 2, [code] * 2,
                                [ids[0::2], ids[1::2]]))
     seats = [s for half in halves for s in half if s is not None]
-    assert sorted(seats) == list(range(C.MAX_LEARNERS))  # every seat taken once, the rest refused
-    assert len(room.members(code, secret)) == C.MAX_LEARNERS
+    assert sorted(seats) == list(range(classes.MAX_LEARNERS))  # every seat taken once, the rest refused
+    assert len(room.members(code, secret)) == classes.MAX_LEARNERS

@@ -77,7 +77,7 @@ def test_bad_sweeps_exit_2_with_the_validation_message():
 
 
 def test_train_reads_a_file_of_drawings_after_each_epoch(tmp_path):
-    from mnist_core.store.handwriting import export_set, written_set
+    from mnist_core.input.drawings import export_set, written_set
 
     drawings = tmp_path / "drawings.json"
     drawings.write_bytes(export_set(written_set(40, seed=9)))

@@ -12,7 +12,7 @@ from mnist_core.analysis import compare
 from mnist_core.config import TrainConfig
 from mnist_core.engine.transfer import ModelFileError, export_keras, history_csv, history_json, import_keras
 from mnist_core.model.modelfile import MAX_PARAMS, Declared, check_keras_file
-from mnist_core.model.runs import EpochResult, StoredRun
+from mnist_core.model.runs import EpochResult, EveryEpoch, SavedRun
 
 
 def stored(config, val_losses, train_losses, test_acc=0.9, train_acc=0.9, val_acc=0.9):
@@ -23,7 +23,8 @@ def stored(config, val_losses, train_losses, test_acc=0.9, train_acc=0.9, val_ac
                 "val_accuracy": per_epoch(val_acc, i), "test_loss": v, "test_accuracy": per_epoch(test_acc, i),
                 "seconds": 1.0, "elapsed": i + 1.0, "samples_per_second": 1e4}
                for i, (v, t) in enumerate(zip(val_losses, train_losses))]
-    return StoredRun(config, [EpochResult.from_dict(r) for r in history], [[]] * (len(history) + 1))
+    return SavedRun(config, [EpochResult.from_dict(r) for r in history], "finished",
+                    lambda: (EveryEpoch([[]] * (len(history) + 1)), {}))
 
 
 def test_differing_fields_fold_away_what_is_shared():
@@ -179,3 +180,26 @@ def test_what_keras_writes_is_read_the_same_before_keras_loads_it():
     assert check_keras_file(data, "f.keras") == Declared(functional.count_params(), (28, 28), (10,))
     imported = import_keras(data, "f.keras")
     assert imported.predict(np.zeros((2, 28, 28), np.uint8)).shape == (2, 10)
+
+
+def test_a_table_row_a_run_with_what_differs_and_accuracies_in_percent():
+    a = stored(TrainConfig(validation="split:0.2"), [0.3, 0.2], [0.4, 0.3], test_acc=0.9)
+    b = stored(TrainConfig(validation="split:0.2", dropout=(0.2,)), [0.3, 0.25], [0.4, 0.35], test_acc=0.95)
+    keys = compare.differing_fields([a.config, b.config])
+    rows = compare.table([a, b], keys)
+    assert [(r["run"], r["dataset"], r["dropout"]) for r in rows] == [(1, "mnist", "0"), (2, "mnist", "0.2")]
+    assert rows[1]["test accuracy"] == pytest.approx(95.0) and rows[0]["best epoch"] == 2
+
+
+def test_repeats_are_one_family_and_stand_together_against_one_change():
+    def run(seed, dropout, acc):
+        config = TrainConfig(validation="split:0.2", seed=seed, dropout=(dropout,))
+        return stored(config, [0.3], [0.4], test_acc=acc)
+
+    runs = [run(0, 0.0, 0.90), run(1, 0.0, 0.91), run(0, 0.2, 0.95)]
+    assert [[n for n, _ in g] for g in compare.seed_families(runs)] == [[1, 2], [3]]
+    sentences = compare.compare_sentences(runs)
+    assert sentences[0].startswith("**Runs 1, 2** (seeds 0, 1). The same settings with 2 seeds")
+    assert sentences[1].startswith("**Runs 1, 2 vs run 3.** dropout 0 → 0.2: ")
+    assert "one side has 2 seeds, the other one" in sentences[1]
+    assert len(sentences) == 2

@@ -7,7 +7,7 @@ import pytest
 from mnist_core.analysis import experiments as ex
 from mnist_core.config import ConfigError, TrainConfig
 from mnist_core.engine.runstore import RunStore
-from mnist_core.model.runs import EpochResult
+from mnist_core.model.runs import EpochResult, best_epoch
 
 BASE = TrainConfig(hidden=(64,), epochs=3, train_samples=2000, seed=7)
 
@@ -59,7 +59,7 @@ def test_the_spread_is_the_mean_and_range_of_the_runs():
 
 def test_headline_is_test_accuracy_at_the_best_epoch_or_the_last():
     with_val = Made(BASE, [0.90, 0.95, 0.93], val_loss=[0.3, 0.1, 0.2], val_acc=[0.9, 0.96, 0.94])
-    assert ex.headline(with_val.history) == 0.95 and ex.best_epoch_upto(with_val.history) == 2
+    assert ex.headline(with_val.history) == 0.95 and best_epoch(with_val.history) == 2
     assert ex.headline(with_val.history, upto=1) == 0.90 and ex.best_val_accuracy(with_val.history, 1) == 0.9
     without = Made(dataclasses.replace(BASE, validation="none"), [0.90, 0.95, 0.93])
     assert ex.headline(without.history) == 0.93 and ex.best_val_accuracy(without.history) is None
@@ -191,3 +191,15 @@ def test_owners_take_turns_so_one_sweep_does_not_hold_back_another_learner(wait_
     wait_until(lambda: store.waiting == 2 and (single.position, late.position) == (1, 2), what="the queue after")
     store.stop_all([blocker, single, late])
     assert all(j.wait(300) for j in (blocker, single, late))
+
+
+def test_one_best_epoch_everywhere_and_a_loss_that_is_not_a_number_is_never_best():
+    """Two copies once disagreed on a diverged epoch's NaN loss; there is one now, used by the
+    run, the experiments and the comparison alike."""
+    from mnist_core.analysis import compare
+    from mnist_core.model import runs
+
+    rows = Made(BASE, [0.9] * 4, val_loss=[0.5, float("nan"), 0.4, 0.6], val_acc=[0.8, float("nan"), 0.9, 0.85]).history
+    assert best_epoch(rows) == 3 and best_epoch(rows, upto=2) == 1
+    assert ex.best_epoch is runs.best_epoch and compare.best_epoch is runs.best_epoch
+    assert runs.best_val_accuracy(rows) == 0.9 and runs.best_val_accuracy(rows, upto=2) == 0.8

@@ -6,24 +6,23 @@ import json
 import numpy as np
 import pytest
 
+from mnist_core.analysis.handwriting import score, score_over_epochs
 from mnist_core.config import TrainConfig
 from mnist_core.input.canvas import prepare_drawing
-from mnist_core.input.strokes import GLYPHS, canvas_picture, pen_strokes, written_digits
-from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
-from mnist_core.store.handwriting import (
+from mnist_core.input.drawings import (
     MAX_CLASS,
     MAX_FILE_BYTES,
     MAX_MINE,
     DrawingSet,
-    Handwriting,
     SetError,
-    class_code,
     export_set,
     import_set,
-    score,
-    score_over_epochs,
     written_set,
 )
+from mnist_core.input.strokes import GLYPHS, canvas_picture, pen_strokes, written_digits
+from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
+from mnist_core.store.classes import class_code
+from mnist_core.store.handwriting import Handwriting
 from mnist_core.store.rundir import run_name
 
 LEARNER = "a" * 32

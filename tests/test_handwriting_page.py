@@ -100,7 +100,7 @@ def test_a_link_to_a_class_that_does_not_exist_says_so(app):
 
 
 def test_a_file_of_drawings_is_added_and_a_strange_one_refused(app):
-    from mnist_core.store.handwriting import export_set, written_set
+    from mnist_core.input.drawings import export_set, written_set
 
     open_handwriting(app)
     app.file_uploader[0].set_value(("mine.json", export_set(written_set(12, seed=10)), "application/json"))

@@ -9,7 +9,7 @@ from mnist_core.analysis import inside
 from mnist_core.config import TrainConfig
 from mnist_core.figures import inside as figures_inside
 from mnist_core.model.inference import forward
-from mnist_core.model.runs import EpochResult, StoredRun
+from mnist_core.model.runs import EpochResult, EveryEpoch, SavedRun
 
 
 def random_weights(sizes, seed=0, scale=0.05):
@@ -25,7 +25,7 @@ def stored_run(epochs=3, sizes=(16,), activation="relu", dataset="mnist", seed=0
     config = TrainConfig(hidden=sizes, activation=activation, dataset=dataset, epochs=max(epochs, 1))
     weights = weights or [random_weights(sizes, seed + e, 0.05 * (1 + e)) for e in range(epochs + 1)]
     history = [EpochResult(e, 1.0, 0.5, 1.0, 0.5, 1.0, 0.5, 1.0, 1.0, 1.0) for e in range(1, epochs + 1)]
-    return StoredRun(config, history, weights)
+    return SavedRun(config, history, "finished", lambda: (EveryEpoch(weights), {}))
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
@@ -126,6 +126,11 @@ def test_dead_units_and_how_far_the_weights_moved():
     assert ins.view(0).dead == (3,)
     np.testing.assert_allclose(ins.weight_changes(), [[0.1, 0.1]], rtol=1e-4)
     assert inside.inspector(stored_run(epochs=1, activation="tanh")).view(1).dead == (None,)
+    rows = inside.health_rows(ins.network(1), ins.view(1).dead, ins.weight_changes(), 1)
+    assert [r["layer"] for r in rows] == ["hidden 1", "output"]
+    assert rows[0]["dead units"].endswith("(38%)") and rows[1]["dead units"] == "-"
+    assert rows[0]["moved in this epoch"] == "10.0%"
+    assert inside.health_rows(ins.network(0), ins.view(0).dead, ins.weight_changes(), 0)[0]["moved in this epoch"] == "-"
 
 
 def test_an_overflowing_network_is_reported_not_drawn():

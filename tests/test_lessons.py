@@ -99,14 +99,15 @@ def test_the_verdict_follows_the_numbers():
 
 
 def test_the_handwriting_lesson_reads_the_script_written_digits():
+    from mnist_core.analysis.handwriting import score
+    from mnist_core.input.drawings import written_set
     from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
-    from mnist_core.store.handwriting import score, written_set
 
     run = load_run_file(DEFAULT_MODEL)  # the classic network, as shipped
     outcome = L.BY_SLUG["handwriting"].read([run, run])
     read = score(run, run.final_epoch, written_set()).accuracy
     assert outcome.answer == 1 and read < run.test_accuracy - 0.02  # worse than on MNIST's test set
-    assert outcome.rows[1][1] == f"{read:.1%} / {read:.1%}" and L.BY_SLUG["handwriting"].next_step
+    assert outcome.rows[1][1] == f"{read:.2%} / {read:.2%}" and L.BY_SLUG["handwriting"].next_step
 
 
 def test_the_learning_rate_lesson_reads_a_run_that_diverged_in_epoch_1():

@@ -261,9 +261,9 @@ def test_same_seed_same_start_and_curves_while_other_threads_use_keras(small_con
 
 
 def test_a_runs_label_counts_the_epochs_it_has_not_the_first_request():
-    from mnist_core.model.runs import RunBase
+    from mnist_core.model.runs import RunReader
 
-    class Continued(RunBase):  # asked for 25 epochs, then continued to 30
+    class Continued(RunReader):  # asked for 25 epochs, then continued to 30
         config = TrainConfig(hidden=(64,), epochs=25)
         history = [None] * 30
         epochs_done = 30

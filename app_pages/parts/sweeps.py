@@ -12,12 +12,14 @@ from dataclasses import replace
 
 import streamlit as st
 
-from app_pages import common
-from app_pages.common import default_run, find_run, run_store, session_runs, start_training
+from app_pages.parts import runs as my_runs
+from app_pages.parts.form import FORM
+from app_pages.parts.runs import default_run, find_run, run_store, session_runs, start_training
 from mnist_core.analysis import experiments
 from mnist_core.config import FIELD, ConfigError, TrainConfig
 from mnist_core.engine.runstore import RunStore
 from mnist_core.figures import charts as figures
+from mnist_core.model.runs import best_epoch
 
 LINK_KEYS = ("sweep", "values", "seeds")
 
@@ -45,7 +47,7 @@ def _bases() -> list[tuple[str, TrainConfig]]:
     """What a sweep can start from: the link's settings, the Train page's, each run in the list
     (with the epochs it has)."""
     found: dict[TrainConfig, tuple[str, TrainConfig]] = {}
-    form = st.session_state.get("form_config")
+    form = st.session_state.get(FORM)
     named = [("the settings in the link", st.session_state.get("sweep_link_base")),
              ("the settings on Train", TrainConfig.from_dict(form) if form else TrainConfig())]
     named += [(f"run {n}", replace(r.config, epochs=r.epochs_done))
@@ -106,9 +108,9 @@ def _plan(sweep: experiments.Sweep, trained: dict) -> None:
                                                   if untrained and seconds else ".")
              + once)
     new_to_list = [c for c in configs if c.key() not in session_runs()]
-    room = common.MAX_SESSION_RUNS - len(session_runs())
+    room = my_runs.room()
     why = ("Every run of this sweep is trained or training." if not todo else
-           f"Your list keeps at most {common.MAX_SESSION_RUNS} runs and has room for {max(room, 0)}: this sweep "
+           f"Your list keeps at most {my_runs.MAX_SESSION_RUNS} runs and has room for {max(room, 0)}: this sweep "
            f"adds {len(new_to_list)}. Delete some above, or use fewer values or seeds."
            if len(new_to_list) > room else None)
     if why and todo:
@@ -165,7 +167,7 @@ def _results(sweep: experiments.Sweep, trained: dict) -> None:
                  column_config={"seconds": st.column_config.NumberColumn(format="%.1f")})
     metric = "val_accuracy" if sweep.base.validation != "none" else "accuracy"
     curves = [(f"{sweep.name} {r.text}", [e.as_dict() for e in r.runs[0].history[:_upto(sweep, r)]],
-               experiments.best_epoch_upto(r.runs[0].history, _upto(sweep, r)))
+               best_epoch(r.runs[0].history, _upto(sweep, r)))
               for r in rows if r.runs and r.runs[0].history]
     if len(curves) > 1:
         title = "Validation accuracy" if metric == "val_accuracy" else "Training accuracy"

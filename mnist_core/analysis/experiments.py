@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from mnist_core.config import FIELD, ConfigError, TrainConfig, parse, to_text
+from mnist_core.model.runs import best_epoch, best_val_accuracy
 
 SEEDS = (2, 5)  # seeds in all for a repeat: fewest, most
 VALUES = (2, 6)  # values in a sweep: fewest, most
@@ -98,26 +99,14 @@ def spread(values: Sequence[float | None]) -> Spread | None:
     return Spread(kept) if kept else None
 
 
-def best_epoch_upto(history: Sequence, upto: int | None = None) -> int | None:
-    """The epoch with the lowest validation loss among the first `upto` (None: all)."""
-    scored = [(r.val_loss, r.epoch) for r in history[:upto] if r.val_loss is not None
-              and math.isfinite(r.val_loss)]
-    return min(scored)[1] if scored else None
-
-
 def headline(history: Sequence, upto: int | None = None) -> float | None:
     """The number runs are judged by: test accuracy at the best epoch (lowest validation loss,
     what keep-best hands out), or at the last epoch without validation."""
     rows = history[:upto]
     if not rows:
         return None
-    best = best_epoch_upto(rows)
+    best = best_epoch(rows)
     return rows[(best or len(rows)) - 1].test_accuracy
-
-
-def best_val_accuracy(history: Sequence, upto: int | None = None) -> float | None:
-    found = [r.val_accuracy for r in history[:upto] if r.val_accuracy is not None]
-    return max(found) if found else None
 
 
 def band(histories: Sequence[Sequence], metric: str) -> list[tuple[int, float, float, float]]:
@@ -286,7 +275,7 @@ def sweep_rows(sweep: Sweep, find: Callable[[TrainConfig], object]) -> list[Row]
             value, sweep.text(value), tuple(done),
             spread([best_val_accuracy(r.history, upto) for r in kept]),
             spread([headline(r.history, upto) for r in kept]),
-            spread([best_epoch_upto(r.history, upto) for r in kept]),
+            spread([best_epoch(r.history, upto) for r in kept]),
             sum(e.seconds for r in kept for e in r.history[:upto]),
             diverged, len(configs) - len(done)))
     return rows

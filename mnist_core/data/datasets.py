@@ -33,7 +33,7 @@ CLASS_NAMES = {
 }
 
 # Folder names under mnist_core/data/idx/ (they follow the original distributions).
-_FOLDERS = {"mnist": "mnist", "fashion_mnist": "fashion-mnist"}
+FOLDERS = {"mnist": "mnist", "fashion_mnist": "fashion-mnist"}
 
 _FILES = {
     "x_train": "train-images-idx3-ubyte.gz",
@@ -75,7 +75,7 @@ class Dataset:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    source: str  # "bundled" or "keras.datasets"
+    source: str  # "bundled": read from the IDX files that ship with the project
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -148,45 +148,27 @@ def load_dataset(name: str) -> Dataset:
 def _load_dataset(name: str) -> Dataset:
     """load_dataset, once per name.
 
-    Bundled files are used when all four are present. A missing folder falls
-    back to keras.datasets; a present but damaged file is an error, never
-    silently replaced by a download.
+    The four bundled files must all be there and intact: a missing or damaged file is an error
+    that names it (the data ships with the project; nothing is downloaded).
     """
     if name not in DATASETS:
         raise ValueError(f"dataset {name!r}: choose one of {', '.join(DATASETS)}")
-    folder = data_dir() / _FOLDERS[name]
+    folder = data_dir() / FOLDERS[name]
     paths = {key: folder / fname for key, fname in _FILES.items()}
-    present = [p for p in paths.values() if p.exists()]
-    if not present:
-        return _download(name)
-    if len(present) < len(paths):
-        missing = ", ".join(str(p) for p in paths.values() if not p.exists())
+    missing = [str(p) for p in paths.values() if not p.exists()]
+    if missing:
         raise DataFileError(
-            f"{folder}: some files are missing ({missing}). Restore the folder "
-            "from the project, or remove it entirely to download the dataset."
+            f"{folder}: some files are missing ({', '.join(missing)}). Restore the folder from the "
+            "project (git checkout mnist_core/data/idx), or set MNIST_LAB_DATA to a folder that has them."
         )
     arrays = {
-        key: read_idx_gz(p, SHA256.get(f"{_FOLDERS[name]}/{p.name}"))
+        key: read_idx_gz(p, SHA256.get(f"{FOLDERS[name]}/{p.name}"))
         for key, p in paths.items()
     }
     for split in ("train", "test"):
         if len(arrays[f"x_{split}"]) != len(arrays[f"y_{split}"]):
             raise DataFileError(f"{folder}: {split} images and labels differ in count.")
     return Dataset(name=name, source="bundled", **arrays)
-
-
-def _download(name: str) -> Dataset:
-    import keras  # only on this path: the bundled data needs no Keras
-
-    (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
-    return Dataset(
-        name=name,
-        x_train=x_train.astype(np.uint8),
-        y_train=y_train.astype(np.uint8),
-        x_test=x_test.astype(np.uint8),
-        y_test=y_test.astype(np.uint8),
-        source="keras.datasets",
-    )
 
 
 load_dataset.cache_clear = _load_dataset.cache_clear  # tests read a changed data folder again

@@ -11,12 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 
 import numpy as np
 
-from mnist_core.model.modelfile import MAX_MODEL_BYTES, ModelFileError, check_keras_file, check_shapes
+from mnist_core.data.datasets import CLASS_NAMES, load_dataset
+from mnist_core.model.inference import ACTIVATIONS, forward
+from mnist_core.model.modelfile import MAX_MODEL_BYTES, ModelFileError, check_keras_file
+from mnist_core.model.preprocess import prepare_images
+from mnist_core.training import keras_files
 
 __all__ = ["MAX_MODEL_BYTES", "ImportedRun", "ModelFileError", "export_keras", "history_csv",
            "history_json", "import_keras"]
@@ -44,21 +46,7 @@ def _local(fn, *args):
 def export_keras(run, epoch: int, call=_local) -> bytes:
     """The run's network with its weights after `epoch`, as the bytes of a .keras file. Keras
     builds it, so `call` runs it where Keras is (the app: a worker, mnist_core.engine.cluster)."""
-    from mnist_core.engine import worker
-
-    return call(worker.export_keras, run.config.to_dict(), [np.asarray(w) for w in run.weights_at(epoch)])
-
-
-def keras_bytes(model) -> bytes:
-    """A Keras model as the bytes of a .keras file."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "model.keras")
-        model.save(path)
-        with open(path, "rb") as fh:
-            return fh.read()
-
-
-_DENSE_STACK = {"InputLayer", "Flatten", "Dense", "Dropout"}
+    return call(keras_files.keras_file, run.config.to_dict(), [np.asarray(w) for w in run.weights_at(epoch)])
 
 
 class ImportedRun:
@@ -93,35 +81,25 @@ class ImportedRun:
 
     @property
     def dataset(self):
-        from mnist_core.data.datasets import load_dataset
-
         return load_dataset(self.dataset_name)
 
     @property
     def class_names(self) -> tuple[str, ...]:
-        from mnist_core.data.datasets import CLASS_NAMES
-
         return CLASS_NAMES[self.dataset_name]
 
     @property
     def numpy_forward(self) -> bool:
         """True when the numpy forward pass computes exactly what the model does."""
-        from mnist_core.model.inference import ACTIVATIONS
-
         acts = self._activations or []
         return (self._weights is not None and len(self._weights) == 2 * len(acts) and acts[-1] == "softmax"
                 and len(set(acts[:-1])) <= 1 and all(a in ACTIVATIONS for a in acts[:-1]))
 
     def predict(self, images: np.ndarray, epoch: int | None = None) -> np.ndarray:
         """Probabilities (N, 10) for uint8 images (N, 28, 28), scaled to 0-1."""
-        from mnist_core.engine import worker
-        from mnist_core.model.inference import forward
-        from mnist_core.model.preprocess import prepare_images
-
         x = prepare_images(np.asarray(images).reshape(-1, 28, 28))
         if self.numpy_forward:
             return forward(self._weights, (self._activations[:-1] or ["relu"])[0], x)
-        return np.asarray(self._call(worker.predict_keras, self._data, x))
+        return np.asarray(self._call(keras_files.predict_with_keras, self._data, x))
 
     def test_predictions(self, epoch: int | None = None) -> np.ndarray:
         if self._probs is None:
@@ -137,62 +115,8 @@ class ImportedRun:
         return list(self._activations or [])
 
 
-def _load_keras(data: bytes, name: str):
-    """Keras loads a checked upload, in safe mode; its shapes are checked again."""
-    from mnist_core.training.priority import start_tensorflow
-
-    start_tensorflow()
-    import keras
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "upload.keras")
-        with open(path, "wb") as fh:
-            fh.write(data)
-        try:
-            model = keras.saving.load_model(path, compile=False, safe_mode=True)
-        except Exception as exc:  # Keras raises many kinds; all mean "cannot load"
-            raise ModelFileError(f"{name} could not be loaded as a Keras model "
-                                 f"({type(exc).__name__}: {str(exc)[:200]})") from exc
-    inputs = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
-    outputs = tuple(model.output_shape[1:]) if hasattr(model, "output_shape") else None
-    check_shapes(name, inputs, outputs)
-    return model
-
-
-def describe_keras(data: bytes, name: str) -> dict:
-    """(Where Keras is.) What the web process keeps of an upload: its parameter count, and for a
-    plain Dense stack with biases its weights and activations."""
-    model = _load_keras(data, name)
-    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
-    plain = all(type(layer).__name__ in _DENSE_STACK for layer in model.layers) and \
-        all(layer.use_bias for layer in dense)
-    return {"params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
-            "weights": [np.asarray(w) for layer in dense for w in layer.get_weights()] if plain else None,
-            "activations": [getattr(layer.activation, "__name__", str(layer.activation)) for layer in dense]}
-
-
-_LOADED: dict[str, object] = {}  # uploads loaded in this process, by hash (the last few)
-
-
-def predict_with_keras(data: bytes, x: np.ndarray) -> np.ndarray:
-    """(Where Keras is.) Probabilities of an upload for prepared images x (N, 784)."""
-    import hashlib
-
-    digest = hashlib.sha256(data).hexdigest()
-    if digest not in _LOADED:
-        _LOADED[digest] = _load_keras(data, "the model")
-        while len(_LOADED) > 3:
-            _LOADED.pop(next(iter(_LOADED)))
-    model = _LOADED[digest]
-    shape = model.input_shape[1:]
-    return np.concatenate([np.asarray(model(x[i:i + 4096].reshape(-1, *shape), training=False))
-                           for i in range(0, len(x), 4096)])
-
-
 def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist", call=_local) -> ImportedRun:
     """Load an uploaded .keras file safely, or raise ModelFileError saying what is wrong. Every
     limit is checked here, before Keras sees it; `call` runs Keras (in the app, on a worker)."""
-    from mnist_core.engine import worker
-
     check_keras_file(data, name)
-    return ImportedRun(call(worker.read_keras, data, name), data, name, dataset_name, call)
+    return ImportedRun(call(keras_files.describe_keras, data, name), data, name, dataset_name, call)

@@ -181,33 +181,6 @@ def untrained_accuracy(config: dict) -> float:
     return measure(TrainConfig.from_dict(config))
 
 
-def export_keras(config: dict, weights: list) -> bytes:
-    """A .keras file of the network of `config` with `weights`."""
-    from mnist_core.engine.transfer import keras_bytes
-    from mnist_core.training.trainer import build_model
-
-    model = build_model(TrainConfig.from_dict(config))
-    model.set_weights(weights)
-    return keras_bytes(model)
-
-
-def read_keras(data: bytes, name: str) -> dict:
-    """An uploaded .keras file, loaded safely: its weights and activations when it is a plain
-    stack of Dense layers, else its bytes to predict with here (see transfer.ImportedRun)."""
-    from mnist_core.engine.transfer import describe_keras
-
-    return describe_keras(data, name)
-
-
-def predict_keras(data: bytes, images) -> object:
-    """Probabilities of an uploaded model that is not a plain Dense stack (kept loaded per file)."""
-    from mnist_core.engine.transfer import predict_with_keras
-
-    return predict_with_keras(data, images)
-
-
-
-
 def describe(wait_for_warm_up: float = 0.0) -> dict:
     """This worker process as plain data (tests, benchmarks, the log): its pid and memory, whether
     TensorFlow is loaded, the warm-up's time, and how often its pooled networks were traced."""

@@ -7,29 +7,21 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-TRAIN_COLOUR = "#3b5bdb"
-VAL_COLOUR = "#e8590c"
-GAP_COLOUR = "#7048e8"
-GAP_ACC_COLOUR = "#0c8599"
-BEST_COLOUR = "#2b8a3e"
-MARK_COLOUR = "#495057"
-# Ten colours that stay apart on white, one per class (a colour-blind-safe set, with grey and olive).
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-# Chart text readable on a projector from the back of a room (Plotly's default is 12 px).
-FONT = 15
-TITLE_FONT = 18
-LABEL_BACKGROUND = "rgba(255, 255, 255, 0.85)"  # a curve passing behind a label leaves it readable
-
-
-def _layout(fig: go.Figure, title: str, y_title: str, height: int = 320) -> go.Figure:
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=TITLE_FONT)), height=height, font=dict(size=FONT),
-        margin=dict(l=10, r=10, t=70, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
-        xaxis_title="epoch", yaxis_title=y_title, hovermode="x unified",
-    )
-    return fig
+from mnist_core.figures.style import (
+    BEST_COLOUR,
+    CLASS_COLOURS,
+    FONT,
+    GAP_ACC_COLOUR,
+    GAP_COLOUR,
+    LABEL_BACKGROUND,
+    MARK_COLOUR,
+    RUN_COLOURS,
+    TITLE_FONT,
+    TRAIN_COLOUR,
+    VAL_COLOUR,
+    epoch_axis,
+    layout,
+)
 
 
 def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None, last: int | None = None) -> None:
@@ -46,13 +38,6 @@ def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None, last: i
                       annotation=dict(text=f"epoch {selected}" + (" (best)" if selected == best else ""),
                                       bgcolor=LABEL_BACKGROUND),
                       annotation_position="bottom left" if right_half else "bottom right")
-
-
-def _epoch_axis(fig: go.Figure, max_epochs: int | None) -> None:
-    """Whole epochs only; a fixed range while training so the curves grow into it."""
-    if max_epochs:
-        fig.update_xaxes(range=[0.5, max_epochs + 0.5])
-    fig.update_xaxes(tick0=1, dtick=1 if (max_epochs or 0) <= 20 else None)
 
 
 def _rgba(colour: str, alpha: float) -> str:
@@ -85,10 +70,10 @@ def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
         fig.add_scatter(x=epochs, y=val, name="validation", mode="lines+markers",
                         line=dict(color=VAL_COLOUR))
     _mark_epochs(fig, best, selected, max_epochs or len(epochs))
-    _epoch_axis(fig, max_epochs)
+    epoch_axis(fig, max_epochs)
     if metric == "accuracy":
         fig.update_yaxes(tickformat=".0%")
-    return _layout(fig, metric.capitalize(), metric)
+    return layout(fig, metric.capitalize(), metric)
 
 
 def gap_figure(history: Sequence[dict], best: int | None = None, selected: int | None = None,
@@ -111,8 +96,8 @@ def gap_figure(history: Sequence[dict], best: int | None = None, selected: int |
                       yaxis2=dict(range=right, overlaying="y", side="right", showgrid=False,
                                   tickvals=nice_ticks(*right, count=7), title="accuracy gap (points)",
                                   title_font=dict(color=GAP_ACC_COLOUR)))
-    _epoch_axis(fig, max_epochs)
-    fig = _layout(fig, "Generalisation gap", "loss gap")
+    epoch_axis(fig, max_epochs)
+    fig = layout(fig, "Generalisation gap", "loss gap")
     fig.update_layout(yaxis_title_font=dict(color=GAP_COLOUR), legend=dict(y=1.1))
     return fig
 
@@ -243,14 +228,13 @@ def epoch_probability_figure(probs_by_epoch: np.ndarray, class_names: Sequence[s
                       annotation=dict(text=f"epoch {epoch}"),
                       annotation_position="bottom left" if epoch > (len(epochs) + 1) / 2 else "bottom right")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    _epoch_axis(fig, len(epochs))
-    _layout(fig, "Probability of each class after every epoch", "probability", height=380)
+    epoch_axis(fig, len(epochs))
+    layout(fig, "Probability of each class after every epoch", "probability", height=380)
     fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"),
                       margin=dict(t=50))
     return fig
 
 
-RUN_COLOURS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#0c8599", "#c92a2a", "#5c940d", "#f08c00"]
 
 
 def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], metric: str,
@@ -271,8 +255,8 @@ def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], met
     if "accuracy" in metric:
         fig.update_yaxes(tickformat=".1%")
     longest = max((len(rows) for _, rows, _ in curves), default=0)
-    _epoch_axis(fig, longest)
-    _layout(fig, title, metric.replace("_", " "), height=340)
+    epoch_axis(fig, longest)
+    layout(fig, title, metric.replace("_", " "), height=340)
     fig.update_layout(legend=dict(orientation="v", y=1, x=1.02, xanchor="left", yanchor="top"), margin=dict(t=50))
     return fig
 
@@ -286,9 +270,9 @@ def handwriting_figure(test: Sequence[float | None], drawn: Sequence[float], tit
     fig.add_scatter(x=epochs, y=list(test), name="test set", mode="lines+markers", line=dict(color=TRAIN_COLOUR))
     fig.add_scatter(x=epochs, y=list(drawn), name=title, mode="lines+markers", line=dict(color=VAL_COLOUR))
     fig.update_yaxes(tickformat=".0%")
-    _epoch_axis(fig, len(epochs))
+    epoch_axis(fig, len(epochs))
     _mark_epochs(fig, None, selected, len(epochs))
-    return _layout(fig, "Accuracy after each epoch", "accuracy")
+    return layout(fig, "Accuracy after each epoch", "accuracy")
 
 
 def bars_figure(labels: Sequence[str], values: Sequence[float], title: str) -> go.Figure:
@@ -329,6 +313,6 @@ def sweep_figure(rows: Sequence, setting: str) -> go.Figure:
                         textfont=dict(color=MARK_COLOUR), showlegend=False, hoverinfo="skip")
     fig.update_yaxes(tickformat=".1%")
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[r.text for r in rows])
-    _layout(fig, f"Accuracy against {setting}", "accuracy", height=360)
+    layout(fig, f"Accuracy against {setting}", "accuracy", height=360)
     fig.update_layout(xaxis_title=setting, hovermode="closest")
     return fig

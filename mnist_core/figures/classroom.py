@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from mnist_core.figures.charts import MARK_COLOUR
+from mnist_core.figures.style import MARK_COLOUR
 
 ROOM_FONT = 22  # projected: about the size of a slide's body text
 ROOM_FAMILY = '"Source Sans", "Source Sans Pro", sans-serif'  # the app's own type

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from mnist_core.analysis.inside import mosaic
-from mnist_core.figures.charts import CLASS_COLOURS, FONT, RUN_COLOURS, TITLE_FONT, TRAIN_COLOUR
+from mnist_core.figures.style import CLASS_COLOURS, FONT, RUN_COLOURS, TITLE_FONT, TRAIN_COLOUR
 
 # Blue below zero, white at zero, red above: the sign of a weight is what matters.
 DIVERGING = "RdBu_r"

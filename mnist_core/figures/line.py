@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from mnist_core.figures.charts import FONT, MARK_COLOUR, TITLE_FONT, TRAIN_COLOUR, VAL_COLOUR
+from mnist_core.figures.style import FONT, MARK_COLOUR, TITLE_FONT, TRAIN_COLOUR, VAL_COLOUR
 
 CLASS_0, CLASS_1 = "#e8590c", "#1c7ed6"  # orange and blue: apart for colour-blind eyes too
 REGION_SCALE = [[0, "#f4a36f"], [0.5, "#ffffff"], [1, "#74b3ec"]]

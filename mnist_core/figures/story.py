@@ -8,14 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from mnist_core.figures.charts import (
+from mnist_core.figures.style import (
     FONT,
     MARK_COLOUR,
     TITLE_FONT,
     TRAIN_COLOUR,
     VAL_COLOUR,
-    _epoch_axis,
-    _layout,
+    epoch_axis,
+    layout,
 )
 
 RIGHT_WRONG = [[0, "#c92a2a"], [0.5, "#f59f00"], [1, "#2b8a3e"]]  # wrong every epoch .. right every epoch
@@ -60,8 +60,8 @@ def image_history_figure(p_true: np.ndarray, right: np.ndarray, label: str) -> g
                     symbol=["circle" if r else "x" for r in right]),
         hovertemplate="epoch %{x}: %{y:.1%}<extra></extra>", showlegend=False))
     fig.update_yaxes(range=[-0.03, 1.03], tickformat=".0%")
-    _epoch_axis(fig, len(epochs))
-    return _layout(fig, f"Probability of '{label}' after each epoch (x: read wrong)", "probability", height=300)
+    epoch_axis(fig, len(epochs))
+    return layout(fig, f"Probability of '{label}' after each epoch (x: read wrong)", "probability", height=300)
 
 
 def forgetting_figure(per_epoch: np.ndarray) -> go.Figure:

@@ -1,23 +1,27 @@
 """A run: the one thing the pages show, whatever made it.
 
-Three kinds of run answer the same small protocol (`Run`): a `TrainingRun`
-(mnist_core.training.trainer), a `StoredRun` read from a run file (the shipped default
-model), and an `ImportedRun` made from an uploaded .keras file
-(mnist_core.engine.transfer). A page asks any of them for a label, its class names,
-its history (empty for an imported model), its best and final epoch, and
-`predict(images, epoch)`; it never asks which kind it holds.
+Every run answers the same small protocol, `Run`. There are three kinds, named by where the
+run is:
+- `TrainingRun` (mnist_core.training.trainer): being trained, in a worker process, with Keras;
+- `SavedRun` (here): read back from disk, from a run folder of the run directory
+  (mnist_core.store.rundir) or from a run file (`load_run_file`, the shipped default model);
+- `ImportedRun` (mnist_core.engine.transfer): an uploaded .keras file, with no history.
+A page asks any of them for a label, its class names, its history (empty for an imported
+model), its best and final epoch, and `predict(images, epoch)`; it never asks which kind it holds.
+`RunReader` is the reading side that TrainingRun and SavedRun share.
 
-Predictions use the numpy forward pass (mnist_core.model.inference) on the weights of
-the epoch asked for, so reading a run never builds a Keras model. This module
-does not import TensorFlow.
+Predictions use the numpy forward pass (mnist_core.model.inference) on the weights of the epoch
+asked for, so reading a run never builds a Keras model. This module does not import TensorFlow.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import threading
 import zipfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Protocol
@@ -55,10 +59,17 @@ class EpochResult:
         return cls(**{f.name: row.get(f.name) for f in fields(cls)})
 
 
-def best_epoch(history: list[EpochResult]) -> int | None:
-    """The epoch with the lowest validation loss (None without validation)."""
-    scored = [(r.val_loss, r.epoch) for r in history if r.val_loss is not None]
+def best_epoch(history: Sequence[EpochResult], upto: int | None = None) -> int | None:
+    """The epoch with the lowest validation loss among the first `upto` (None: all); None without
+    validation. A loss that is not a number (a diverged epoch) is never the best."""
+    scored = [(r.val_loss, r.epoch) for r in history[:upto] if r.val_loss is not None and math.isfinite(r.val_loss)]
     return min(scored)[1] if scored else None
+
+
+def best_val_accuracy(history: Sequence[EpochResult], upto: int | None = None) -> float | None:
+    """The highest validation accuracy among the first `upto` epochs (None: all, or no validation)."""
+    found = [r.val_accuracy for r in history[:upto] if r.val_accuracy is not None and math.isfinite(r.val_accuracy)]
+    return max(found) if found else None
 
 
 class Run(Protocol):
@@ -85,12 +96,17 @@ class Run(Protocol):
         """Dense kernels and biases after `epoch` (0: untrained), or None where there are none."""
 
 
-class RunBase:
-    """The reading side shared by runs that have a config, a history and per-epoch weights.
+class RunReader:
+    """The reading side shared by runs that have a config, a history and weights per epoch.
 
-    Subclasses call `__init__` and provide `config`, `history`, `status`,
-    `epochs_done`, `weights_at` and `iter_weights`.
+    Subclasses call `__init__` and provide `config`, `history`, `status`, `weights_at` and
+    `iter_weights`; those that measured the untrained network set `baseline_loss` and
+    `baseline_accuracy`.
     """
+
+    message = ""  # why the run stopped where it did, in a sentence ("" when it simply finished)
+    diverged_epoch: int | None = None
+    baseline_loss = baseline_accuracy = math.nan  # the untrained network's test loss and accuracy
 
     _cache_size = 3  # test-set predictions kept per run (one per epoch looked at)
 
@@ -132,8 +148,20 @@ class RunBase:
         return self.history[epoch - 1]
 
     @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    @property
+    def can_continue(self) -> bool:
+        return self.status != "diverged" and self.epochs_done < FIELD["epochs"].high
+
+    @property
+    def test_loss(self) -> float:
+        return self.result_at(self.final_epoch).test_loss if self.history else self.baseline_loss
+
+    @property
     def test_accuracy(self) -> float:
-        return self.result_at(self.final_epoch).test_accuracy
+        return self.result_at(self.final_epoch).test_accuracy if self.history else self.baseline_accuracy
 
     def predict(self, images: np.ndarray, epoch: int | None = None) -> np.ndarray:
         """Probabilities (N, 10) for uint8 images (N, 28, 28), prepared as the training data was."""
@@ -160,63 +188,77 @@ class RunBase:
         return np.stack([forward(w, self.config.activation, x) for w in self.iter_weights()])
 
 
-class TrainedRun(RunBase):
-    """A run that training made, in memory (training.TrainingRun) or read back from disk
-    (rundir.SavedRun): one history row per epoch, and an untrained baseline before the first.
+class SavedRun(RunReader):
+    """A run read back from disk: its metadata at once, its weights when first asked for.
 
-    Subclasses set `history`, `status`, `baseline_loss` and `baseline_accuracy`.
+    `load()` returns (the weights of every epoch: an object with `at(epoch)`, iteration over
+    epochs 1.. and `nbytes`, and the arrays of the run's exact state); it may raise ValueError.
+    `folder` is its run folder when it came from the run directory; `live` says whether a task
+    trains it right now.
     """
 
-    @property
-    def epochs_done(self) -> int:
-        return len(self.history)
-
-    @property
-    def can_continue(self) -> bool:
-        return self.status != "diverged" and self.epochs_done < FIELD["epochs"].high
-
-    @property
-    def test_loss(self) -> float:
-        return self.result_at(self.final_epoch).test_loss if self.history else self.baseline_loss
-
-    @property
-    def test_accuracy(self) -> float:
-        return self.result_at(self.final_epoch).test_accuracy if self.history else self.baseline_accuracy
-
-
-class StoredRun(RunBase):
-    """A run read from a file: config, history, and the weights of every epoch."""
-
-    def __init__(self, config: TrainConfig, history: list[EpochResult], weights: list[list[np.ndarray]],
-                 status: str = "finished", name: str = ""):
+    def __init__(self, config: TrainConfig, history: list[EpochResult], status: str, load, *,
+                 message: str = "", baseline: tuple[float, float] = (math.nan, math.nan),
+                 diverged_epoch: int | None = None, saved_at: float = 0.0, name: str = "",
+                 folder: Path | None = None, live: bool = False):
         super().__init__()
-        self.config = config
-        self.history = history
-        self._weights = weights  # index k: after epoch k (0 is untrained)
-        self.status = status
-        self.name = name
+        self.config, self.history, self.status, self.message = config, history, status, message
+        self.baseline_loss, self.baseline_accuracy = baseline
+        self.diverged_epoch, self.saved_at, self.name = diverged_epoch, saved_at, name
+        self.folder, self.live = folder, live
+        self._load = load
+        self._loaded: tuple | None = None
+        self._load_lock = threading.Lock()
 
     @property
     def label(self) -> str:
-        return self.name or self.config.describe()
+        return self.name or super().label
 
-    @property
-    def epochs_done(self) -> int:
-        return len(self._weights) - 1
+    def state(self) -> tuple:
+        """(the stored epochs, the arrays of the run's exact state); read once. ValueError if damaged."""
+        with self._load_lock:
+            if self._loaded is None:
+                self._loaded = self._load()
+            return self._loaded
 
     def weights_at(self, epoch: int) -> list[np.ndarray]:
-        return self._weights[epoch]
+        if not 0 <= epoch <= self.epochs_done:
+            raise IndexError(f"epoch {epoch}: this run has epochs 0 to {self.epochs_done}")
+        return self.state()[0].at(epoch)
 
     def iter_weights(self):
+        yield from self.state()[0]
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.state()[0].nbytes + 16 * self.params if self._loaded else 0
+
+
+class EveryEpoch:
+    """The weights of every epoch held in full (a run file's): what SavedRun reads them through."""
+
+    def __init__(self, weights: list[list[np.ndarray]]):
+        self._weights = weights  # index k: after epoch k (0 is untrained)
+
+    def at(self, epoch: int) -> list[np.ndarray]:
+        return self._weights[epoch]
+
+    def __iter__(self):
         yield from self._weights[1:]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(w.nbytes for ws in self._weights for w in ws)
 
 
 # --- run files -------------------------------------------------------------------
 
 
-def save_run_file(path: str | Path, config: TrainConfig, history: list[EpochResult],
-                  weights: list[list[np.ndarray]], status: str) -> None:
-    """Write a run file: JSON metadata plus float16 weights of every epoch, the last in float32."""
+def save_run_file(path: str | Path, run) -> None:
+    """Write a run (any kind with weights per epoch) to a run file: JSON metadata plus float16
+    weights of every epoch, the last in float32."""
+    config, history, status = run.config, run.history, run.status
+    weights = [run.weights_at(epoch) for epoch in range(run.epochs_done + 1)]
     arrays = {}
     for epoch, ws in enumerate(weights):
         dtype = np.float32 if epoch == len(weights) - 1 else np.float16
@@ -228,7 +270,7 @@ def save_run_file(path: str | Path, config: TrainConfig, history: list[EpochResu
     np.savez_compressed(path, **arrays)
 
 
-def load_run_file(path: str | Path, name: str = "") -> StoredRun:
+def load_run_file(path: str | Path, name: str = "") -> SavedRun:
     """Read a run file written by save_run_file; ValueError with a plain message if it is not one."""
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -239,4 +281,4 @@ def load_run_file(path: str | Path, name: str = "") -> StoredRun:
         config = TrainConfig.from_dict(meta["config"])
     except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, io.UnsupportedOperation) as exc:
         raise ValueError(f"{path}: not a MNIST Lab run file ({exc})") from exc
-    return StoredRun(config, history, weights, meta.get("status", "finished"), name)
+    return SavedRun(config, history, meta.get("status", "finished"), lambda: (EveryEpoch(weights), {}), name=name)

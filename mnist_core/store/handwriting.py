@@ -11,93 +11,25 @@ Bounds: a learner's set holds MAX_MINE drawings (784 bytes each, about 160 KB), 
 MAX_CLASS (about 1.6 MB); at most MAX_SETS sets are kept (the least recently changed go
 first), so the folder stays under about 1 GB.
 
-`score` and `score_over_epochs` read a set with a run's numpy forward pass (no
-TensorFlow): accuracy, confusion matrix, the mistakes, and the accuracy after every epoch.
-
-Sets move between browsers as a file (`export_set` / `import_set`): JSON with the pixels in
-base64, at most MAX_FILE_BYTES, checked field by field before anything is kept.
+What a set is: mnist_core.input.drawings; how a run reads one: mnist_core.analysis.handwriting.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
-import re
-import secrets
 import zipfile
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from mnist_core.analysis.evaluate import confusion_matrix
-from mnist_core.store.rundir import _write_atomic
+from mnist_core.data.datasets import DATASETS
+from mnist_core.input.drawings import MAX_CLASS, MAX_MINE, DrawingSet, SetError
+from mnist_core.store import classes
+from mnist_core.store.files import is_learner_id, prune, write_atomic
 
 log = logging.getLogger("mnist_lab")
 
-MAX_MINE = 200  # drawings in one learner's set, per dataset
-MAX_CLASS = 2000  # drawings in one class set, per dataset
 MAX_SETS = 1000  # set files kept in all; the least recently changed go first
-MAX_FILE_BYTES = 400_000  # an exported set of MAX_MINE drawings is about 230 KB
-FORMAT = "mnist-lab-drawings"
-CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L to misread on a board
-CODE_LENGTH = 6
-_CODE = re.compile(rf"^[{CODE_LETTERS}]{{{CODE_LENGTH}}}$")
-_LEARNER = re.compile(r"^[0-9a-f]{32}$")
-_DATASETS = ("mnist", "fashion_mnist")
-
-
-class SetError(ValueError):
-    """A set or a file of drawings that cannot be used; the message says why, in plain words."""
-
-
-@dataclass
-class DrawingSet:
-    """Drawings (uint8 (n, 28, 28)) and their labels (uint8 (n,)) of one dataset, oldest first."""
-
-    dataset: str
-    images: np.ndarray
-    labels: np.ndarray
-
-    @classmethod
-    def empty(cls, dataset: str) -> DrawingSet:
-        return cls(dataset, np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8))
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def counts(self) -> np.ndarray:
-        """Drawings of each class (10,)."""
-        return np.bincount(self.labels, minlength=10)[:10]
-
-    def next_label(self) -> int:
-        """The class with the fewest drawings (the lowest first): what to ask for next."""
-        return int(np.argmin(self.counts()))
-
-    def with_drawing(self, image: np.ndarray, label: int, limit: int) -> DrawingSet:
-        if len(self) >= limit:
-            raise SetError(f"this set is full ({limit} drawings): delete some first")
-        if not 0 <= int(label) <= 9:
-            raise SetError(f"label {label}: use a class from 0 to 9")
-        image = np.asarray(image, np.uint8).reshape(1, 28, 28)
-        return DrawingSet(self.dataset, np.concatenate([self.images, image]),
-                          np.concatenate([self.labels, np.uint8([label])]))
-
-    def without(self, index: int) -> DrawingSet:
-        keep = np.arange(len(self)) != index
-        return DrawingSet(self.dataset, self.images[keep], self.labels[keep])
-
-
-def new_class_code() -> str:
-    return "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
-
-
-def class_code(text) -> str | None:
-    """A class code as typed or linked (case and spaces forgiven), or None if it is not one."""
-    code = str(text or "")[:20].strip().upper().replace(" ", "").replace("-", "")
-    return code if _CODE.match(code) else None
 
 
 class Handwriting:
@@ -111,11 +43,11 @@ class Handwriting:
     # --- whose set -------------------------------------------------------------
 
     def _path(self, owner: str, dataset: str) -> Path:
-        if dataset not in _DATASETS:
-            raise SetError(f"dataset {dataset!r}: not one of {', '.join(_DATASETS)}")
-        if _LEARNER.match(owner or ""):
+        if dataset not in DATASETS:
+            raise SetError(f"dataset {dataset!r}: not one of {', '.join(DATASETS)}")
+        if is_learner_id(owner):
             return self.folder / f"mine-{owner}-{dataset}.npz"
-        if owner.startswith("class-") and _CODE.match(owner[6:]):
+        if owner.startswith("class-") and classes.class_code(owner[6:]) == owner[6:]:
             return self.folder / f"{owner}-{dataset}.npz"
         raise SetError("that is not a learner's id or a class code")
 
@@ -126,19 +58,19 @@ class Handwriting:
     def start_class(self, code: str | None = None) -> str:
         """A class set: its (empty) sets kept so that learners can add to them. A new code, or the
         code of a class a teacher made (mnist_core.teaching.classroom)."""
-        code = code or new_class_code()
-        for dataset in _DATASETS:
+        code = code or classes.new_class_code()
+        for dataset in DATASETS:
             self.save(f"class-{code}", DrawingSet.empty(dataset))
         return code
 
     def forget_class(self, code: str) -> None:
         """Delete a class's sets (its class was deleted to keep the classes' bound)."""
-        if _CODE.match(code or ""):
-            for dataset in _DATASETS:
+        if classes.class_code(code) == code:
+            for dataset in DATASETS:
                 self._path(f"class-{code}", dataset).unlink(missing_ok=True)
 
     def class_exists(self, code: str) -> bool:
-        return any(self._path(f"class-{code}", d).exists() for d in _DATASETS)
+        return any(self._path(f"class-{code}", d).exists() for d in DATASETS)
 
     # --- reading and writing ---------------------------------------------------
 
@@ -164,7 +96,7 @@ class Handwriting:
         try:
             if not path.exists():
                 self._prune()
-            _write_atomic(path, lambda f: np.savez(f, images=drawings.images, labels=drawings.labels))
+            write_atomic(path, lambda f: np.savez(f, images=drawings.images, labels=drawings.labels))
             return True
         except OSError as exc:
             log.warning("handwriting: cannot save %s (%s)", path.name, exc)
@@ -181,96 +113,8 @@ class Handwriting:
         return drawings
 
     def _closed(self, code: str) -> bool:
-        from mnist_core.teaching.classroom import Classroom  # a class a teacher made and closed
-
-        state = Classroom(self.folder.parent).state(code)
-        return state is not None and state.closed
+        """A teacher made this class and closed it."""
+        return classes.ClassFiles(self.folder.parent).is_closed(code)
 
     def _prune(self) -> None:
-        try:
-            files = sorted(self.folder.glob("*.npz"), key=lambda p: p.stat().st_mtime)
-        except OSError:
-            return
-        for path in files[: max(0, len(files) - MAX_SETS + 1)]:
-            path.unlink(missing_ok=True)
-
-
-# --- scores -----------------------------------------------------------------------
-
-
-@dataclass
-class Score:
-    """How a run reads a set after one epoch."""
-
-    accuracy: float
-    confusion: np.ndarray  # (10, 10): rows the labels, columns what the network read
-    predicted: np.ndarray  # (n,)
-    sureness: np.ndarray  # (n,): the probability of what it read
-    wrong: np.ndarray  # indices of the drawings it read wrong, the surest mistakes first
-
-
-def score(run, epoch: int, drawings: DrawingSet) -> Score:
-    probs = run.predict(drawings.images, epoch)
-    predicted = probs.argmax(axis=1)
-    sureness = probs.max(axis=1)
-    wrong = np.flatnonzero(predicted != drawings.labels)
-    wrong = wrong[np.argsort(-sureness[wrong], kind="stable")]
-    return Score(accuracy=float((predicted == drawings.labels).mean()) if len(drawings) else float("nan"),
-                 confusion=confusion_matrix(drawings.labels, predicted), predicted=predicted,
-                 sureness=sureness, wrong=wrong)
-
-
-def score_over_epochs(run, drawings: DrawingSet) -> np.ndarray:
-    """Accuracy on the set after each epoch 1..epochs_done."""
-    probs = run.predict_over_epochs(drawings.images)
-    return (probs.argmax(axis=2) == drawings.labels[None]).mean(axis=1)
-
-
-@lru_cache(maxsize=2)
-def written_set(count: int = 500, seed: int = 0, pens: tuple[float, float] = (6, 40)) -> DrawingSet:
-    """Digits written stroke by stroke by a script (mnist_core.input.strokes), through the canvas recipe:
-    a test set made by another process than MNIST (the lesson on handwriting, bench/handwriting.py)."""
-    from mnist_core.input.canvas import prepare_drawing
-    from mnist_core.input.strokes import written_digits
-
-    pictures, labels = written_digits(count, seed=seed, pens=pens)
-    return DrawingSet("mnist", np.stack([prepare_drawing(p).image for p in pictures]), labels.astype(np.uint8))
-
-
-# --- files ------------------------------------------------------------------------
-
-
-def export_set(drawings: DrawingSet) -> bytes:
-    rows = [{"label": int(label), "pixels": base64.b64encode(image.tobytes()).decode()}
-            for image, label in zip(drawings.images, drawings.labels)]
-    return json.dumps({"format": FORMAT, "version": 1, "dataset": drawings.dataset,
-                       "drawings": rows}, separators=(",", ":")).encode()
-
-
-def import_set(data: bytes, limit: int = MAX_MINE) -> DrawingSet:
-    """A set from an exported file; SetError saying what is wrong with anything else. The size
-    is checked before the file is read, and every field before anything is kept."""
-    if len(data) > MAX_FILE_BYTES:
-        raise SetError(f"the file is {len(data):,} bytes; a file of drawings is at most {MAX_FILE_BYTES:,}")
-    try:
-        found = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise SetError("this is not a file of drawings (it is not JSON)") from None
-    if not isinstance(found, dict) or found.get("format") != FORMAT or found.get("version") != 1:
-        raise SetError("this is not a file of drawings saved by MNIST Lab")
-    dataset, rows = found.get("dataset"), found.get("drawings")
-    if dataset not in _DATASETS or not isinstance(rows, list):
-        raise SetError("the file does not say which dataset its drawings are of")
-    if len(rows) > limit:
-        raise SetError(f"the file holds {len(rows)} drawings; a set holds at most {limit}")
-    images, labels = np.zeros((len(rows), 28, 28), np.uint8), np.zeros(len(rows), np.uint8)
-    for i, row in enumerate(rows):
-        label, pixels = (row.get("label"), row.get("pixels")) if isinstance(row, dict) else (None, None)
-        if type(label) is not int or not 0 <= label <= 9 or not isinstance(pixels, str) or len(pixels) != 1048:
-            raise SetError(f"drawing {i + 1} of the file is damaged")
-        try:
-            images[i] = np.frombuffer(base64.b64decode(pixels, validate=True), np.uint8).reshape(28, 28)
-        except (ValueError, TypeError):
-            raise SetError(f"drawing {i + 1} of the file is damaged") from None
-        labels[i] = label
-    return DrawingSet(dataset, images, labels)
+        prune(self.folder, "*.npz", MAX_SETS - 1)

@@ -8,19 +8,17 @@ the least recently written going first.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from pathlib import Path
 
 from mnist_core.config import ConfigError, TrainConfig
-from mnist_core.store.rundir import MAX_META_BYTES, _write_atomic
+from mnist_core.store.files import is_learner_id, prune, read_json, write_json
 
 log = logging.getLogger("mnist_lab")
 
 MAX_LEARNERS = 10_000  # learner files kept; the oldest go first
 MAX_TEACHING = 10  # classes a browser keeps the teacher's secret of
-_LEARNER = re.compile(r"^[0-9a-f]{32}$")
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a learner's file (30 runs and 12 lessons take about 20 kB)
 
 
 class Learners:
@@ -62,34 +60,18 @@ class Learners:
 
     def _read(self, learner: str) -> dict:
         """A learner's file as saved ({} when there is none, the id is odd or the file is damaged)."""
-        if not _LEARNER.match(learner or ""):
+        if not is_learner_id(learner):
             return {}
-        try:
-            found = json.loads((self.folder / f"{learner}.json").read_text()[:MAX_META_BYTES])
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("learners: skipped a damaged learner file: %s", exc)
-            return {}
-        return found if isinstance(found, dict) else {}
+        return read_json(self.folder / f"{learner}.json", MAX_FILE_BYTES, "learners") or {}
 
     def _update(self, learner: str, **parts) -> None:
         """Replace some parts of a learner's file ("runs", "lessons", "teaching"), keeping the others."""
-        if not _LEARNER.match(learner or ""):
+        if not is_learner_id(learner):
             return
         path = self.folder / f"{learner}.json"
         try:
             if not path.exists():
-                self._prune()
-            text = json.dumps({**self._read(learner), **parts})
-            _write_atomic(path, lambda f: f.write(text.encode()))
+                prune(self.folder, "*.json", MAX_LEARNERS - 1)
+            write_json(path, {**self._read(learner), **parts})
         except OSError as exc:
             log.warning("learners: cannot save a learner's %s (%s)", "/".join(parts), exc)
-
-    def _prune(self) -> None:
-        try:
-            files = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        except OSError:
-            return
-        for path in files[: max(0, len(files) - MAX_LEARNERS + 1)]:
-            path.unlink(missing_ok=True)

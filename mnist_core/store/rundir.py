@@ -23,8 +23,8 @@ Who trains a run is the engine's business (mnist_core.engine.cluster: one task p
 this directory only holds runs. Several machines share it as one shared volume
 (NFS, say) mounted at the same path: renames there are atomic as here.
 
-Nothing here imports TensorFlow: a run is read back as a `SavedRun` that loads its
-weights only when asked for them.
+Nothing here imports TensorFlow: a run is read back as a `SavedRun` (mnist_core.model.runs)
+that loads its weights only when asked for them.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ import os
 import re
 import shutil
 import sys
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -44,8 +43,9 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core.config import FIELD, LATER_FIELDS, ConfigError, TrainConfig, to_text
-from mnist_core.model.runs import EpochResult, TrainedRun
+from mnist_core.model.runs import EpochResult, SavedRun
 from mnist_core.model.snapshots import EpochWeights
+from mnist_core.store.files import read_json, save_npz, write_json
 
 log = logging.getLogger("mnist_lab")
 
@@ -91,64 +91,23 @@ def run_name(config: TrainConfig) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _write_atomic(path: Path, write) -> None:
-    """Call write(file) on a temporary file beside `path`, then rename it over `path`."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _save_npz(path: Path, arrays: dict) -> None:
-    _write_atomic(path, lambda f: np.savez(f, **arrays))
-
-
-class SavedRun(TrainedRun):
-    """A run read back from disk: metadata at once, weights when first asked for.
+def _saved_run(folder: Path, meta: dict, live: bool) -> SavedRun:
+    """The run of a folder, from its metadata; its weights are read when first asked for.
 
     status "running" on disk while no task trains it (`live` False) means its worker or
     server stopped mid-epoch: it reads as "stopped", and Continue resumes it from the last
     finished epoch.
     """
-
-    def __init__(self, folder: Path, meta: dict, live: bool = False):
-        super().__init__()
-        self.folder = folder
-        self.config = TrainConfig.from_dict(meta["config"])
-        self.history = [EpochResult.from_dict(row) for row in meta["history"]]
-        self.status, self.message = meta["status"], meta.get("message", "")
-        self.diverged_epoch = meta.get("diverged_epoch")
-        self.baseline_loss, self.baseline_accuracy = meta["baseline"]
-        self.saved_at = float(meta.get("saved_at", 0))
-        self.live = live
-        if self.status in ("running", "ready") and not live:
-            self.status = "stopped"
-            self.message = (f"Training stopped during epoch {self.epochs_done + 1} (its worker or server "
-                            f"stopped); the {self.epochs_done} finished epochs are kept.")
-        self._loaded: tuple[EpochWeights, dict] | None = None
-        self._load_lock = threading.Lock()
-
-    def state(self) -> tuple[EpochWeights, dict]:
-        """(the stored epochs, the arrays of run.npz); read once. ValueError if damaged."""
-        with self._load_lock:
-            if self._loaded is None:
-                self._loaded = _read_state(self.folder, self.epochs_done)
-            return self._loaded
-
-    def weights_at(self, epoch: int) -> list[np.ndarray]:
-        if not 0 <= epoch <= self.epochs_done:
-            raise IndexError(f"epoch {epoch}: this run has epochs 0 to {self.epochs_done}")
-        return self.state()[0].at(epoch)
-
-    def iter_weights(self):
-        yield from self.state()[0]
-
-    @property
-    def memory_bytes(self) -> int:
-        return self.state()[0].nbytes + 16 * self.params if self._loaded else 0
+    history = [EpochResult.from_dict(row) for row in meta["history"]]
+    status, message = meta["status"], meta.get("message", "")
+    if status in ("running", "ready") and not live:
+        status = "stopped"
+        message = (f"Training stopped during epoch {len(history) + 1} (its worker or server "
+                   f"stopped); the {len(history)} finished epochs are kept.")
+    return SavedRun(TrainConfig.from_dict(meta["config"]), history, status,
+                    lambda: _read_state(folder, len(history)), message=message,
+                    baseline=tuple(meta["baseline"]), diverged_epoch=meta.get("diverged_epoch"),
+                    saved_at=float(meta.get("saved_at", 0)), folder=folder, live=live)
 
 
 def _read_meta(folder: Path) -> dict:
@@ -218,11 +177,11 @@ class RunDirectory:
         folder.mkdir(exist_ok=True)
         start = self._written.get(name, 0) if (folder / "epoch-0000.npz").exists() else 0
         for epoch in range(start, run.epochs_done + 1):
-            _save_npz(folder / f"epoch-{epoch:04d}.npz", run.epoch_arrays(epoch))
+            save_npz(folder / f"epoch-{epoch:04d}.npz", run.epoch_arrays(epoch))
         self._written[name] = run.epochs_done + 1
         best = run.best_arrays()
         if best is not None and self._best_written.get(name) != best[0]:
-            _save_npz(folder / "best.npz", {**best[1], "epoch": np.array(best[0], np.int64)})
+            save_npz(folder / "best.npz", {**best[1], "epoch": np.array(best[0], np.int64)})
             self._best_written[name] = best[0]
         meta = {"format": FORMAT, "config": run.config.to_dict(), "epochs": run.epochs_done,
                 "history": [r.as_dict() for r in run.history], "status": run.status, "message": run.message,
@@ -230,7 +189,7 @@ class RunDirectory:
                 "saved_at": time.time()}
         arrays = run.state_arrays()
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        _save_npz(folder / "run.npz", arrays)
+        save_npz(folder / "run.npz", arrays)
         (folder / "used").touch()
 
     def saved_up_to(self, config: TrainConfig, epochs: int) -> None:
@@ -242,17 +201,16 @@ class RunDirectory:
 
     def wanted(self, config: TrainConfig) -> dict:
         """{"target": epochs wanted, "stop": True once someone asked it to stop}."""
+        found = read_json(self.folder(config) / "wanted.json", 1000, "run directory") or {}
         try:
-            found = json.loads((self.folder(config) / "wanted.json").read_text()[:1000])
             return {"target": int(found["target"]), "stop": bool(found["stop"])}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return {"target": config.epochs, "stop": False}
 
     def set_wanted(self, config: TrainConfig, target: int, stop: bool = False) -> None:
         folder = self.folder(config)
         folder.mkdir(exist_ok=True)
-        text = json.dumps({"target": int(target), "stop": bool(stop)}).encode()
-        _write_atomic(folder / "wanted.json", lambda f: f.write(text))
+        write_json(folder / "wanted.json", {"target": int(target), "stop": bool(stop)})
 
     # --- reading ----------------------------------------------------------------
 
@@ -283,7 +241,7 @@ class RunDirectory:
         try:
             meta = cached[1] if cached and cached[0] == stamp else _read_meta(folder)
             self._meta_cache[name] = (stamp, meta)
-            return SavedRun(folder, meta, live=self.is_live(name))
+            return _saved_run(folder, meta, self.is_live(name))
         except (ValueError, KeyError, TypeError, ConfigError) as exc:
             self._warn(name, stamp, f"skipped a damaged or foreign run folder: {exc}")
             return None

@@ -4,31 +4,15 @@ A teacher makes a class: a short code (the same letters as a class set of drawin
 same code names that set) and a secret only the teacher's browser keeps. Learners join by the
 class's link, with a name if they like. The teacher picks the lesson the class sees; each
 learner guesses (and says how sure), the teacher's page counts the guesses live, and once the
-teacher reveals the lesson everyone sees what its runs did.
-
-Everything is kept in the run directory, `<root>/classes/<CODE>/`, so a restart or another
-replica finds it:
-- `class.json`: the teacher's part (the secret's hash, the lesson, the lessons revealed, closed);
-  only requests that carry the secret change it;
-- `seats/NN`: one file per learner, made with an exclusive create, so that two learners joining
-  at once on two replicas can never both take the last seat;
-- `learners/<learner id>.json`: one learner's name and guesses, written only by that learner's
-  requests, so no answer can overwrite another.
-Bounds: MAX_LEARNERS learners a class, one guess per lesson each (MAX_FILE_BYTES a file), at
-most MAX_CLASSES classes (the least recently changed go first): under about 20 MB in all.
-No Streamlit here.
+teacher reveals the lesson everyone sees what its runs did. The files and their bounds:
+mnist_core.store.classes. No Streamlit here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import logging
-import os
-import re
 import secrets
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,24 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from mnist_core.config import FIELDS, to_text
-from mnist_core.store.handwriting import Handwriting, class_code, new_class_code
-from mnist_core.store.rundir import _write_atomic
+from mnist_core.model.runs import best_val_accuracy
+from mnist_core.store.classes import ClassError, ClassFiles, class_code
+from mnist_core.store.handwriting import Handwriting
 from mnist_core.teaching.lessons import BY_SLUG
 
-log = logging.getLogger("mnist_lab")
-
-MAX_LEARNERS = 60  # seats in one class
-MAX_CLASSES = 300  # classes kept; the least recently changed go first
 MAX_NAME = 30  # characters of a learner's name
-MAX_FILE_BYTES = 8_000  # a class's or a learner's file; larger ones are damaged, not read
 SURE = ("a hunch", "fairly sure", "certain")  # how sure a learner is of a guess: 0, 1, 2
-FORMAT = "mnist-lab-class"
-_LEARNER = re.compile(r"^[0-9a-f]{32}$")
 _NAME_MARKS = " .'-"
-
-
-class ClassError(ValueError):
-    """Something a class cannot do; the message says why, in plain words."""
 
 
 @dataclass(frozen=True)
@@ -96,70 +70,27 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(str(secret).encode()).hexdigest()
 
 
-def _read_json(path: Path) -> dict | None:
-    """A small JSON file as a dict; None when it is missing, too large or damaged (logged)."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        log.warning("classroom: cannot read %s (%s)", path, exc)
-        return None
-    try:
-        if len(raw) > MAX_FILE_BYTES:
-            raise ValueError("too large")
-        found = json.loads(raw)
-        if not isinstance(found, dict):
-            raise ValueError("not an object")
-        return found
-    except ValueError as exc:
-        log.warning("classroom: skipped a damaged file %s (%s)", path, exc)
-        return None
-
-
-def _write_json(path: Path, data: dict) -> None:
-    text = json.dumps(data).encode()
-    _write_atomic(path, lambda f: f.write(text))
-
-
 class Classroom:
     """The classes under `root`/classes. Raises ClassError for what a page should say in words."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self.folder = self.root / "classes"
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.files = ClassFiles(root)
 
     # --- the teacher's part --------------------------------------------------------
 
     def create(self) -> tuple[str, str]:
         """A new class: (code, the teacher's secret). Its class set of drawings is started too."""
-        self._prune()
-        for _ in range(20):
-            code = new_class_code()
-            folder = self.folder / code
-            try:
-                folder.mkdir()
-                break
-            except FileExistsError:
-                continue
-        else:  # pragma: no cover - 31**6 codes
-            raise ClassError("no free class code: try again")
+        for gone in self.files.prune():
+            Handwriting(self.root).forget_class(gone)
         secret = secrets.token_urlsafe(12)
-        (folder / "seats").mkdir()
-        (folder / "learners").mkdir()
-        _write_json(folder / "class.json", {"format": FORMAT, "key": _digest(secret), "created": time.time(),
-                                            "lesson": None, "revealed": [], "closed": False})
+        code = self.files.create({"key": _digest(secret), "created": time.time(), "lesson": None,
+                                  "revealed": [], "closed": False})
         Handwriting(self.root).start_class(code)
         return code, secret
 
     def _teacher(self, code: str) -> dict | None:
-        code = class_code(code)
-        if code is None:
-            return None
-        data = _read_json(self.folder / code / "class.json")
-        return data if data and data.get("format") == FORMAT else None
+        return self.files.teacher(code)
 
     def state(self, code: str) -> ClassState | None:
         """The class of this code, or None when there is none (or the code is odd)."""
@@ -183,7 +114,7 @@ class Classroom:
         if data.get("closed"):
             raise ClassError("this class is closed")
         data.update(changes)
-        _write_json(self.folder / class_code(code) / "class.json", data)
+        self.files.write_teacher(code, data)
         return self.state(code)
 
     def choose_lesson(self, code: str, secret, slug: str) -> ClassState:
@@ -214,41 +145,22 @@ class Classroom:
             raise ClassError(f"class {state.code} is closed: it takes nothing more")
         return state
 
-    def _member_path(self, code: str, learner: str) -> Path:
-        if not _LEARNER.match(learner or ""):
-            raise ClassError("this browser has no learner id: reload the page")
-        return self.folder / class_code(code) / "learners" / f"{learner}.json"
-
     def join(self, code: str, learner: str, name: str = "") -> Member:
         """Take a seat in the class (or change one's name when already in it)."""
         state = self._open_class(code)
         name = clean_name(name)
-        path = self._member_path(state.code, learner)
-        data = _read_json(path)
+        data = self.files.member(state.code, learner)
         if data is None:
-            data = {"seat": self._take_seat(state.code, learner), "answers": {}}
+            data = {"seat": self.files.take_seat(state.code, learner), "answers": {}}
         data["name"] = name
-        _write_json(path, data)
+        self.files.write_member(state.code, learner, data)
         return self._as_member(learner, data)
-
-    def _take_seat(self, code: str, learner: str) -> int:
-        """The first free seat, claimed with an exclusive create (safe across threads and replicas)."""
-        seats = self.folder / code / "seats"
-        for seat in range(MAX_LEARNERS):
-            try:
-                fd = os.open(seats / f"{seat:02d}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                continue
-            os.write(fd, learner.encode())
-            os.close(fd)
-            return seat
-        raise ClassError(f"this class is full ({MAX_LEARNERS} learners)")
 
     def member(self, code: str, learner: str) -> Member | None:
         """This learner in this class, or None if they have not joined."""
         if class_code(code) is None:
             return None
-        data = _read_json(self._member_path(code, learner))
+        data = self.files.member(code, learner)
         return None if data is None else self._as_member(learner, data)
 
     def answer(self, code: str, learner: str, guess: int, sure: int) -> Member:
@@ -263,14 +175,13 @@ class Classroom:
             raise ClassError(f"choose one of the {len(lesson.guesses)} answers")
         if not (type(sure) is int and 0 <= sure < len(SURE)):
             raise ClassError("say how sure you are: " + ", ".join(SURE))
-        path = self._member_path(state.code, learner)
-        data = _read_json(path)
+        data = self.files.member(state.code, learner)
         if data is None:
             raise ClassError("join the class first")
         answers = data.get("answers") if isinstance(data.get("answers"), dict) else {}
         answers[state.lesson] = {"guess": guess, "sure": sure}
         data["answers"] = answers
-        _write_json(path, data)
+        self.files.write_member(state.code, learner, data)
         return self._as_member(learner, data)
 
     @staticmethod
@@ -292,23 +203,8 @@ class Classroom:
         """Everyone in the class, by seat: for the teacher's page only."""
         if not self.is_teacher(code, secret):
             raise ClassError("only the teacher's page can see the class")
-        found = []
-        for path in sorted((self.folder / class_code(code) / "learners").glob("*.json"))[:MAX_LEARNERS]:
-            data = _read_json(path)
-            if data is not None and _LEARNER.match(path.stem):
-                found.append(self._as_member(path.stem, data))
-        return sorted(found, key=lambda m: m.seat)
-
-    def _prune(self) -> None:
-        """Keep at most MAX_CLASSES - 1 classes before a new one is made: the least recently changed go."""
-        try:
-            kept = sorted(((p / "class.json").stat().st_mtime, p) for p in self.folder.iterdir()
-                          if (p / "class.json").exists())
-        except OSError:
-            return
-        for _, folder in kept[: max(0, len(kept) - MAX_CLASSES + 1)]:
-            shutil.rmtree(folder, ignore_errors=True)
-            Handwriting(self.root).forget_class(folder.name)
+        members = [self._as_member(learner, data) for learner, data in self.files.members(code).items()]
+        return sorted(members, key=lambda m: m.seat)
 
 
 def tally(members: list[Member], slug: str) -> np.ndarray:
@@ -324,16 +220,11 @@ def tally(members: list[Member], slug: str) -> np.ndarray:
 # --- the class's experiments -------------------------------------------------------------
 
 
-def best_val_accuracy(run) -> float | None:
-    values = [r.val_accuracy for r in run.history if r.val_accuracy is not None]
-    return max(values) if values else None
-
-
 def experiment_rows(named_runs: list[tuple[str, object]]) -> list[dict]:
     """One row per run the class trained: who, its settings, its epochs and best validation accuracy;
     the best first (runs without validation last)."""
     rows = [{"who": name, "settings": run.config.describe(), "epochs": run.epochs_done,
-             "best validation accuracy": best_val_accuracy(run)} for name, run in named_runs]
+             "best validation accuracy": best_val_accuracy(run.history)} for name, run in named_runs]
     return sorted(rows, key=lambda r: -(r["best validation accuracy"] or -1))
 
 
@@ -348,7 +239,7 @@ def _order(text: str):
 def best_by_setting(named_runs: list[tuple[str, object]]) -> list[dict]:
     """For each setting the class's runs tried more than one value of: each value's best validation
     accuracy and who reached it ("who found the best learning rate?")."""
-    scored = [(name, run, best_val_accuracy(run)) for name, run in named_runs]
+    scored = [(name, run, best_val_accuracy(run.history)) for name, run in named_runs]
     scored = [s for s in scored if s[2] is not None]
     rows = []
     for field in FIELDS:

@@ -18,7 +18,7 @@ import textwrap
 from dataclasses import dataclass
 
 from mnist_core.config import DATASET_TITLES, TrainConfig
-from mnist_core.data.datasets import _FOLDERS  # each dataset's folder of IDX files, as the app reads them
+from mnist_core.data.datasets import FOLDERS
 
 SCRIPT_NAME = "mnist_lab_run.py"
 # Measured with `python -m bench.export_code` (README, "From the app to code").
@@ -46,7 +46,7 @@ def title(config: TrainConfig) -> str:
 
 
 def _load_step(config: TrainConfig) -> Step:
-    folder = _FOLDERS[config.dataset]
+    folder = FOLDERS[config.dataset]
     code = f'''def read_idx(path):
     """An IDX file as a numpy array: a small header, then the bytes of the array."""
     with gzip.open(path, "rb") as f:

@@ -18,7 +18,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from mnist_core.analysis.evaluate import pct
+from mnist_core.analysis.handwriting import score
 from mnist_core.config import TrainConfig
+from mnist_core.input.drawings import written_set
 
 log = logging.getLogger("mnist_lab")
 
@@ -77,10 +80,6 @@ def lesson_images() -> int | None:
 
 
 # --- reading runs ------------------------------------------------------------------
-
-
-def pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
 
 
 def last(run):
@@ -216,8 +215,6 @@ def _read_learning_rate(runs: list) -> Outcome:
 
 
 def _read_handwriting(runs: list) -> Outcome:
-    from mnist_core.store.handwriting import score, written_set
-
     plain, augmented = runs
     drawn = written_set()
     read = [score(run, run.final_epoch, drawn).accuracy for run in runs]

@@ -27,7 +27,7 @@ import numpy as np
 from mnist_core.config import TrainConfig
 from mnist_core.data.datasets import Dataset, load_dataset
 from mnist_core.model.preprocess import N_CLASSES, Prepared, encode_labels, flatten, prepare, prepare_images
-from mnist_core.model.runs import EpochResult, TrainedRun, save_run_file
+from mnist_core.model.runs import EpochResult, RunReader, save_run_file
 from mnist_core.model.snapshots import BUDGET_BYTES, EpochWeights
 from mnist_core.training.priority import start_tensorflow
 
@@ -360,7 +360,7 @@ def diverged_message(config: TrainConfig, epoch: int, loss: float) -> str:
             + (". The epochs before it are kept." if epoch > 1 else ": no epoch finished, so there is nothing to show."))
 
 
-class TrainingRun(TrainedRun):
+class TrainingRun(RunReader):
     """A configuration, its per-epoch history, its network and the weights of every epoch.
 
     status: "ready" (no epoch yet), "running", "finished", "stopped" (asked to stop),
@@ -547,8 +547,7 @@ class TrainingRun(TrainedRun):
 
     def save(self, path) -> None:
         """Write a run file (see mnist_core.model.runs): config, history, every epoch's weights."""
-        save_run_file(path, self.config, self.history,
-                      [self.weights_at(k) for k in range(self.epochs_done + 1)], self.status)
+        save_run_file(path, self)
 
     def summary(self) -> dict:
         """The run as plain data (the command line's --json)."""
