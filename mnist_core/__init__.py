@@ -22,7 +22,8 @@ __all__ = ["ConfigError", "DataFileError", "Dataset", "Drawing", "DrawingError",
 
 def train(config: TrainConfig, on_epoch=None, dataset: Dataset | None = None):
     """Train `config` for config.epochs epochs in this process and return the run (a TrainingRun).
-    `on_epoch(run, result)`, if given, is called after every epoch."""
+    `on_epoch(result)`, if given, is called with each epoch's EpochResult; returning True stops
+    the run after that epoch."""
     # Imported here, not above: TensorFlow loads with it, and most users of the package never train.
     from mnist_core.training.trainer import train as train_here
 

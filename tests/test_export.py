@@ -154,9 +154,3 @@ def test_export_code_on_the_command_line(tmp_path, capsys):
         cli_main(["export-code", "--keep-best", "--validation", "none"])
     assert exit_.value.code == 2
     assert "choose a validation set" in capsys.readouterr().err
-
-
-def test_the_readmes_exported_script_is_todays_export():
-    readme = (ROOT / "README.md").read_text()
-    shown = readme.split("export-code --validation none`):\n\n```python\n", 1)[1].split("```\n", 1)[0]
-    assert shown == export.script(TrainConfig(validation="none"))

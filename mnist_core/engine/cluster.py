@@ -18,11 +18,14 @@ Importing this module imports neither Dask nor TensorFlow; starting an engine im
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
 import time
 from dataclasses import dataclass
+
+from mnist_core.engine import worker
 
 log = logging.getLogger("mnist_lab")
 
@@ -55,8 +58,6 @@ def task_key(run_name: str, root: str) -> str:
     """A training task's key: its run's name and its run directory's. Every app server on one
     store asks for a run under the same key (one training); two stores on one scheduler never
     share a task."""
-    import hashlib
-
     return f"{PREFIX}{run_name}-{hashlib.sha256(str(root).encode()).hexdigest()[:8]}"
 
 
@@ -112,11 +113,11 @@ def _warm_up_plugin():
     """A worker plugin: every worker (a restarted one too) warms up as it starts
     (mnist_core.engine.worker.WarmUp). Made here, it is sent by value, and the web process imports
     Dask's plugin class only once it starts an engine."""
-    from distributed import WorkerPlugin
+    from distributed import WorkerPlugin  # Dask loads on first use: importing the engine stays light
 
     class WarmUpPlugin(WorkerPlugin):
         def setup(self, worker=None) -> None:
-            from mnist_core.engine.worker import WARM_UP
+            from mnist_core.engine.worker import WARM_UP  # on the worker: the plugin travels by value
 
             WARM_UP.start()
 
@@ -163,7 +164,7 @@ class Engine:
     def _start(self) -> None:
         started = time.perf_counter()
         try:
-            from distributed import Client
+            from distributed import Client  # Dask loads on first use: importing the engine stays light
 
             if self.address:
                 self._client = Client(self.address, timeout="10s", set_as_default=False)
@@ -186,7 +187,7 @@ class Engine:
             self._ready.set()
 
     def _local_cluster(self):
-        import dask
+        import dask  # Dask loads on first use: importing the engine stays light
         from distributed import LocalCluster
 
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the workers inherit the environment
@@ -218,7 +219,7 @@ class Engine:
     def _replace_lost_workers(self) -> None:
         """In the cluster's event loop: forget the closed or failed nannies, so that `scale`
         starts new ones in their place."""
-        from distributed.core import Status
+        from distributed.core import Status  # Dask loads on first use: importing the engine stays light
 
         cluster = self.cluster
         if self._closed.is_set() or cluster is None or cluster.status != Status.running:
@@ -299,15 +300,13 @@ class Engine:
     def worker_info(self) -> dict[str, dict]:
         """Each worker process as mnist_core.engine.worker.describe() sees it (pid, memory, TensorFlow
         loaded, warm-up), by address: for benchmarks, tests and the log."""
-        from mnist_core.engine.worker import describe
-
-        return self.client().run(describe)
+        return self.client().run(worker.describe)
 
     def cancel_all(self) -> None:
         """Cancel every training this client asked for (their workers stop after the epoch)."""
         if not self.ready:
             return
-        from distributed import Future
+        from distributed import Future  # Dask loads on first use: importing the engine stays light
 
         keys = [k for k in list(self._client.futures) if isinstance(k, str) and k.startswith(PREFIX)]
         if keys:

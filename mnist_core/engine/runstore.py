@@ -30,7 +30,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.engine import cluster as engines
 from mnist_core.engine.worker import train_run
 from mnist_core.store.learners import Learners
-from mnist_core.store.rundir import RunDirectory, run_name
+from mnist_core.store.rundir import RunDirectory, RunKey
 
 log = logging.getLogger("mnist_lab")
 
@@ -46,7 +46,7 @@ UNSHARED = ("A worker trained this run but saved it where this server cannot rea
 class Job:
     """One request to train a run up to `target` epochs: a handle on its task in the engine."""
 
-    config: TrainConfig
+    run_key: RunKey  # which run: made once when the request came in
     target: int
     future: object  # the task's distributed.Future
     owner: str = ""  # who asked (a learner's id); owners take turns in the queue
@@ -56,13 +56,17 @@ class Job:
     _store: RunStore | None = field(default=None, repr=False)
 
     @property
+    def config(self) -> TrainConfig:
+        return self.run_key.config
+
+    @property
     def key(self) -> TrainConfig:
-        return self.config.key()
+        return self.run_key.key()
 
     @property
     def run(self):
         """The run as its worker last saved it (None before its first epoch, unless continued)."""
-        return self._store.get(self.config)
+        return self._store.get(self.run_key)
 
     @property
     def done(self) -> bool:
@@ -82,7 +86,7 @@ class Job:
         self._stopping = True
         # Written first, for every server: nobody joins the task again while the scheduler
         # forgets it (job() reads the flag), and a worker that took it meanwhile ends at once.
-        self._store.disk.set_wanted(self.config, self.target, stop=True)
+        self._store.disk.set_wanted(self.run_key, self.target, stop=True)
         if self.queued:
             self._store.engine.cancel(self.future)
 
@@ -130,22 +134,23 @@ class RunStore:
     def _task_key(self, name: str) -> str:
         return engines.task_key(name, self.disk.root)
 
-    def _live(self, name: str) -> bool:
-        info = self.engine.tasks().get(self._task_key(name))
+    def _live(self, name: str, fresh: bool = False) -> bool:
+        info = self.engine.tasks(fresh=fresh).get(self._task_key(name))
         return info is not None and info.live
 
-    def get(self, config: TrainConfig):
+    def get(self, config: TrainConfig | RunKey):
         """The run of this config's key: the cached one while the disk has nothing newer, else
         read back (after a restart, an eviction, or epochs a worker trained)."""
-        key = config.key()
+        run_key = RunKey.of(config)
+        key = run_key.key()
         with self._lock:
             run = self._runs.get(key)
             if run is not None:
                 self._runs.move_to_end(key)
-        version = (self.disk.stamp(key), self._live(run_name(key)))
+        version = (self.disk.stamp(run_key), self._live(run_key.name))
         if version[0] is None or version == self._stamps.get(key):
             return run
-        saved = self.disk.load(key)
+        saved = self.disk.load(run_key)
         with self._lock:
             self._stamps[key] = version
             if saved is None:
@@ -163,28 +168,27 @@ class RunStore:
                     found[key] = run
         return [r for r in found.values() if r.epochs_done][:limit]
 
-    def job(self, config: TrainConfig) -> Job | None:
+    def job(self, config: TrainConfig | RunKey) -> Job | None:
         """The job working on this config's key, if one is queued or running: this server's,
         or one another server asked for (joined, so that its progress shows here too)."""
-        key = config.key()
+        run_key = RunKey.of(config)
         with self._lock:
-            job = self._jobs.get(key)
+            job = self._jobs.get(run_key.key())
         if job is not None and not job.done:
             return job
-        wanted = self.disk.wanted(config)
-        if wanted["stop"] or not (self._live(run_name(key)) or self._unfinished(config, wanted)):
+        wanted = self.disk.wanted(run_key)
+        if wanted["stop"] or not (self._live(run_key.name) or self._unfinished(run_key, wanted)):
             return None  # someone stopped it (its task is on its way out), or nothing to join
-        info = self.engine.tasks(fresh=True).get(self._task_key(run_name(key)))
-        if info is None or not info.live:
+        if not self._live(run_key.name, fresh=True):
             return None
-        return self._submit(config, self.disk.wanted(config)["target"], owner="")
+        return self._submit(run_key, self.disk.wanted(run_key)["target"], owner="")
 
-    def _unfinished(self, config: TrainConfig, wanted: dict) -> bool:
+    def _unfinished(self, run_key: RunKey, wanted: dict) -> bool:
         """Someone asked for more epochs of this run than it has: worth a fresh look at the queue
         even when the last view of it (up to SNAPSHOT_AGE old) did not have its task yet."""
-        if not self.disk.folder(config).joinpath("wanted.json").exists():
+        if not self.disk.folder(run_key).joinpath("wanted.json").exists():
             return False
-        run = self.get(config)
+        run = self.get(run_key)
         return run is None or run.epochs_done < wanted["target"]
 
     def failure(self, config: TrainConfig) -> str:
@@ -195,8 +199,9 @@ class RunStore:
     def add(self, run) -> None:
         """Put a run in the shared cache (a stored or imported one a page made); it is served
         until the disk holds a newer save of it."""
-        key = run.config.key()
-        version = (self.disk.stamp(key), self._live(run_name(key)))
+        run_key = RunKey.of(run.config)
+        key = run_key.key()
+        version = (self.disk.stamp(run_key), self._live(run_key.name))
         with self._lock:
             self._runs[key] = run
             self._stamps[key] = version
@@ -219,32 +224,33 @@ class RunStore:
         key, with its target raised), or None when the run already has the epochs, cannot go
         on, or the engine is not available (`failure` says why).
         """
-        config = config.validate()
-        job = self.job(config)
+        run_key = RunKey.of(config.validate())  # the one place a request's settings become its key
+        epochs = run_key.config.epochs
+        job = self.job(run_key)
         if job is not None:
-            if config.epochs > job.target:
-                job.target = config.epochs
-                self.disk.set_wanted(config, job.target)
+            if epochs > job.target:
+                job.target = epochs
+                self.disk.set_wanted(run_key, job.target)
             return job
-        run = self.get(config)
-        if run is not None and (run.epochs_done >= config.epochs or not run.can_continue):
+        run = self.get(run_key)
+        if run is not None and (run.epochs_done >= epochs or not run.can_continue):
             return None
-        self.disk.set_wanted(config, config.epochs)
+        self.disk.set_wanted(run_key, epochs)
         with self._lock:
             mine = sum(1 for j in self._jobs.values() if owner and j.owner == owner and not j.done)
-        return self._submit(config, config.epochs, owner, priority=engines.queue_priority(mine))
+        return self._submit(run_key, epochs, owner, priority=engines.queue_priority(mine))
 
-    def _submit(self, config: TrainConfig, target: int, owner: str, priority: int = 0) -> Job | None:
-        key = config.key()
+    def _submit(self, run_key: RunKey, target: int, owner: str, priority: int = 0) -> Job | None:
+        key = run_key.key()
         try:
             future = self.engine.submit_training(train_run, key.to_dict(), str(self.disk.root),
-                                                 self.disk.max_bytes, key=self._task_key(run_name(key)),
+                                                 self.disk.max_bytes, key=self._task_key(run_key.name),
                                                  priority=priority)
         except engines.EngineError as exc:
             with self._lock:
                 self._failures[key] = str(exc)
             return None
-        job = Job(config=config, target=target, future=future, owner=owner, _store=self)
+        job = Job(run_key=run_key, target=target, future=future, owner=owner, _store=self)
         with self._lock:
             if key in self._jobs and not self._jobs[key].done:  # another page asked at the same moment
                 return self._jobs[key]
@@ -255,7 +261,7 @@ class RunStore:
 
     def position(self, job: Job, fresh: bool = False) -> int:
         """The job's place among the trainings waiting on the scheduler (0: training, or done)."""
-        mine = self._task_key(run_name(job.key))
+        mine = self._task_key(job.run_key.name)
         tasks = self.engine.tasks(fresh=fresh)
         if mine not in tasks and not job.done:
             tasks = self.engine.tasks(fresh=True)  # asked since the last look
@@ -274,7 +280,7 @@ class RunStore:
         if not future.cancelled() and future.status == "error":
             exc = future.exception()
             job.error = KILLED if type(exc).__name__ == "KilledWorker" else str(exc) or type(exc).__name__
-        elif future.status == "finished" and future.result().get("epochs") and self.disk.stamp(job.key) is None:
+        elif future.status == "finished" and future.result().get("epochs") and self.disk.stamp(job.run_key) is None:
             job.error = UNSHARED.format(root=self.disk.root)
         if job.error:
             log.warning("training %s failed: %s", job.config.describe(), job.error)
@@ -285,7 +291,7 @@ class RunStore:
                 self._failures[job.key] = job.error
         future.release()  # the scheduler forgets it: a later request trains again
         try:
-            self.disk.enforce_bound(keep=job.key)
+            self.disk.enforce_bound(keep=job.run_key)
         except OSError as exc:
             log.warning("run directory: cannot keep its bound (%s)", exc)
         finally:
@@ -293,16 +299,23 @@ class RunStore:
 
     def _evict(self) -> None:
         """Drop the least recently used runs (never one with a live job) until within bounds."""
-        def total() -> int:
-            return sum(getattr(r, "memory_bytes", 0) for r in self._runs.values())
-
-        while len(self._runs) > self.max_runs or (total() > self.max_bytes and len(self._runs) > 1):
-            victim = next((k for k in self._runs if k not in self._jobs), None)
-            if victim is None:
-                break
+        for victim in _over_bounds(self._runs, self._jobs, self.max_runs, self.max_bytes):
             run = self._runs.pop(victim)
             self._stamps.pop(victim, None)
             # A warning, so it shows in the server log with default logging settings.
             log.warning("run cache: evicted %s (%d epochs, %.1f MB); %d runs left",
                         victim.describe(), run.epochs_done, getattr(run, "memory_bytes", 0) / 2**20,
                         len(self._runs))
+
+
+def _over_bounds(runs: OrderedDict, jobs: dict, max_runs: int, max_bytes: int) -> list:
+    """The keys to drop, least recently used first, to bring `runs` within `max_runs` and
+    `max_bytes`; a run with a job in `jobs` stays."""
+    sizes = {key: getattr(run, "memory_bytes", 0) for key, run in runs.items()}
+    count, total, victims = len(runs), sum(sizes.values()), []
+    for key in (k for k in runs if k not in jobs):
+        if not (count > max_runs or (total > max_bytes and count > 1)):
+            break
+        victims.append(key)
+        count, total = count - 1, total - sizes[key]
+    return victims

@@ -18,12 +18,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 
 from mnist_core.config import ConfigError, TrainConfig
 from mnist_core.data.datasets import DataFileError
+from mnist_core.store.rundir import RunDirectory, RunKey
 from mnist_core.training.priority import lower_thread_priority
 
 log = logging.getLogger("mnist_lab")
@@ -72,7 +74,7 @@ class WarmUp:
         lower_thread_priority()
         started = time.perf_counter()
         try:
-            from mnist_core.training.trainer import warm_up
+            from mnist_core.training.trainer import warm_up  # TensorFlow loads here, in the background
 
             warm_up(self.config, hurry=self.wanted.is_set)
             self.seconds = time.perf_counter() - started
@@ -91,8 +93,6 @@ _DIRECTORIES: dict[tuple[str, int], object] = {}
 
 def _directory(root: str, max_bytes: int):
     """This worker's RunDirectory for `root` (one per process and root)."""
-    from mnist_core.store.rundir import RunDirectory
-
     key = (root, max_bytes)
     if key not in _DIRECTORIES:
         _DIRECTORIES[key] = RunDirectory(Path(root), max_bytes=max_bytes)
@@ -107,13 +107,13 @@ def train_run(key: dict, root: str, max_bytes: int) -> dict:
     """
     lower_thread_priority()
     try:
-        config = TrainConfig.from_dict(key)
+        run_key = RunKey.of(TrainConfig.from_dict(key))  # its name is made here, once, for this task
         disk = _directory(root, max_bytes)
-        wanted = disk.wanted(config)
-        config = dataclasses.replace(config, epochs=max(1, wanted["target"])).validate()
-        WARM_UP.wait_for(config)
-        run = _training_run(config, disk)
-        _train(run, disk)
+        wanted = disk.wanted(run_key)
+        run_key = RunKey(dataclasses.replace(run_key.config, epochs=max(1, wanted["target"])).validate(), run_key.name)
+        WARM_UP.wait_for(run_key.config)
+        run = _training_run(run_key, disk)
+        _train(run, run_key, disk)
         disk.save(run)  # the final status (the web process keeps the directory's bound)
     except (DataFileError, ConfigError) as exc:
         raise TrainingFailed(str(exc)) from None
@@ -123,14 +123,14 @@ def train_run(key: dict, root: str, max_bytes: int) -> dict:
     return {"status": run.status, "epochs": run.epochs_done, "message": run.message}
 
 
-def _train(run, disk) -> None:
+def _train(run, run_key: RunKey, disk) -> None:
     """Train one call at a time, so that more epochs asked for meanwhile are honoured."""
     def after_epoch(_result) -> bool:
         disk.save(run)
-        return disk.wanted(run.config)["stop"] or _abandoned()
+        return disk.wanted(run_key)["stop"] or _abandoned()
 
     while True:
-        wanted = disk.wanted(run.config)
+        wanted = disk.wanted(run_key)
         if wanted["stop"] or _abandoned() or not run.can_continue or run.epochs_done >= wanted["target"]:
             if wanted["stop"] and run.epochs_done < wanted["target"] and run.status == "running":
                 run.status, run.message = "stopped", f"Stopped after epoch {run.epochs_done}."
@@ -145,7 +145,7 @@ def _abandoned() -> bool:
     or went away): the worker then stops after the epoch, instead of training for nobody. The
     finished epochs are kept, and Continue trains on. False outside a Dask worker."""
     try:
-        from distributed import get_worker
+        from distributed import get_worker  # Dask is there on a worker; a direct call goes without
         from distributed.worker import thread_state
 
         task = get_worker().state.tasks.get(thread_state.key)
@@ -154,16 +154,17 @@ def _abandoned() -> bool:
     return task is None or task.state in ("cancelled", "released", "forgotten")
 
 
-def _training_run(config: TrainConfig, disk):
+def _training_run(run_key: RunKey, disk):
     """The run as saved (continued exactly), or a new one; a damaged save trains from the start."""
     from mnist_core.training.trainer import TrainingRun  # TensorFlow starts here, if the warm-up has not
 
-    saved = disk.load(config)
+    config = run_key.config
+    saved = disk.load(run_key)
     if saved is None or not saved.epochs_done:
         return TrainingRun(config)
     try:
         run = TrainingRun(config, saved=saved)
-        disk.saved_up_to(config, saved.epochs_done)
+        disk.saved_up_to(run_key, saved.epochs_done)
         return run
     except ValueError as exc:  # its files are damaged; the same seed trains the same run again
         log.warning("run %s cannot be continued from disk (%s): training it from the start",
@@ -176,7 +177,7 @@ def _training_run(config: TrainConfig, disk):
 
 def untrained_accuracy(config: dict) -> float:
     """Test accuracy of a config's network before training (mnist_core.training.trainer)."""
-    from mnist_core.training.trainer import untrained_accuracy as measure
+    from mnist_core.training.trainer import untrained_accuracy as measure  # TensorFlow loads here
 
     return measure(TrainConfig.from_dict(config))
 
@@ -184,8 +185,6 @@ def untrained_accuracy(config: dict) -> float:
 def describe(wait_for_warm_up: float = 0.0) -> dict:
     """This worker process as plain data (tests, benchmarks, the log): its pid and memory, whether
     TensorFlow is loaded, the warm-up's time, and how often its pooled networks were traced."""
-    import sys
-
     import psutil  # Dask distributed's own dependency
 
     if wait_for_warm_up and WARM_UP._started:
@@ -206,9 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     """`python -m mnist_core.engine.worker tcp://scheduler:8786 [dask worker options]`: `dask worker`
     with this app's defaults (one training slot, a second thread for small jobs) and without
     Dask's pre-spawn environment (see Engine._local_cluster), for a machine of a real cluster."""
-    import sys
-
-    import dask
+    import dask  # a worker's own process: Dask is why it exists
     import distributed  # noqa: F401  (its settings' defaults, before one is changed)
     from distributed.cli.dask_worker import main as dask_worker
 

@@ -348,7 +348,7 @@ def _check_h5(raw: bytes, name: str, limit: int, params: int) -> None:
     """The weights file's HDF5 directory: at most MAX_H5_OBJECTS entries, and datasets that declare
     at most `limit` bytes in all. (A dataset can declare gigabytes while storing next to nothing,
     and Keras reads a dataset whole before it compares its shape with the layer's.)"""
-    import h5py
+    import h5py  # only when an upload is checked: HDF5's library is large
 
     seen = {"objects": 0, "bytes": 0}
 

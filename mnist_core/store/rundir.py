@@ -29,6 +29,7 @@ that loads its weights only when asked for them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -38,6 +39,7 @@ import shutil
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -83,12 +85,39 @@ def from_environment() -> RunDirectory | None:
 
 def run_name(config: TrainConfig) -> str:
     """A run's folder name: a hash of its config key (every setting but the epochs)."""
-    fields = config.key().to_dict()
+    return config.name if isinstance(config, RunKey) else _name_of(config.key())
+
+
+@functools.lru_cache(maxsize=1024)
+def _name_of(key: TrainConfig) -> str:
+    fields = key.to_dict()
     for name in LATER_FIELDS:
         if fields[name] == to_text(FIELD[name], FIELD[name].default):
             del fields[name]
     text = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """Which run a request is about, made once from its settings and handed down from there: the
+    settings as asked (with the epochs wanted) and the run's name (a hash of every setting but the
+    epochs: its folder here, its task in the engine). Everything that takes a config here takes a
+    RunKey too."""
+
+    config: TrainConfig
+    name: str
+
+    @classmethod
+    def of(cls, config: TrainConfig) -> RunKey:
+        return config if isinstance(config, RunKey) else cls(config, run_name(config))
+
+    def key(self) -> TrainConfig:
+        return self.config.key()
+
+    @property
+    def epochs(self) -> int:
+        return self.config.epochs
 
 
 def _saved_run(folder: Path, meta: dict, live: bool) -> SavedRun:

@@ -15,6 +15,7 @@ import numpy as np
 
 from mnist_core.config import TrainConfig
 from mnist_core.model.modelfile import ModelFileError, check_shapes
+from mnist_core.training.priority import start_tensorflow
 
 DENSE_STACK = {"InputLayer", "Flatten", "Dense", "Dropout"}  # layers the numpy forward pass can stand in for
 
@@ -39,10 +40,8 @@ def keras_file(config: dict, weights: list) -> bytes:
 
 def load_keras(data: bytes, name: str):
     """Keras loads a checked upload, in safe mode; its shapes are checked again."""
-    from mnist_core.training.priority import start_tensorflow
-
     start_tensorflow()
-    import keras
+    import keras  # after start_tensorflow, which sets TensorFlow up first
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "upload.keras")

@@ -68,7 +68,7 @@ _start_lock = threading.Lock()
 
 
 def _first_operation() -> None:
-    import tensorflow as tf
+    import tensorflow as tf  # this module is imported where TensorFlow must not load yet
 
     (tf.constant([1.0]) + 1.0).numpy()
 

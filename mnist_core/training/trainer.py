@@ -26,6 +26,7 @@ import numpy as np
 
 from mnist_core.config import TrainConfig
 from mnist_core.data.datasets import Dataset, load_dataset
+from mnist_core.model.inference import forward
 from mnist_core.model.preprocess import N_CLASSES, Prepared, encode_labels, flatten, prepare, prepare_images
 from mnist_core.model.runs import EpochResult, RunReader, save_run_file
 from mnist_core.model.snapshots import BUDGET_BYTES, EpochWeights
@@ -123,8 +124,6 @@ def untrained_accuracy(config: TrainConfig) -> float:
 
     It is the same network a run of this config starts from (same seed).
     """
-    from mnist_core.model.inference import forward
-
     model = build_model(config)
     ds = load_dataset(config.dataset)
     probs = forward(model.get_weights(), config.activation, prepare_images(ds.x_test, config.normalize))
