@@ -20,21 +20,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import script_runner
 
-from app_pages.common import learner_id
+from app_pages.parts.learner import learner_id
 from mnist_core.config import FIELD
 from mnist_core.data.datasets import DataFileError, load_dataset
 from mnist_core.engine import cluster as engine
-
-# After every script run Streamlit calls keras.backend.clear_session(). Here that
-# would reset the Keras random state of a model being built or trained in a worker
-# thread (breaking "same seed, same curves"), empty TensorFlow's kernel cache and
-# force a full garbage collection each second while a page polls training, which
-# measured twice as slow training. Runs are kept on purpose (mnist_core.engine.runstore), so
-# the app turns that clean-up off. Streamlit is pinned; tests/test_app_pages.py
-# checks the hook still exists.
-script_runner._clean_problem_modules = lambda: None
 
 # The tab icon is a file of the app: a Material icon would be fetched from fonts.gstatic.com,
 # which fails offline.

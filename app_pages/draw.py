@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from app_pages.common import choose_model
+from app_pages.parts.picker import choose_model
 from mnist_core.figures import charts as figures
 from mnist_core.input.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture, recipe_for
 

@@ -11,21 +11,17 @@ import math
 import numpy as np
 import streamlit as st
 
-from app_pages.common import choose_model, learner_id, run_store
+from app_pages.parts.learner import learner_id
+from app_pages.parts.links import share_link
+from app_pages.parts.picker import choose_model
+from app_pages.parts.runs import run_store
+from mnist_core.analysis.handwriting import score, score_over_epochs
 from mnist_core.figures import charts as figures
 from mnist_core.figures import pictures
 from mnist_core.input.canvas import DrawingError, prepare_drawing, recipe_for
-from mnist_core.store.handwriting import (
-    MAX_FILE_BYTES,
-    DrawingSet,
-    Handwriting,
-    SetError,
-    class_code,
-    export_set,
-    import_set,
-    score,
-    score_over_epochs,
-)
+from mnist_core.input.drawings import MAX_FILE_BYTES, DrawingSet, SetError, export_set, import_set
+from mnist_core.store.classes import class_code
+from mnist_core.store.handwriting import Handwriting
 
 CANVAS_SIZE = 280
 STROKE = 20  # the Draw page's pen
@@ -74,14 +70,8 @@ def class_controls() -> None:
             st.rerun()
         code = st.session_state.get("hw_class")
         if code:
-            st.write(f"Class code **{code}**; its link: `{class_link(code)}`")
-
-
-def class_link(code: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    url = urlsplit(st.context.url or "http://localhost:8501/handwriting")
-    return urlunsplit((url.scheme, url.netloc, url.path, f"class={code}", ""))
+            link = share_link({"class": code}, "http://localhost:8501/handwriting")
+            st.write(f"Class code **{code}**; its link: `{link}`")
 
 
 def canvas_pixels():

@@ -7,17 +7,11 @@ already has opens at once, so after the first learner the class shares the resul
 
 import streamlit as st
 
-from app_pages.code_view import code_view
-from app_pages.common import (
-    MAX_SESSION_RUNS,
-    learner_id,
-    link_params,
-    remember,
-    run_store,
-    session_full,
-    start_training,
-)
-from app_pages.lesson_view import chart, outcome_table, your_guess
+from app_pages.parts.code_view import code_view
+from app_pages.parts.learner import learner_id
+from app_pages.parts.lesson_view import chart, outcome_table, your_guess
+from app_pages.parts.links import link_params
+from app_pages.parts.runs import remember, run_store, session_full, start_training, warn_full
 from mnist_core.teaching import lessons as L
 
 
@@ -125,8 +119,7 @@ def experiment(lesson: L.Lesson, configs: list, runs: list, guessed: int | None)
                  "The server has these runs already: they open at once." if trained else
                  "The runs join the server's training queue; each takes from seconds to a few minutes."):
         if any(session_full(c) for c in configs):  # said here, not lost in a rerun
-            st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full. Delete some on the Compare "
-                       "page to run this lesson.")
+            warn_full(". Delete some on the Compare page to run this lesson.")
             return False
         if trained:
             note(lesson.slug, ran=True)

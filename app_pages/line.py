@@ -10,7 +10,7 @@ import inspect
 
 import streamlit as st
 
-from app_pages.common import link_number
+from app_pages.parts.links import link_number
 from mnist_core.figures import line as fl
 from mnist_core.line import network as L
 

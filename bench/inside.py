@@ -57,7 +57,8 @@ def measure(run, name: str) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from app_pages.common import link_params, run_store
+    from app_pages.parts.links import link_params
+    from app_pages.parts.runs import run_store
 
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)

@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app_pages.common import run_store
+from app_pages.parts.runs import run_store
 from mnist_core.config import TrainConfig
 from mnist_core.store.rundir import RunDirectory
 from tests.helpers import engine_state, free_port
@@ -283,28 +283,6 @@ def test_the_app_keeps_clear_of_streamlits_legacy_pages_folder():
     assert not (Path(__file__).resolve().parents[1] / "pages").exists()
 
 
-def test_streamlits_keras_clean_up_is_turned_off(app, monkeypatch):
-    """The entry point replaces Streamlit's after-run clean-up, which would reset Keras while a
-    worker trains. This fails if a Streamlit upgrade renames the hook, stops calling it after a
-    script run, or changes what it does to Keras: then the work-around needs a new look."""
-    import ast
-    from pathlib import Path
-
-    from streamlit.runtime.scriptrunner import script_runner
-
-    assert script_runner._clean_problem_modules.__name__ == "<lambda>"  # the app's no-op is in place
-    # Streamlit's own hook (read from its source, since the app replaced it) clears Keras' session.
-    tree = ast.parse(Path(script_runner.__file__).read_text())
-    hook = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "_clean_problem_modules")
-    names = {getattr(n, "attr", getattr(n, "value", None)) for n in ast.walk(hook)}
-    assert {"keras", "clear_session"} <= names
-    # And Streamlit calls it, by that name, after every script run.
-    calls = []
-    monkeypatch.setattr(script_runner, "_clean_problem_modules", lambda: calls.append("called"))
-    AppTest.from_string("import streamlit as st\nst.write('hello')").run()
-    assert calls == ["called"]
-
-
 def test_a_fresh_session_opened_on_train_runs_the_entry_point():
     st.cache_resource.clear()
     at = AppTest.from_file("../streamlit_app.py", default_timeout=90)
@@ -488,9 +466,9 @@ def test_compare_page_with_zero_one_and_several_runs(app):
 
 
 def test_the_session_limit_is_announced_not_silent(app, monkeypatch):
-    import app_pages.common as common
+    import app_pages.parts.runs as runs
 
-    monkeypatch.setattr(common, "MAX_SESSION_RUNS", 1)
+    monkeypatch.setattr(runs, "MAX_SESSION_RUNS", 1)
     open_page(app, "app_pages/train.py")
     fill(app, **SMALL)
     train_and_wait(app)

@@ -26,7 +26,7 @@ def session(learner: str) -> AppTest:
 
 
 def store():
-    from app_pages.common import run_store
+    from app_pages.parts.runs import run_store
 
     return run_store()
 

@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from app_pages.common import run_store
+from app_pages.parts.runs import run_store
 from mnist_core.analysis import experiments
 from mnist_core.config import TrainConfig
 from tests.test_app_pages import SMALL, button, fill, labels, open_page, train_and_wait, wait_for_jobs
@@ -109,9 +109,9 @@ def test_a_sweep_plans_runs_and_shows_results_from_them(app):
 
 
 def test_a_sweep_too_big_for_the_list_is_refused_and_one_can_be_cancelled(app, monkeypatch):
-    import app_pages.common as common
+    import app_pages.parts.runs as runs
 
-    monkeypatch.setattr(common, "MAX_SESSION_RUNS", 3)
+    monkeypatch.setattr(runs, "MAX_SESSION_RUNS", 3)
     open_page(app, "app_pages/train.py")
     fill(app, f_hidden_0=32, f_train_samples=2000, f_epochs=50, f_validation="split")
     open_page(app, "app_pages/compare.py")

@@ -4,7 +4,8 @@ near divergence, Fashion-MNIST, an uploaded model, and the links from Evaluate a
 import numpy as np
 import pytest
 
-from app_pages.common import link_params, run_store
+from app_pages.parts.links import link_params
+from app_pages.parts.runs import run_store
 from mnist_core.config import TrainConfig
 from mnist_core.model.runs import DEFAULT_MODEL, load_run_file
 from tests.test_app_pages import button, open_page

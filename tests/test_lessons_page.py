@@ -91,9 +91,9 @@ def test_the_guess_and_progress_are_kept_for_the_browser(app):
 
 
 def test_a_full_list_is_said_and_nothing_is_queued(app, monkeypatch):
-    import app_pages.common
+    import app_pages.parts.runs
 
-    monkeypatch.setattr(app_pages.common, "MAX_SESSION_RUNS", 0)
+    monkeypatch.setattr(app_pages.parts.runs, "MAX_SESSION_RUNS", 0)
     open_page(app, "app_pages/lessons.py", lesson="scaling")
     app.radio(key="guess_scaling").set_value(1).run()
     run_button(app).click().run()

@@ -2,13 +2,15 @@
 
 Every widget takes its label, limits, step, choices with their titles and help
 from the table; this module only decides where each one sits. A widget's key is
-"f_" + the setting's name ("f_hidden_0", "f_dropout_0" for the layers).
+"f_" + the setting's name ("f_hidden_0", "f_dropout_0" for the layers). `read_settings`
+fills the form from a link, the Home button or the session's last config.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.parts.links import link_number
 from mnist_core.config import FIELD, NUMBER, SLIDER, Field, TrainConfig
 
 # Where each setting sits: three columns. The dataset is chosen in the sidebar.
@@ -17,6 +19,9 @@ COLUMNS = {
     "Learning": ("optimizer", "learning_rate", "loss", "epochs", "batch_size"),
     "Data": ("train_samples", "validation", "normalize", "augment", "seed", "early_stopping", "keep_best"),
 }
+
+
+FORM = "form_config"  # the last config this session's form described, as a dict of strings
 
 
 def key(name: str) -> str:
@@ -115,3 +120,30 @@ def settings_form(dataset: str, summary: str | None = None) -> TrainConfig:
                 for name in names:
                     values.update(_value(name))
     return TrainConfig(**values)
+
+
+def read_settings() -> TrainConfig:
+    """The form, filled from a shared link, the Home button or this session's last config."""
+    # Streamlit forgets a widget's value when another page is shown, so the form is
+    # refilled from the last config this session used (or a link, on a first visit).
+    pending = st.session_state.pop("pending_config", None)
+    if pending or "f_layers" not in st.session_state:
+        first_visit = FORM not in st.session_state
+        if first_visit and not pending and link_number(st.query_params.get("epoch")) is not None:
+            st.session_state.link_epoch = link_number(st.query_params.get("epoch"))
+        source = pending or (st.query_params.to_dict() if first_visit else st.session_state[FORM])
+        notes = load_form(source)
+        if notes and first_visit:
+            st.session_state.link_notes = notes
+    slot = st.empty()  # the link's notes, above the form
+    shown = pending or st.session_state.get(FORM)
+    config = settings_form(st.session_state.get("dataset", "mnist"),
+                           TrainConfig.from_dict(shown).describe() if shown else None)
+    if "link_notes" in st.session_state:  # shown until the learner changes a setting
+        if st.session_state.get(FORM, config.to_dict()) != config.to_dict():
+            del st.session_state["link_notes"]
+        else:
+            slot.info("Some settings in the link were changed or not used: " + "; ".join(st.session_state.link_notes))
+    st.session_state[FORM] = config.to_dict()
+    st.query_params.from_dict(config.to_dict())  # a reload or a copied link keeps this setup
+    return config
