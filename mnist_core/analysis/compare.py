@@ -5,6 +5,7 @@ Works on any `mnist_core.model.runs.Run` with a config and a history.
 
 from __future__ import annotations
 
+from mnist_core.analysis import experiments, story
 from mnist_core.config import TrainConfig
 from mnist_core.model.runs import best_epoch
 
@@ -119,3 +120,63 @@ def one_change(a, b, ignore: tuple[str, ...] = ()) -> str | None:
     elif best_a and best_b:
         parts.append("neither run shows validation loss rising while training loss falls")
     return f"{name} {va} → {vb}: " + "; ".join(parts) + "."
+
+
+# --- a list of runs, as Compare shows it ----------------------------------------------
+
+# Columns of `table` in percent.
+PERCENT = ("test accuracy at best epoch", "train accuracy", "val accuracy", "test accuracy")
+
+
+def table(runs: list, keys: list[str]) -> list[dict]:
+    """One row a run, numbered from 1: its dataset, the settings in `keys`, its `summary`, and
+    the PERCENT columns in percent (as the sentences and charts write them)."""
+    out = []
+    for i, run in enumerate(runs, 1):
+        settings = fields(run.config)
+        row = {"run": i, "dataset": run.config.dataset}
+        row.update({k.replace("_", " "): settings[k] for k in keys if k != "dataset"})
+        row.update(summary(run))
+        for name in PERCENT:
+            row[name] = None if row[name] is None else 100 * row[name]
+        out.append(row)
+    return out
+
+
+def seed_families(runs: list) -> list[list[tuple[int, object]]]:
+    """The runs, numbered from 1, grouped by everything but the seed, in order of first run."""
+    families: dict = {}
+    for number, run in enumerate(runs, 1):
+        families.setdefault(experiments.family(run.config), []).append((number, run))
+    return list(families.values())
+
+
+def _name(group) -> str:
+    return f"run {group[0][0]}" if len(group) == 1 else "runs " + ", ".join(str(n) for n, _ in group)
+
+
+def _pair_sentence(a: list, b: list) -> str | None:
+    """Two families whose first runs differ in one setting besides the seed: what it did, whether
+    that is more than the seeds' spread, and what it did to forgetting."""
+    first_a, first_b = a[0][1], b[0][1]
+    text = one_change(first_a, first_b, ignore=("seed",))
+    if not text:
+        return None
+    noise = experiments.noise_sentence(*(experiments.spread([experiments.headline(r.history) for _, r in g])
+                                         for g in (a, b)))
+    setting = next(k for k in differing_fields([first_a.config, first_b.config]) if k != "seed").replace("_", " ")
+    forgot = story.forgetting_sentence(first_a, first_b, setting) if min(
+        first_a.epochs_done, first_b.epochs_done) > 1 else ""
+    return f"**{_name(a).capitalize()} vs {_name(b)}.** {text} {noise} {forgot}".rstrip()
+
+
+def compare_sentences(runs: list) -> list[str]:
+    """Runs with the same settings but the seed are repeats: one sentence on their spread, and
+    the first of them stands for them against runs that differ in one other setting, with a
+    sentence on whether the difference is larger than the seeds' spread."""
+    groups = seed_families(runs)
+    out = [f"**{_name(g).capitalize()}** (seeds {', '.join(str(r.config.seed) for _, r in g)}). "
+           + experiments.seed_sentence([r for _, r in g]) for g in groups if len(g) > 1]
+    for i, a in enumerate(groups):
+        out += [text for b in groups[i + 1:] if (text := _pair_sentence(a, b))]
+    return out
