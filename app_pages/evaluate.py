@@ -7,20 +7,17 @@ test-set predictions at the chosen epoch, and for its history where it has one.
 import numpy as np
 import streamlit as st
 
-from app_pages.common import (
-    imported_runs,
-    link_params,
-    others,
-    pct,
-    remember,
-    select,
-    selected,
-    session_runs,
-)
+from app_pages.parts.links import link_params
+from app_pages.parts.picker import pick
+from app_pages.parts.runs import imported_runs, others, remember, select, selected, session_runs
+from mnist_core.analysis import choice
 from mnist_core.analysis.evaluate import (
+    accuracy,
     cell_images,
     confusion_matrix,
-    most_confident_mistakes,
+    cross_entropy,
+    gallery_order,
+    pct,
     per_class_accuracy,
 )
 from mnist_core.figures import charts as figures
@@ -40,7 +37,7 @@ def no_run_yet() -> None:
 def choose_run():
     """(run, epoch): the selected one, or another picked from this session's runs and uploads."""
     run, epoch = selected()
-    options = [r for r in session_runs().values() if r.epochs_done] + imported_runs()
+    options = choice.trained(session_runs().values()) + imported_runs()
     if run is None and not options:
         no_run_yet()
         st.stop()
@@ -49,8 +46,7 @@ def choose_run():
     if run is None:  # only uploads
         run, epoch = options[0], None
     if len(options) > 1:
-        index = st.selectbox("Run", range(len(options)), index=next(i for i, r in enumerate(options) if r is run),
-                             format_func=lambda i: options[i].label)
+        index = pick("Run", options, choice.titles(options, capital=False), index=choice.position(options, run))
         if options[index] is not run:
             run, epoch = options[index], None
     epoch = run.final_epoch if epoch is None else epoch
@@ -64,10 +60,9 @@ def headline(run, epoch: int, probs: np.ndarray) -> None:
     if not run.history:
         st.caption(f"{run.label[0].upper() + run.label[1:]} ({run.params:,} parameters), on the {ds.title} test set, "
                    "with inputs scaled to 0-1.")
-        truth = probs[np.arange(len(probs)), ds.y_test]
         a, b = st.columns(2)
-        a.metric("Test accuracy", pct(float((probs.argmax(axis=1) == ds.y_test).mean())))
-        b.metric("Test loss", f"{float(-np.log(np.clip(truth, 1e-7, 1)).mean()):.4f}")
+        a.metric("Test accuracy", pct(accuracy(probs, ds.y_test)))
+        b.metric("Test loss", f"{cross_entropy(probs, ds.y_test):.4f}")
         st.write("This model brings no training history, so its training accuracy and the gap are unknown.")
         return
     result = run.result_at(epoch)
@@ -127,9 +122,8 @@ def confusion(ds, names, predicted: np.ndarray) -> None:
                         config={"displayModeBar": False})
 
 
-def gallery_order(ds, names, probs: np.ndarray) -> tuple[np.ndarray, str]:
+def gallery_filters(ds, names, probs: np.ndarray) -> tuple[np.ndarray, str]:
     """The filters above the gallery, and the test images they pick, in order, with a sentence."""
-    predicted = probs.argmax(axis=1)
     f1, f2, f3, f4 = st.columns([2, 3, 3, 3])
     mistakes_only = f1.toggle("Mistakes only", key="eval_mistakes")
     confident_first = f2.toggle("Most confident mistakes first", key="eval_confident",
@@ -143,14 +137,8 @@ def gallery_order(ds, names, probs: np.ndarray) -> tuple[np.ndarray, str]:
         order = cell_images(probs, ds.y_test, *cell)
         how = "least confident first" if cell[0] == cell[1] else "most confident first"
         return order, f"True {names[cell[0]]}, read as {names[cell[1]]}: {len(order):,} images, {how}."
-    if confident_first:
-        order = most_confident_mistakes(probs, ds.y_test, k=len(ds.y_test))
-    else:
-        order = np.flatnonzero(predicted != ds.y_test) if mistakes_only else np.arange(len(ds.y_test))
-    if classes:
-        order = order[np.isin(ds.y_test[order], classes)]
-    if called:
-        order = order[np.isin(predicted[order], called)]
+    order = gallery_order(probs, ds.y_test, mistakes_only=mistakes_only, confident_first=confident_first,
+                          classes=classes, called=called)
     return order, f"{len(order):,} images match."
 
 
@@ -160,7 +148,7 @@ def gallery(run, epoch: int, probs: np.ndarray) -> None:
     ds, names = run.dataset, run.class_names
     st.subheader("Test images and predictions")
     predicted = probs.argmax(axis=1)
-    order, sentence = gallery_order(ds, names, probs)
+    order, sentence = gallery_filters(ds, names, probs)
     if st.session_state.get("eval_cell") or st.session_state.get("eval_classes") or st.session_state.get("eval_called"):
         st.button("Show all classes again", on_click=_clear_cell, icon=":material/filter_alt_off:")
     shown = order[:40]

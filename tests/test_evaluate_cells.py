@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from app_pages.common import link_params, run_store
+from app_pages.parts.links import link_params
+from app_pages.parts.runs import run_store
 from mnist_core.analysis.evaluate import cell_images, confusion_matrix
 from mnist_core.config import TrainConfig
 from tests.test_app_pages import button, open_page
@@ -44,3 +45,26 @@ def test_a_chosen_cell_filters_the_gallery_and_one_click_clears_it(app):
     button(app, "Show all classes again").click().run()
     assert caption(app).startswith("10,000 images match")
     assert app.multiselect(key="eval_classes").value == []
+
+
+def test_accuracy_and_cross_entropy_from_probabilities():
+    from mnist_core.analysis.evaluate import accuracy, cross_entropy
+
+    labels = np.array([0, 1, 2])
+    probs = np.array([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1], [1.0, 0.0, 0.0]])
+    assert accuracy(probs, labels) == 2 / 3
+    # The third image's true class has probability 0: clipped to 1e-7, not an infinite loss.
+    assert np.isclose(cross_entropy(probs, labels), -(np.log(0.5) + np.log(0.8) + np.log(1e-7)) / 3)
+
+
+def test_the_gallery_order_follows_the_filters():
+    from mnist_core.analysis.evaluate import gallery_order
+
+    labels = np.array([1, 1, 2, 2, 3])
+    probs = np.full((5, 10), 0.01)
+    probs[0, 1], probs[1, 2], probs[2, 2], probs[3, 1], probs[4, 2] = 0.9, 0.6, 0.8, 0.95, 0.7
+    assert gallery_order(probs, labels).tolist() == [0, 1, 2, 3, 4]
+    assert gallery_order(probs, labels, mistakes_only=True).tolist() == [1, 3, 4]
+    assert gallery_order(probs, labels, confident_first=True).tolist() == [3, 4, 1]
+    assert gallery_order(probs, labels, classes=[1, 3]).tolist() == [0, 1, 4]
+    assert gallery_order(probs, labels, mistakes_only=True, called=[2]).tolist() == [1, 4]
