@@ -10,59 +10,29 @@ import statistics
 
 import streamlit as st
 
-from app_pages.code_view import code_view
-from app_pages.common import (
-    MAX_SESSION_RUNS,
+from app_pages.parts.code_view import code_view
+from app_pages.parts.curves import charts
+from app_pages.parts.form import fold, read_settings
+from app_pages.parts.links import link_params, share_link
+from app_pages.parts.progress import first_epoch_progress, live_progress, my_jobs, my_other_jobs
+from app_pages.parts.runs import (
     find_run,
-    link_number,
-    link_params,
-    pct,
     remember,
+    room,
     run_store,
     select,
     session_full,
     session_runs,
-    share_link,
     start_training,
+    warn_full,
 )
-from app_pages.form import fold, load_form, settings_form
 from mnist_core.analysis import experiments
+from mnist_core.analysis.evaluate import pct
 from mnist_core.config import FIELD, TrainConfig
 from mnist_core.engine import worker
 from mnist_core.engine.cluster import EngineError
-from mnist_core.engine.runstore import RunStore
 from mnist_core.engine.transfer import export_keras, history_csv, history_json
-from mnist_core.figures import charts as figures
 from mnist_core.model.runs import best_epoch
-
-FORM = "form_config"  # the last config this session's form described, as a dict of strings
-
-
-def read_settings() -> TrainConfig:
-    """The form, filled from a shared link, the Home button or this session's last config."""
-    # Streamlit forgets a widget's value when another page is shown, so the form is
-    # refilled from the last config this session used (or a link, on a first visit).
-    pending = st.session_state.pop("pending_config", None)
-    if pending or "f_layers" not in st.session_state:
-        first_visit = FORM not in st.session_state
-        if first_visit and not pending and link_number(st.query_params.get("epoch")) is not None:
-            st.session_state.link_epoch = link_number(st.query_params.get("epoch"))
-        source = pending or (st.query_params.to_dict() if first_visit else st.session_state[FORM])
-        notes = load_form(source)
-        if notes and first_visit:
-            st.session_state.link_notes = notes
-    slot = st.empty()  # the link's notes, above the form
-    shown = pending or st.session_state.get(FORM)
-    config = settings_form(st.session_state.get("dataset", "mnist"),
-                           TrainConfig.from_dict(shown).describe() if shown else None)
-    if "link_notes" in st.session_state:  # shown until the learner changes a setting
-        if st.session_state.get(FORM, config.to_dict()) != config.to_dict():
-            del st.session_state["link_notes"]
-        else:
-            slot.info("Some settings in the link were changed or not used: " + "; ".join(st.session_state.link_notes))
-    st.session_state[FORM] = config.to_dict()
-    st.query_params.from_dict(config.to_dict())  # a reload or a copied link keeps this setup
-    return config
 
 
 @st.cache_data(max_entries=64, show_spinner="Checking the untrained network...")
@@ -90,20 +60,6 @@ def network_preview(config: TrainConfig) -> None:
                 c.caption(str(exc))
 
 
-def job_button(job, key: str = "job_control") -> None:
-    """Cancel while the job waits in the queue, Stop while it trains. Drawn inside a polling
-    fragment, so the label follows the job's state within 2 s."""
-    if st.button("Cancel" if job.queued else "Stop", key=key, disabled=job.stopping,
-                 help="Leave the queue." if job.queued else "Stop after the current epoch; finished epochs are kept."):
-        job.stop()
-        st.rerun()
-
-
-def my_jobs() -> list:
-    """This session's jobs that are queued or training."""
-    return [j for j in st.session_state.get("jobs", []) if not j.done]
-
-
 def controls(config: TrainConfig, run, job) -> None:
     """Train, Continue or Trained (while a job runs, live_progress draws Stop or Cancel)."""
     if job is not None:
@@ -117,58 +73,12 @@ def controls(config: TrainConfig, run, job) -> None:
     elif done:
         label = f"Continue to {config.epochs} epochs"
     if session_full(config):
-        st.warning(f"Your list keeps at most {MAX_SESSION_RUNS} runs and is full. "
-                   "Delete some on the Compare page to train new ones.")
+        warn_full()
         disabled, why = True, "Your list of runs is full."
     if st.button(label, type="primary", disabled=disabled, help=why):
         start_training(config)
         fold()
         st.rerun()
-
-
-def epoch_table(rows: list[dict]) -> list[dict]:
-    def rounded(value, digits=4):
-        return None if value is None else round(value, digits)
-
-    return [{"epoch": r["epoch"], "loss": rounded(r["loss"]), "accuracy": rounded(r["accuracy"]),
-             "val loss": rounded(r["val_loss"]), "val accuracy": rounded(r["val_accuracy"]),
-             "test accuracy": rounded(r["test_accuracy"]), "seconds": rounded(r["seconds"], 2)}
-            for r in rows]
-
-
-def charts(config: TrainConfig, history: list, selected: int | None, max_epochs: int,
-           with_table: bool = True, family: list | None = None) -> None:
-    """Loss, accuracy and (with validation) the gap; with repeats (`family`: the same settings
-    with other seeds) a band shows their range. While training, the figures are kept in the
-    session and rebuilt only when an epoch was added (the page polls every 2 s)."""
-    histories = [r.history[:max_epochs] for r in family or []]
-    stamp = (config.key(), len(history), selected, max_epochs, tuple(len(h) for h in histories))
-    rows = [r.as_dict() for r in history]
-    cached = st.session_state.get("_charts")
-    if not cached or cached[0] != stamp:
-        best = best_epoch(history)
-        figs = [figures.curve_figure(rows, metric, best, selected, max_epochs, seeds=len(histories),
-                                     bands={"training": experiments.band(histories, metric),
-                                            "validation": experiments.band(histories, f"val_{metric}")}
-                                     if len(histories) > 1 else None)
-                for metric in ("loss", "accuracy")]
-        if best is not None:
-            figs.append(figures.gap_figure(rows, best, selected, max_epochs))
-        st.session_state._charts = cached = (stamp, figs)
-    figs = cached[1]
-    a, b = st.columns(2)
-    a.plotly_chart(figs[0], key="chart_loss")
-    b.plotly_chart(figs[1], key="chart_acc")
-    if len(histories) > 1:
-        st.caption(f"The shaded bands span the {len(histories)} seeds of these settings: how far runs "
-                   "differ by chance alone.")
-    if len(figs) > 2:
-        st.plotly_chart(figs[2], key="chart_gap")
-        st.caption("When validation loss climbs while training loss keeps falling, the network is "
-                   "memorising the training images instead of learning digits: that is overfitting.")
-    if with_table:
-        with st.expander("Every epoch as a table"):
-            st.dataframe(epoch_table(rows), hide_index=True)
 
 
 def seeds_section(config: TrainConfig, family: list, epoch: int) -> None:
@@ -193,103 +103,15 @@ def seeds_section(config: TrainConfig, family: list, epoch: int) -> None:
     wanted = experiments.seed_configs(config, seeds)
     store = run_store()
     new = [c for c in wanted if c.seed not in trained and store.job(c) is None]
-    room = MAX_SESSION_RUNS - len(session_runs())
+    left = room()
     why = ("Every one of these seeds is trained or training." if not new else
-           f"Your list has room for {max(room, 0)} more runs: delete some on Compare first." if len(new) > room else None)
+           f"Your list has room for {max(left, 0)} more runs: delete some on Compare first." if len(new) > left else None)
     if st.button(f"Repeat with other seeds ({len(new)} new run{'s' if len(new) != 1 else ''})",
                  disabled=why is not None, help=why or "They queue like any training; the bands fill in as they finish."):
         for repeat in new:
             found = find_run(repeat)  # trained here already (by another learner): listed, not retrained
             if found is None or found.epochs_done < repeat.epochs:
                 start_training(repeat)
-        st.rerun()
-
-
-# Poll the worker every 2 s: each poll costs the server ~30 ms and the browser a redraw
-# of three charts, which at 1 s slowed training by a measured 30% on two cores
-# (bench/app_speed.py); at 2 s the page stays within 10% of the command line.
-@st.fragment(run_every=2.0)
-def live_progress(config: TrainConfig) -> None:
-    progress(config)
-
-
-# Until the first epoch is in, there are no charts to redraw: a poll is a progress bar, so
-# the page looks every 0.5 s and shows epoch 1 without the wait of a 2 s poll.
-@st.fragment(run_every=0.5)
-def first_epoch_progress(config: TrainConfig) -> None:
-    job = run_store().job(config)
-    if job is not None and job.run is not None and job.run.epochs_done:
-        st.rerun()  # the first epoch is in: the charts, polled every 2 s
-    progress(config)
-
-
-def progress(config: TrainConfig) -> None:
-    """The running job's state: its button, queue place or epoch, numbers and curves."""
-    store = run_store()
-    job = store.job(config)
-    if job is None:  # finished: redraw the whole page with the results
-        st.rerun()
-    job_button(job)
-    if job.queued:
-        st.info(queue_text(job, store.engine.slots()))
-        return
-    run = job.run
-    done = run.epochs_done if run else 0
-    st.progress(done / job.target, text=f"Epoch {done} of {job.target}"
-                + (" (stopping after this epoch)" if job.stopping else ""))
-    if run is None or not run.history:
-        st.write("Preparing the data and compiling the network...")
-        return
-    last = run.history[-1]
-    a, b, c = st.columns(3)
-    a.metric("Elapsed", f"{last.elapsed:.1f} s")
-    b.metric("Images per second", f"{last.samples_per_second:,.0f}")
-    c.metric("Validation accuracy" if last.val_accuracy is not None else "Training accuracy",
-             pct(last.val_accuracy if last.val_accuracy is not None else last.accuracy))
-    charts(config, run.history[:done], None, job.target, with_table=False)
-
-
-def queue_text(job, at_once: int) -> str:
-    """Where a queued job stands, counting this learner's own runs apart from everyone else's."""
-    mine = [j for j in my_jobs() if j is not job]
-    mine_queued = sum(1 for j in mine if j.queued and j.position < job.position)
-    mine_training = [j for j in mine if not j.queued]
-    others = job.position - 1 - mine_queued
-    ahead = []
-    if mine_training or mine_queued:
-        ahead.append(f"{len(mine_training) + mine_queued} of your own runs")
-    if others:
-        ahead.append(f"{others} run(s) of other learners")
-    before = " and ".join(ahead) if ahead else "the run(s) training now"
-    if not at_once:
-        return ("No training worker is ready yet (one is starting, or none offers the resource "
-                "train=1): this run starts as soon as one is. You can leave this page and come back.")
-    return (f"The training workers train {at_once} network(s) at a time; this one waits for {before}. "
-            "It starts by itself: you can leave this page and come back.")
-
-
-@st.fragment(run_every=2.0)
-def my_other_jobs(config: TrainConfig) -> None:
-    """Runs this learner started with other settings (other seeds, a sweep), still queued or
-    training: shown until they end, with one button to stop them all. When one ends, the whole
-    page is drawn again (its bands and numbers may include it)."""
-    others = [j for j in my_jobs() if j.key != config.key()]
-    if len(others) < st.session_state.get("_other_jobs", 0):
-        st.session_state._other_jobs = len(others)
-        st.rerun()
-    st.session_state._other_jobs = len(others)
-    for i, job in enumerate(others):
-        run = job.run
-        where = "waits in the queue" if job.queued else f"is training: epoch {run.epochs_done if run else 0} of {job.target}"
-        a, b, c = st.columns([6, 2, 1], vertical_alignment="center")
-        a.info(f"Your run {job.config.describe()}, seed {job.config.seed}, {where}.")
-        b.page_link("app_pages/train.py", label="Open it", icon=":material/show_chart:",
-                    query_params={**job.config.to_dict(), "epochs": str(job.target)})
-        with c:
-            job_button(job, key=f"other_job_{i}")
-    if len(others) > 1 and st.button(f"Stop all {len(others)}", key="stop_other_jobs",
-                                     help="The waiting ones leave the queue; the training ones stop after their epoch."):
-        RunStore.stop_all(others)
         st.rerun()
 
 
