@@ -5,33 +5,22 @@ weight pictures, one image going through the network, the last hidden layer's ma
 test images, and each layer's health. All numpy (mnist_core.analysis.inside): no TensorFlow here.
 """
 
-import numpy as np
 import streamlit as st
 
-from app_pages.common import (
-    config_from_url,
-    default_run,
-    find_run,
-    imported_runs,
-    link_number,
-    link_params,
-    select,
-    selected,
-    session_runs,
-)
-from mnist_core.analysis import inside
-from mnist_core.figures import charts as figures
+from app_pages.parts import picker
+from app_pages.parts.inside_image import one_image
+from app_pages.parts.links import config_from_url, link_params
+from app_pages.parts.runs import default_run, find_run, imported_runs, select, selected, session_runs
+from mnist_core.analysis import choice, inside
 from mnist_core.figures import inside as fi
 
 GRID_UNITS = 64  # weight pictures on one page of the grid
-TOP_UNITS = 8  # units shown as pushing hardest towards the prediction
 CHART = {"displayModeBar": False}
 
 
 def options() -> list:
     """The shipped model, this learner's runs with at least one epoch, and uploaded models."""
-    runs = [r for r in session_runs().values() if r.epochs_done]
-    return [default_run()] + runs + imported_runs()
+    return [default_run()] + choice.trained(session_runs().values()) + imported_runs()
 
 
 def wanted(choices: list) -> tuple:
@@ -79,11 +68,10 @@ def choose_run() -> tuple:
     """(run, epoch): the model and the epoch, both shared with Evaluate and Draw."""
     choices = options()
     run, epoch = wanted(choices)
-    st.session_state.inside_model = next(i for i, r in enumerate(choices) if r is run)
-    st.selectbox("Model", range(len(choices)), key="inside_model", on_change=_model_changed, args=(choices,),
-                 format_func=lambda i: f"Your run: {choices[i].label}" if choices[i].config is not None
-                 and choices[i] is not default_run() else choices[i].label[:1].upper() + choices[i].label[1:],
-                 help="The run and epoch chosen on Train or Evaluate are shown first.")
+    st.session_state.inside_model = choice.position(choices, run)
+    yours = [r for r in choices if r.config is not None and r is not default_run()]
+    picker.pick("Model", choices, choice.titles(choices, yours=yours), key="inside_model", on_change=_model_changed,
+                args=(choices,), help="The run and epoch chosen on Train or Evaluate are shown first.")
     if run.epochs_done >= 1:
         st.session_state.inside_epoch = epoch
         epoch = st.slider("After epoch", 0, run.epochs_done, key="inside_epoch", on_change=_epoch_changed,
@@ -132,75 +120,6 @@ def follow_unit(run, ins: inside.Inspector, count: int, first: int) -> None:
                                    columns=len(epochs), captions=[f"epoch {e}" for e in epochs]), config=CHART)
 
 
-def _url_image(count: int) -> int | None:
-    raw = st.query_params.get("image")
-    number = link_number(raw)
-    return number if number is not None and number < count else None
-
-
-def _image_changed() -> None:
-    pick = st.session_state.inside_image
-    if pick == "drawing":
-        st.query_params.pop("image", None)
-    elif pick is not None:
-        st.query_params["image"] = str(pick)
-
-
-def image_choice(run) -> tuple:
-    """(28x28 image, its caption, its true class or None): a drawing handed over by Draw, a test
-    image named by the link (Evaluate's closer look sends one), or one of a small gallery. The
-    choice is left in session state as `inside_shown`."""
-    ds = run.dataset
-    gallery = [int(np.flatnonzero(ds.y_test == k)[0]) for k in range(len(run.class_names))]
-    asked = _url_image(len(ds.y_test))
-    picks = (["drawing"] if "inside_drawing" in st.session_state else []) + \
-        ([asked] if asked is not None and asked not in gallery else []) + gallery
-    st.session_state.inside_image = asked if asked is not None else picks[0]
-    pick = st.pills("Image", picks, key="inside_image", on_change=_image_changed,
-                    format_func=lambda p: "your drawing" if p == "drawing" else
-                    f"test image {p} ({run.class_names[ds.y_test[p]]})" if p == asked else
-                    str(run.class_names[ds.y_test[p]]),
-                    help="A test image of each class; an image sent from Evaluate or your drawing from Draw.")
-    pick = picks[0] if pick is None else pick
-    st.session_state.inside_shown = pick  # the page's link names it (a drawing cannot be named)
-    if pick == "drawing":
-        return st.session_state.inside_drawing, "your drawing", None
-    return ds.x_test[pick], f"test image {pick}: {run.class_names[ds.y_test[pick]]}", int(ds.y_test[pick])
-
-
-def one_image(run, net: inside.Network) -> None:
-    st.subheader("One image through the network")
-    st.write("Follow one image: each hidden layer turns the one before it into new numbers (darker: "
-             "stronger), and the output layer adds up the last hidden layer's votes into ten probabilities.")
-    image, caption, truth = image_choice(run)
-    pre, post, probs = inside.forward_layers(net, inside.inputs(net, image[None]))
-    if not np.isfinite(probs).all():
-        st.warning("At this epoch the weights are so large that the numbers overflow: the run was diverging. "
-                   "Pick an earlier epoch.")
-        return
-    left, right = st.columns([1, 3])
-    left.image(255 - image, width=140, caption=caption)
-    right.plotly_chart(figures.probability_figure(probs[0], run.class_names, truth), config=CHART)
-    for i, h in enumerate(post):
-        active = int((h[0] > 0).sum()) if net.activations[i] == "relu" else None
-        note = f", {active} of them above zero" if active is not None else ""
-        st.plotly_chart(fi.activation_strip(h[0], f"Hidden layer {i + 1}: {len(h[0])} units{note}"), config=CHART)
-    target = int(probs[0].argmax())
-    push = inside.contributions(net, post, target)
-    top = np.argsort(-push)[:TOP_UNITS]
-    a, b = st.columns([2, 3])
-    a.plotly_chart(fi.contribution_figure(top, push[top], run.class_names[target]), config=CHART)
-    pictures = inside.input_pictures(net, pre, post, top)
-    b.plotly_chart(fi.weight_grid(pictures, top, inside.symmetric_limit(pictures), columns=4,
-                                  captions=[f"unit {u}" for u in top], width=620), config=CHART)
-    deeper = "" if len(post) == 1 else (
-        " In a deeper layer a unit has no pictures of its own: each one here shows which pixels of this "
-        "image would change that unit the most (through the units below it that are active).")
-    st.caption(f"The {len(top)} units of the last hidden layer that pushed hardest towards "
-               f"'{run.class_names[target]}': activation times the weight to that output. Beside them, what "
-               "each unit looks for." + deeper)
-
-
 def hidden_map(run, epoch: int, ins: inside.Inspector) -> None:
     st.subheader("The last hidden layer's map")
     st.write(f"Each dot is one of {len(ins.sample):,} test images, placed by what the last hidden layer makes "
@@ -240,14 +159,8 @@ def health(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> None:
              "'Moved' is how far a layer's weights changed in one epoch, compared with their size: large at "
              "first, smaller as training settles.")
     view, changes = ins.view(epoch), ins.weight_changes()
-    names = [f"hidden {i + 1}" for i in range(len(net.sizes))] + ["output"]
-    units = list(net.sizes) + [net.kernels[-1].shape[1]]
-    dead = list(view.dead) + [None]
-    rows = [{"layer": name, "units": n,
-             "dead units": "-" if d is None else f"{d:,} ({d / n:.0%})",
-             "moved in this epoch": f"{changes[epoch - 1, i]:.1%}" if epoch >= 1 and len(changes) else "-"}
-            for i, (name, n, d) in enumerate(zip(names, units, dead))]
-    st.dataframe(rows, hide_index=True)
+    names = inside.layer_names(net)
+    st.dataframe(inside.health_rows(net, view.dead, changes, epoch), hide_index=True)
     if "relu" not in net.activations:
         st.caption("Dead units are counted for relu layers only: sigmoid and tanh never output exactly zero.")
     if run.epochs_done < 1:

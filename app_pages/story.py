@@ -4,8 +4,12 @@ and where the test images whose labels people judged wrong land. Numpy only."""
 import numpy as np
 import streamlit as st
 
-from app_pages.common import default_run, link_params, markdown_table, selected, session_runs
-from mnist_core.analysis.story import AMBIGUOUS, EASY, HARD, MAP_POINTS, story_of
+from app_pages.parts.formatting import markdown_table
+from app_pages.parts.links import link_params
+from app_pages.parts.picker import pick
+from app_pages.parts.runs import default_run, selected, session_runs
+from mnist_core.analysis import choice
+from mnist_core.analysis.story import AMBIGUOUS, EASY, HARD, map_sample, story_of
 from mnist_core.data.label_errors import MNIST_TEST, SOURCE
 from mnist_core.figures import pictures
 from mnist_core.figures import story as figures_story
@@ -16,22 +20,10 @@ CHART = {"displayModeBar": False}
 def choose_run():
     """A run with at least two epochs: the one chosen on Train or Evaluate by default, this
     session's others, or the shipped classic network."""
-    runs = [r for r in session_runs().values() if r.epochs_done >= 2]
-    chosen, _ = selected()
-    options = runs + [default_run()]
-    start = next((i for i, r in enumerate(options) if r is chosen), 0)
-    index = st.selectbox("Run", range(len(options)), index=start, key="story_run",
-                         format_func=lambda i: options[i].label[:1].upper() + options[i].label[1:],
-                         help="Runs of this session with two epochs or more, and the shipped classic network.")
+    options = choice.trained(session_runs().values(), least=2) + [default_run()]
+    index = pick("Run", options, choice.titles(options), index=choice.position(options, selected()[0]),
+                 key="story_run", help="Runs of this session with two epochs or more, and the shipped classic network.")
     return options[index]
-
-
-def map_sample(n: int, keep: list[int]) -> np.ndarray:
-    """The positions drawn on the map: all of them, or a fixed sample plus those to `keep`."""
-    if n <= MAP_POINTS:
-        return np.arange(n)
-    sample = np.random.default_rng(0).choice(n, MAP_POINTS, replace=False)
-    return np.unique(np.concatenate([sample, np.asarray(keep, int)]))
 
 
 def _picked(key: str) -> None:

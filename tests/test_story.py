@@ -83,3 +83,11 @@ def test_the_compare_sentence_counts_forgetting_on_the_test_set(shipped, test_st
     events = int(test_story.forgetting_events().sum())
     assert text.startswith(f"Changing dropout, the test images were forgotten {events:,} → {events:,} times over 5 epochs")
     assert f"{len(test_story.never_learnt()):,} → {len(test_story.never_learnt()):,} were never read right" in text
+
+
+def test_the_map_draws_everything_or_a_fixed_sample_with_the_marked_images():
+    assert S.map_sample(5, [3]).tolist() == [0, 1, 2, 3, 4]
+    n = S.MAP_POINTS * 2
+    drawn = S.map_sample(n, [n - 1])
+    assert n - 1 in drawn and S.MAP_POINTS <= len(drawn) <= S.MAP_POINTS + 1
+    assert np.array_equal(drawn, S.map_sample(n, [n - 1]))  # the same sample on every run

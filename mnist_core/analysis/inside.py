@@ -177,6 +177,21 @@ def input_pictures(net: Network, pre: list, post: list, units: np.ndarray) -> np
 # --- the hidden layer's map and the layers' health, per epoch -------------------------
 
 
+def layer_names(net: Network) -> list[str]:
+    """"hidden 1", "hidden 2", ... and "output"."""
+    return [f"hidden {i + 1}" for i in range(len(net.sizes))] + ["output"]
+
+
+def health_rows(net: Network, dead: list[int], changes: np.ndarray, epoch: int) -> list[dict]:
+    """One row a layer: its units, its dead units (hidden layers; `dead` counts them) and how far
+    its weights moved in epoch `epoch` (`changes[epoch - 1]`, relative to their size)."""
+    units = list(net.sizes) + [net.kernels[-1].shape[1]]
+    return [{"layer": name, "units": n,
+             "dead units": "-" if d is None else f"{d:,} ({d / n:.0%})",
+             "moved in this epoch": f"{changes[epoch - 1, i]:.1%}" if epoch >= 1 and len(changes) else "-"}
+            for i, (name, n, d) in enumerate(zip(layer_names(net), units, list(dead) + [None]))]
+
+
 def map_sample(test_size: int) -> np.ndarray:
     """The fixed test images on the map: MAP_SAMPLE of them, the same for every run."""
     rng = np.random.default_rng(MAP_SEED)

@@ -172,6 +172,15 @@ def story_of(run, split: str) -> Story:
         return made
 
 
+def map_sample(n: int, keep: list[int]) -> np.ndarray:
+    """The positions a data map draws: all `n` of them, or a fixed sample of MAP_POINTS plus those
+    to `keep`."""
+    if n <= MAP_POINTS:
+        return np.arange(n)
+    sample = np.random.default_rng(0).choice(n, MAP_POINTS, replace=False)
+    return np.unique(np.concatenate([sample, np.asarray(keep, int)]))
+
+
 def forgetting_sentence(a, b, setting: str) -> str:
     """What changing `setting` did to forgetting, on the test set: for Compare's two runs that
     differ in that one setting."""
