@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from mnist_core.config import TrainConfig
 from mnist_core.engine import cluster as engines
+from mnist_core.engine.transfer import KerasJobs
 from mnist_core.engine.worker import train_run
 from mnist_core.store.learners import Learners
 from mnist_core.store.rundir import RunDirectory, RunKey
@@ -124,6 +125,7 @@ class RunStore:
         self.disk, self.engine = disk, engine or engines.shared()
         self.disk.is_live = self._live
         self.learners = Learners(disk.root)
+        self.keras = KerasJobs(self.engine)  # what a page needs of Keras, done on a worker
         self.max_runs, self.max_bytes = max_runs, max_bytes
         self._runs: OrderedDict[TrainConfig, object] = OrderedDict()
         self._stamps: dict[TrainConfig, tuple] = {}  # (run.npz version, live) each cached run matches

@@ -15,6 +15,7 @@ import json
 import numpy as np
 
 from mnist_core.data.datasets import CLASS_NAMES, load_dataset
+from mnist_core.engine import worker
 from mnist_core.model.inference import ACTIVATIONS, forward
 from mnist_core.model.modelfile import MAX_MODEL_BYTES, ModelFileError, check_keras_file
 from mnist_core.model.preprocess import prepare_images
@@ -120,3 +121,20 @@ def import_keras(data: bytes, name: str = "the file", dataset_name: str = "mnist
     limit is checked here, before Keras sees it; `call` runs Keras (in the app, on a worker)."""
     check_keras_file(data, name)
     return ImportedRun(call(keras_files.describe_keras, data, name), data, name, dataset_name, call)
+
+
+class KerasJobs:
+    """The Keras work a page needs, done on a worker of `engine` so that the web process never
+    imports Keras: a run's .keras file, an upload read back, an untrained network's accuracy."""
+
+    def __init__(self, engine):
+        self._call = engine.call
+
+    def export(self, run, epoch: int) -> bytes:
+        return export_keras(run, epoch, self._call)
+
+    def read(self, data: bytes, name: str, dataset_name: str = "mnist") -> ImportedRun:
+        return import_keras(data, name, dataset_name, self._call)
+
+    def untrained_accuracy(self, config) -> float:
+        return self._call(worker.untrained_accuracy, config.to_dict())

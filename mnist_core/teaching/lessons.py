@@ -175,14 +175,19 @@ def _read_test_as_validation(runs: list) -> Outcome:
                    "Validation and test accuracy are the same number: the validation images are the test images.")
 
 
+def both(a: float, b: float, show=pct) -> str:
+    """Two figures side by side, as the lessons' tables compare them: "97.80% / 98.10%"."""
+    return f"{show(a)} / {show(b)}"
+
+
 def _read_mse(runs: list) -> Outcome:
     mse, ce = runs
     first_gap = ce.history[0].test_accuracy - mse.history[0].test_accuracy
     answer = 2 if mse.test_accuracy < 0.5 else 1 if first_gap > 0.005 else 0
     return Outcome([("test accuracy after epoch 1, MSE / cross-entropy",
-                     f"{pct(mse.history[0].test_accuracy)} / {pct(ce.history[0].test_accuracy)}", "MSE behind"),
+                     both(mse.history[0].test_accuracy, ce.history[0].test_accuracy), "MSE behind"),
                     ("test accuracy after the last epoch, MSE / cross-entropy",
-                     f"{pct(mse.test_accuracy)} / {pct(ce.test_accuracy)}", "both train")], answer,
+                     both(mse.test_accuracy, ce.test_accuracy), "both train")], answer,
                    f"After one epoch mean squared error was {first_gap * 100:.1f} points behind cross-entropy; "
                    f"after {len(mse.history)} epochs {(ce.test_accuracy - mse.test_accuracy) * 100:.1f} points.")
 
@@ -196,10 +201,10 @@ def _read_dropout(runs: list) -> Outcome:
     answer = 0 if gap(dropped) < gap(plain) - 0.005 else 2 if gap(dropped) > gap(plain) + 0.005 else 1
     return Outcome([("training - validation accuracy, last epoch, without / with dropout",
                      f"{gap(plain) * 100:.1f} / {gap(dropped) * 100:.1f} points", "smaller with dropout"),
-                    ("best validation loss, without / with", f"{min(r.val_loss for r in plain.history):.3f} / "
-                     f"{min(r.val_loss for r in dropped.history):.3f}", ""),
-                    ("test accuracy at the best epoch, without / with",
-                     f"{pct(plain.test_accuracy)} / {pct(dropped.test_accuracy)}", "")], answer,
+                    ("best validation loss, without / with", both(min(r.val_loss for r in plain.history),
+                                                                  min(r.val_loss for r in dropped.history), "{:.3f}".format), ""),
+                    ("test accuracy at the best epoch, without / with", both(plain.test_accuracy, dropped.test_accuracy), "")],
+                   answer,
                    f"Without dropout the network ended {gap(plain) * 100:.1f} points better on its training images "
                    f"than on the validation images; with dropout {gap(dropped) * 100:.1f} points.")
 
