@@ -17,7 +17,7 @@ from app_pages.parts.sweeps import sweep_section
 from mnist_core.analysis import compare
 from mnist_core.data.datasets import DATASET_TITLES
 from mnist_core.engine.cluster import EngineError
-from mnist_core.engine.transfer import MAX_MODEL_BYTES, ModelFileError, import_keras
+from mnist_core.engine.transfer import MAX_MODEL_BYTES, ModelFileError
 from mnist_core.figures import charts as figures
 
 
@@ -116,7 +116,7 @@ def own_model() -> None:
     imported = imported_runs()
     if not any(m.name == upload.name for m in imported):
         try:
-            imported.append(import_keras(upload.getvalue(), upload.name, dataset, call=run_store().engine.call))
+            imported.append(run_store().keras.read(upload.getvalue(), upload.name, dataset))
         except (ModelFileError, EngineError) as exc:
             st.error(f"{str(exc).rstrip('.')}.")
     if any(m.name == upload.name for m in imported):

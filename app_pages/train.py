@@ -29,16 +29,15 @@ from app_pages.parts.runs import (
 from mnist_core.analysis import experiments
 from mnist_core.analysis.evaluate import pct
 from mnist_core.config import FIELD, TrainConfig
-from mnist_core.engine import worker
 from mnist_core.engine.cluster import EngineError
-from mnist_core.engine.transfer import export_keras, history_csv, history_json
+from mnist_core.engine.transfer import history_csv, history_json
 from mnist_core.model.runs import best_epoch
 
 
 @st.cache_data(max_entries=64, show_spinner="Checking the untrained network...")
 def untrained_accuracy(config: TrainConfig) -> float:
     """Measured on a worker: building the network needs Keras, which this process never imports."""
-    return run_store().engine.call(worker.untrained_accuracy, config.to_dict())
+    return run_store().keras.untrained_accuracy(config)
 
 
 def network_preview(config: TrainConfig) -> None:
@@ -186,7 +185,7 @@ def share_and_download(config: TrainConfig, run, epoch: int, history: list) -> N
                            "while the server still has it, otherwise one click trains it.")
         stem = f"mnist-lab-{config.dataset}-{'-'.join(map(str, config.hidden))}-seed{config.seed}"
         d1, d2, d3 = st.columns(3)
-        d1.download_button(f"Model at epoch {epoch} (.keras)", lambda: export_keras(run, epoch, call=run_store().engine.call),
+        d1.download_button(f"Model at epoch {epoch} (.keras)", lambda: run_store().keras.export(run, epoch),
                            file_name=f"{stem}-epoch{epoch}.keras", mime="application/zip")
         d2.download_button("History (.csv)", history_csv([r.as_dict() for r in history]), file_name=f"{stem}.csv", mime="text/csv")
         d3.download_button("History and settings (.json)", history_json(run),

@@ -94,7 +94,8 @@ def test_fashion_and_a_sigmoid_network(app):
 
 def test_a_run_near_divergence_says_its_numbers_overflow(app):
     run = stored_run(epochs=2, sizes=(8, 8))
-    run._weights[2] = [w * 1e25 for w in run._weights[2]]
+    overflowing = run.weights_at(2)
+    overflowing[:] = [w * 1e25 for w in overflowing]  # in place: the run's epoch 2 itself
     app.session_state["runs"] = {run.config.key(): run}
     app.session_state["selected"] = (run, 2)
     open_page(app, "app_pages/inside.py")

@@ -141,3 +141,16 @@ def test_the_warm_up_compiles_the_classic_network_once(small_config, monkeypatch
     assert warm.start()  # as a worker starts
     assert warm.done.wait(300) and warm.seconds is not None
     assert len(training.POOL) == 1 and not warm.start()  # compiled, and only once
+
+
+def test_a_queued_runs_sentence_counts_the_learners_own_runs_apart_from_others():
+    from types import SimpleNamespace as Job
+
+    from mnist_core.engine.runstore import queue_sentence
+
+    job = Job(position=4, queued=True)
+    mine = [Job(position=0, queued=False), Job(position=2, queued=True), Job(position=6, queued=True)]
+    said = queue_sentence(job, mine, at_once=1)
+    assert "waits for 2 of your own runs and 2 run(s) of other learners" in said
+    assert "waits for the run(s) training now" in queue_sentence(Job(position=1, queued=True), [], 1)
+    assert "No training worker is ready yet" in queue_sentence(job, mine, at_once=0)

@@ -9,7 +9,7 @@ from app_pages.parts.curves import charts
 from app_pages.parts.runs import run_store
 from mnist_core.analysis.evaluate import pct
 from mnist_core.config import TrainConfig
-from mnist_core.engine.runstore import RunStore
+from mnist_core.engine.runstore import RunStore, queue_sentence
 
 
 def job_button(job, key: str = "job_control") -> None:
@@ -72,21 +72,7 @@ def progress(config: TrainConfig) -> None:
 
 def queue_text(job, at_once: int) -> str:
     """Where a queued job stands, counting this learner's own runs apart from everyone else's."""
-    mine = [j for j in my_jobs() if j is not job]
-    mine_queued = sum(1 for j in mine if j.queued and j.position < job.position)
-    mine_training = [j for j in mine if not j.queued]
-    others = job.position - 1 - mine_queued
-    ahead = []
-    if mine_training or mine_queued:
-        ahead.append(f"{len(mine_training) + mine_queued} of your own runs")
-    if others:
-        ahead.append(f"{others} run(s) of other learners")
-    before = " and ".join(ahead) if ahead else "the run(s) training now"
-    if not at_once:
-        return ("No training worker is ready yet (one is starting, or none offers the resource "
-                "train=1): this run starts as soon as one is. You can leave this page and come back.")
-    return (f"The training workers train {at_once} network(s) at a time; this one waits for {before}. "
-            "It starts by itself: you can leave this page and come back.")
+    return queue_sentence(job, [j for j in my_jobs() if j is not job], at_once)
 
 
 @st.fragment(run_every=2.0)

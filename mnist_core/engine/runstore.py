@@ -321,3 +321,22 @@ def _over_bounds(runs: OrderedDict, jobs: dict, max_runs: int, max_bytes: int) -
         victims.append(key)
         count, total = count - 1, total - sizes[key]
     return victims
+
+
+def queue_sentence(job: Job, mine: list[Job], at_once: int) -> str:
+    """Where a queued job stands, in a sentence: this learner's own runs ahead of it (`mine`, their
+    other jobs) apart from everyone else's, and what `at_once` workers mean for it."""
+    mine_queued = sum(1 for j in mine if j.queued and j.position < job.position)
+    mine_training = [j for j in mine if not j.queued]
+    others = job.position - 1 - mine_queued
+    ahead = []
+    if mine_training or mine_queued:
+        ahead.append(f"{len(mine_training) + mine_queued} of your own runs")
+    if others:
+        ahead.append(f"{others} run(s) of other learners")
+    before = " and ".join(ahead) if ahead else "the run(s) training now"
+    if not at_once:
+        return ("No training worker is ready yet (one is starting, or none offers the resource "
+                "train=1): this run starts as soon as one is. You can leave this page and come back.")
+    return (f"The training workers train {at_once} network(s) at a time; this one waits for {before}. "
+            "It starts by itself: you can leave this page and come back.")
