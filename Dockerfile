@@ -1,5 +1,5 @@
 # MNIST Lab for any container host. Not built in the development sandbox (it has no
-# Docker engine); the commands are the ones the README documents for a plain install.
+# Docker engine); the commands are the ones docs/deployment.md gives for a plain install.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,6 +16,9 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
+# The project as a package (docs/deployment.md): the same image serves as a Dask scheduler and worker
+# (docker-compose.yml), which start outside /app's code path.
+RUN pip install --no-deps .
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \

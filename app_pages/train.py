@@ -218,8 +218,10 @@ def main() -> None:
     store = run_store()
     run, job = find_run(config), store.job(config)
     controls(config, run, job)
-    if job is None and store.failure(config):
-        st.error(f"Training could not run: {store.failure(config)}")
+    if job is None and (store.failure(config) or store.engine.error):
+        st.error(f"Training could not run: {store.failure(config) or store.engine.error}")
+    for problem in store.engine.warnings:  # a worker that joined later and cannot train
+        st.warning(problem)
     if job is not None:
         if job.run is not None and job.run.epochs_done:
             live_progress(config)

@@ -11,6 +11,8 @@ The package never imports Streamlit, and importing it does not import TensorFlow
 loads it on its first call.
 """
 
+__version__ = "0.2.0"  # the layered package; a Dask cluster's machines must all run the same one
+
 from mnist_core.config import ConfigError, TrainConfig
 from mnist_core.data.datasets import DataFileError, Dataset, load_dataset
 from mnist_core.input.canvas import Drawing, DrawingError, prepare_drawing

@@ -49,7 +49,7 @@ def require_browser():
 def stop_process(proc: subprocess.Popen) -> None:
     """End a child process the ordinary way (SIGTERM), or kill it after 10 s. Idempotent."""
     if proc.poll() is None:
-        proc.terminate()
+        proc.terminate()  # streamlit ends its own children (the engine's cluster) as it shuts down
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
@@ -64,17 +64,22 @@ class AppServer:
     (e.g. {"MNIST_LAB_RUNS": "/some/dir"} to give it a run directory of its own).
     """
 
-    def __init__(self, env: dict | None = None):
+    def __init__(self, env: dict | None = None, command: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         ARTIFACTS.mkdir(exist_ok=True)
         self.log = open(ARTIFACTS / f"server-{self.port}.log", "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-            env={**os.environ, **{k: str(v) for k, v in (env or {}).items()}},
-        )
+        where = ["--server.port", str(self.port), "--server.address", "127.0.0.1", "--server.headless", "true"]
+        if command:  # a shell command that ends in `streamlit run streamlit_app.py` (tests/deployment.py)
+            from tests import deployment
+
+            self.proc = deployment.start(f"{command} {' '.join(where)}", cwd=ROOT, log=self.log, **(env or {}))
+        else:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", *where],
+                cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+                env={**os.environ, **{k: str(v) for k, v in (env or {}).items()}},
+            )
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -103,43 +103,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class DaskCluster:
-    """A real `dask scheduler` and `dask worker` processes on loopback, stopped by PID."""
+    """The scheduler and workers of docs/deployment.md, started with its commands as written
+    (tests/deployment.py) on loopback, each in an empty folder of its own; stopped by PID."""
 
-    def __init__(self, workers: int = 2):
-        import subprocess
-        import sys
+    def __init__(self, workers: int = 2, runs: str = "runs"):
+        from tests import deployment
 
-        # The workers start in a folder of their own, as on other machines: a relative run
-        # directory there is not the app's (test_engine.py checks the app says so).
-        self.cwd = tempfile.mkdtemp(prefix="mnist-lab-dask-")
-        self.address = f"tcp://127.0.0.1:{free_port()}"
-        env = {**os.environ, "PYTHONPATH": ROOT}
-        dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-        self.procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
-                                        "--no-dashboard"], env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-        # One plain `dask worker` with the flags the README gives, and one through the app's own
-        # launcher (`python -m mnist_core.engine.worker`, the same with its defaults).
-        launchers = [["distributed.cli.dask_worker", "--nthreads", "2", "--resources", "train=1"],
-                     ["mnist_core.engine.worker"]]
-        for i in range(workers):
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", *launchers[i % 2][:1], self.address, *launchers[i % 2][1:],
-                 "--no-dashboard", "--host", "127.0.0.1"],
-                env=env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        problem = deployment.installed_here()
+        if problem:  # the docs' first command, `pip install .`, has not run here (.ci/run runs it)
+            pytest.fail(f"{problem}: run `{deployment.read().install}` in the project's folder first")
+        commands, port = deployment.read(), free_port()
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.procs = [deployment.start(deployment.on_loopback(commands.scheduler, port, runs))]
+        self.procs += [deployment.start(deployment.on_loopback(commands.worker, port, runs)) for _ in range(workers)]
         from distributed import Client
 
         with Client(self.address, timeout="120s", set_as_default=False) as client:
             client.wait_for_workers(workers, timeout=300)
 
     def stop(self) -> None:
+        from tests import deployment
+
         for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(30)
-            except Exception:
-                proc.kill()
-                proc.wait(30)
+            deployment.stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -213,3 +213,21 @@ def test_a_place_in_the_queue_is_read_from_the_schedulers_tasks():
     assert place(tasks, "train-new", slots=1) == 3  # asked, not on the scheduler yet: last
     assert place(tasks, "train-c", slots=2) == 0  # a free slot takes it at once: starting
     assert place(tasks, "train-b", slots=2) == 1 and place(tasks, "train-c", slots=0) == 1
+
+
+def test_a_machine_that_cannot_run_the_project_is_named_with_what_it_lacks_and_the_fix():
+    from mnist_core.engine import remote
+
+    mine = remote.probe()
+    assert mine["mnist_core"] and mine["versions"]["dask"]
+    gone = {"host": "s1", "versions": {}, "mnist_core": None, "error": "ModuleNotFoundError: No module named 'mnist_core'"}
+    older = dict(mine, host="w2", mnist_core="0.0.1", versions=dict(mine["versions"], keras="3.0.0"))
+    no_keras = dict(mine, host="w3", versions=dict(mine["versions"], keras=None))
+    said = engines.cluster_problems(mine, gone, {"tcp://w2:1": older, "tcp://w3:1": no_keras, "tcp://w4:1": mine})
+    assert len(said) == 3  # one sentence a machine; w4 agrees in everything
+    assert said[0].startswith("the Dask scheduler (host s1) cannot import mnist_core (ModuleNotFoundError")
+    assert "mnist_core 0.0.1 (this app: " in said[1] and "keras 3.0.0 (this app: " in said[1]
+    assert "keras None (this app: " in said[2]
+    assert all("`pip install .`" in s and "restart the" in s for s in said)
+    # The scheduler needs no Keras: it only reads the tasks.
+    assert engines.cluster_problems(mine, dict(mine, versions=dict(mine["versions"], keras=None)), {}) == []

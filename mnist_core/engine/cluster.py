@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from mnist_core.engine import worker
+from mnist_core.engine import remote, worker
 
 log = logging.getLogger("mnist_lab")
 
@@ -99,14 +99,87 @@ def queue_place(tasks: dict[str, TaskInfo], key: str, slots: int, done: bool = F
     return max(0, ahead + 1 - free)
 
 
-def _training_tasks(dask_scheduler=None) -> tuple[dict, int]:
-    """Runs on the scheduler (sent by value: the scheduler need not have this project installed).
-    Every training task's state, whether it executes and its priority; and the training slots."""
-    running = {ts.key for ws in dask_scheduler.workers.values() for ts in ws.executing}
-    slots = sum(ws.resources.get("train", 0) for ws in dask_scheduler.workers.values())
-    return {key: (ts.state, key in running, tuple(ts.priority or ()))
-            for key, ts in dask_scheduler.tasks.items()
-            if isinstance(key, str) and key.startswith("train-")}, int(slots)
+INSTALL = ("install the project there with `pip install .` from the same checkout as this app "
+           "(docs/deployment.md), then restart")
+SCHEDULER_NEEDS = ("mnist_core", "dask", "distributed", "numpy")  # it unpickles the tasks' arguments
+WORKER_NEEDS = SCHEDULER_NEEDS + ("keras", "tensorflow")
+
+
+def versions(found: dict) -> dict:
+    """A machine's versions as remote.probe found them, TensorFlow's CPU build counted as TensorFlow."""
+    seen = dict(found["versions"], mnist_core=found.get("mnist_core"))
+    seen["tensorflow"] = seen.get("tensorflow") or seen.pop("tensorflow-cpu", None)
+    return seen
+
+
+def cluster_problems(mine: dict, scheduler: dict | None, workers: dict[str, dict]) -> list[str]:
+    """What keeps a cluster from running this app's trainings, one sentence per machine: which
+    machine, what is missing or different, and the command that fixes it. [] when all agree."""
+    machines = ([("the Dask scheduler", scheduler, SCHEDULER_NEEDS, "the scheduler")] if scheduler else []) + \
+        [(f"the Dask worker {address}", found, WORKER_NEEDS, "the worker") for address, found in sorted(workers.items())]
+    problems, here = [], versions(mine)
+    for name, found, needs, command in machines:
+        there = versions(found)
+        where = f"{name} (host {found['host']})"
+        if there["mnist_core"] is None:
+            problems.append(f"{where} cannot import mnist_core ({found.get('error', 'not installed')}): "
+                            f"{INSTALL} {command}.")
+            continue
+        differ = [f"{pkg} {there[pkg]} (this app: {here[pkg]})" for pkg in needs if there.get(pkg) != here.get(pkg)]
+        if differ:
+            problems.append(f"{where} has {', '.join(differ)}: {INSTALL} {command}.")
+    return problems
+
+
+def ask_cluster(client, workers: list[str] | None = None) -> tuple[list[str], dict]:
+    """(cluster_problems of the scheduler, when `workers` is None, and of these workers, or all;
+    what each worker said, by address)."""
+    import cloudpickle  # Dask's own dependency: it sends `remote` by value, see there
+
+    cloudpickle.register_pickle_by_value(remote)
+    scheduler = None if workers else client.run_on_scheduler(remote.probe)
+    found = client.run(remote.probe, workers=workers, on_error="return")
+    found = {a: f if isinstance(f, dict) else {"host": a, "versions": {}, "mnist_core": None,
+                                               "error": f"{type(f).__name__}: {f}"} for a, f in found.items()}
+    return cluster_problems(remote.probe(), scheduler, found), found
+
+
+def local_cluster():
+    """The app's own cluster on this machine: no workers yet (`scale` adds them)."""
+    import dask  # Dask loads on first use: importing the engine stays light
+    from distributed import LocalCluster
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the workers inherit the environment
+    # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_ and one thread for OpenMP, MKL and
+    # OpenBLAS, against many small tasks oversubscribing the cores. A worker here runs one
+    # training that should have every core, and the trim threshold cost a measured 13% of
+    # its epoch speed (bench/engine_speed.py): none of those here.
+    # (Set for this process: the nannies read it as they start, some after this returns.)
+    dask.config.set({"distributed.nanny.pre-spawn-environ": {}})
+    # A worker process starting on a machine busy with other work can take longer than Dask's
+    # 30 s to reach its scheduler (seen once in the tests under heavy load): allow more.
+    dask.config.set({"distributed.comm.timeouts.connect": "120s"})
+    # Two threads a worker: one for its training slot, one for small jobs beside it. The
+    # workers start in the background (`scale` after the client is up): the engine takes
+    # requests as soon as its scheduler listens, and they wait there for the first worker.
+    return LocalCluster(n_workers=0, threads_per_worker=2, processes=True, resources=dict(TRAIN),
+                        dashboard_address=":0", host="127.0.0.1", silence_logs=logging.WARNING)
+
+
+
+def replace_lost_workers(cluster, workers: int) -> None:
+    """Forget a running cluster's closed or failed nannies, so that `scale` starts new ones in
+    their place."""
+    from distributed.core import Status  # Dask loads on first use: importing the engine stays light
+
+    if cluster.status != Status.running:
+        return
+    lost = [name for name, nanny in cluster.workers.items() if nanny.status in (Status.failed, Status.closed)]
+    if lost:
+        log.warning("training engine: %d worker(s) stopped for good; starting new ones", len(lost))
+        for name in lost:
+            del cluster.workers[name]
+        cluster.scale(workers)
 
 
 def _warm_up_plugin():
@@ -142,6 +215,9 @@ class Engine:
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._snapshot: tuple[float, dict[str, TaskInfo]] = (0.0, {})
+        self.warnings: list[str] = []  # workers that joined later and cannot run this app's trainings
+        self._known_workers: set[str] = set()
+        self._queue_error = ""  # the last reason the queue could not be read, logged once
         self._slots = 0
         self._cancelled: dict[str, float] = {}  # training keys this client cancelled, and when
         self._cancel_lock = threading.Lock()
@@ -169,42 +245,43 @@ class Engine:
             if self.address:
                 self._client = Client(self.address, timeout="10s", set_as_default=False)
             else:
-                self.cluster = self._local_cluster()
+                self.cluster = local_cluster()
                 self._client = Client(self.cluster, set_as_default=False)
+            if self.address:
+                self._check_cluster()
             self._client.register_plugin(_warm_up_plugin(), name="mnist-lab-warm-up")
             if self.cluster is not None:
                 self.cluster.scale(self.workers)
                 threading.Thread(target=self._watch, daemon=True, name="engine-watch").start()
             log.info("training engine: %s, ready in %.1f s", self.where, time.perf_counter() - started)
         except Exception as exc:  # any failure to come up: every page that trains says it
-            self.error = (f"Training is not available: {self.where} could not "
-                          f"{'be reached' if self.address else 'start'} "
-                          f"({type(exc).__name__}: {str(exc)[:200]}).")
-            if self.address:
-                self.error += f" Check {SCHEDULER_ENV}, or unset it to train on this machine."
+            if isinstance(exc, EngineError):  # it came up, but cannot run this app's trainings
+                self.error = str(exc)
+            else:
+                self.error = (f"Training is not available: {self.where} could not "
+                              f"{'be reached' if self.address else 'start'} "
+                              f"({type(exc).__name__}: {str(exc)[:200]}).")
+                if self.address:
+                    self.error += f" Check {SCHEDULER_ENV}, or unset it to train on this machine."
             log.error("training engine: %s", self.error)
+            if self._client is not None:
+                self._client.close()
+                self._client = None
         finally:
             self._ready.set()
 
-    def _local_cluster(self):
-        import dask  # Dask loads on first use: importing the engine stays light
-        from distributed import LocalCluster
-
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the workers inherit the environment
-        # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_ and one thread for OpenMP, MKL and
-        # OpenBLAS, against many small tasks oversubscribing the cores. A worker here runs one
-        # training that should have every core, and the trim threshold cost a measured 13% of
-        # its epoch speed (bench/engine_speed.py): none of those here.
-        # (Set for this process: the nannies read it as they start, some after this returns.)
-        dask.config.set({"distributed.nanny.pre-spawn-environ": {}})
-        # A worker process starting on a machine busy with other work can take longer than Dask's
-        # 30 s to reach its scheduler (seen once in the tests under heavy load): allow more.
-        dask.config.set({"distributed.comm.timeouts.connect": "120s"})
-        # Two threads a worker: one for its training slot, one for small jobs beside it. The
-        # workers start in the background (`scale` after the client is up): the engine takes
-        # requests as soon as its scheduler listens, and they wait there for the first worker.
-        return LocalCluster(n_workers=0, threads_per_worker=2, processes=True, resources=dict(TRAIN),
-                            dashboard_address=":0", host="127.0.0.1", silence_logs=logging.WARNING)
+    def _check_cluster(self, workers: list[str] | None = None) -> None:
+        """Ask the scheduler (at start) and the workers (these, or all) what they run; EngineError at
+        start, saying which machine lacks what, if one cannot run this app's trainings. A worker
+        that joins later and cannot is logged once and shown on Train (`warnings`)."""
+        problems, found = ask_cluster(self._client, workers)
+        self._known_workers |= set(found)
+        if problems and workers is None:
+            raise EngineError("Training is not available: " + " ".join(problems))
+        for problem in problems:
+            if problem not in self.warnings:
+                self.warnings.append(problem)
+                log.error("training engine: %s", problem)
 
     def _watch(self) -> None:
         """Keep the embedded cluster at its number of workers. A worker process that dies is
@@ -217,19 +294,9 @@ class Engine:
                 return
 
     def _replace_lost_workers(self) -> None:
-        """In the cluster's event loop: forget the closed or failed nannies, so that `scale`
-        starts new ones in their place."""
-        from distributed.core import Status  # Dask loads on first use: importing the engine stays light
-
-        cluster = self.cluster
-        if self._closed.is_set() or cluster is None or cluster.status != Status.running:
-            return
-        lost = [name for name, nanny in cluster.workers.items() if nanny.status in (Status.failed, Status.closed)]
-        if lost:
-            log.warning("training engine: %d worker(s) stopped for good; starting new ones", len(lost))
-            for name in lost:
-                del cluster.workers[name]
-            cluster.scale(self.workers)
+        """In the cluster's event loop: start new workers in place of the ones stopped for good."""
+        if not self._closed.is_set() and self.cluster is not None:
+            replace_lost_workers(self.cluster, self.workers)
 
     def client(self, timeout: float = START_TIMEOUT):
         """The Dask client, once the engine is up; EngineError if it cannot be."""
@@ -279,9 +346,14 @@ class Engine:
             return {}
         asked = time.monotonic()  # the view's age counts from the question, not the answer
         try:
-            raw, self._slots = self._client.run_on_scheduler(_training_tasks)
+            raw, self._slots, workers = self._client.run_on_scheduler(remote.training_tasks)
+            self._queue_error = ""
+            if self.address and set(workers) - self._known_workers:
+                self._check_cluster(sorted(set(workers) - self._known_workers))
         except Exception as exc:  # the scheduler went away: nothing is known to be training
-            log.warning("training engine: cannot read the queue (%s)", exc)
+            if str(exc) != self._queue_error:  # once, not on every poll
+                self._queue_error = str(exc)
+                log.warning("training engine: cannot read the queue (%s)", exc)
             raw = {}
         with self._cancel_lock:
             # A key cancelled here stays out until the scheduler has forgotten it (a minute at most).
