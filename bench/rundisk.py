@@ -76,8 +76,6 @@ def report(name: str, config: TrainConfig, root: Path) -> None:
           f"{(t2 - t1) * 1000:.0f} ms, final epoch's test predictions {(t3 - t2) * 1000:.0f} ms", flush=True)
     same = [r.as_dict() for r in saved.history] == [r.as_dict() for r in run.history]
     print(f"  history read back identical: {same}", flush=True)
-    disk.close()
-    fresh.close()
 
 
 def side_by_side(config: TrainConfig, root: Path, rounds: int) -> None:
@@ -89,8 +87,6 @@ def side_by_side(config: TrainConfig, root: Path, rounds: int) -> None:
             t = time.perf_counter()
             train_writing(config, disk)
             totals[mode].append(time.perf_counter() - t)
-            if disk is not None:
-                disk.close()
     a, b = statistics.median(totals["without"]), statistics.median(totals["with"])
     print(f"classic, {config.epochs} epochs, whole run (median of {rounds}): without writing {a:.2f} s, "
           f"with {b:.2f} s -> {b / a - 1:+.1%}", flush=True)
