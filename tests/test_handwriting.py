@@ -159,3 +159,11 @@ def test_the_run_directory_leaves_the_drawings_alone_without_a_warning(tmp_path,
     with caplog.at_level("WARNING"):
         assert RunDirectory(tmp_path).runs() == []
     assert "not a run" not in caplog.text and (tmp_path / "handwriting").is_dir()
+
+
+def test_ids_and_codes_are_whole_matches_not_prefixes():
+    from mnist_core.store.classes import is_class_code
+    from mnist_core.store.files import is_learner_id
+
+    assert is_learner_id("a" * 32) and not is_learner_id("a" * 32 + "\n") and not is_learner_id("a" * 33)
+    assert is_class_code("ABCDEF") and not is_class_code("ABCDEF\n") and not is_learner_id(None)

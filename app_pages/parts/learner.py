@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 import streamlit as st
+
+from mnist_core.store.files import is_learner_id
 
 COOKIE = "mnist_lab_learner"
 COOKIE_DAYS = 365
@@ -19,7 +20,7 @@ def learner_id() -> str:
     """
     if "learner" not in st.session_state:
         cookie = st.context.cookies.get(COOKIE)
-        if isinstance(cookie, str) and re.fullmatch(r"[0-9a-f]{32}", cookie):
+        if is_learner_id(cookie):
             st.session_state.learner = cookie
         else:
             st.session_state.learner = secrets.token_hex(16)

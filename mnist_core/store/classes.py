@@ -28,7 +28,7 @@ MAX_FILE_BYTES = 8_000  # a class's or a learner's file; larger ones are damaged
 FORMAT = "mnist-lab-class"
 CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L to misread on a board
 CODE_LENGTH = 6
-_CODE = re.compile(rf"^[{CODE_LETTERS}]{{{CODE_LENGTH}}}$")
+_CODE = re.compile(rf"[{CODE_LETTERS}]{{{CODE_LENGTH}}}")
 
 
 class ClassError(ValueError):
@@ -36,7 +36,7 @@ class ClassError(ValueError):
 
 
 def is_class_code(text) -> bool:
-    return isinstance(text, str) and _CODE.match(text) is not None
+    return isinstance(text, str) and _CODE.fullmatch(text) is not None
 
 
 def new_class_code() -> str:

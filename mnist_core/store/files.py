@@ -20,11 +20,11 @@ import numpy as np
 
 log = logging.getLogger("mnist_lab")
 
-LEARNER_ID = re.compile(r"^[0-9a-f]{32}$")  # a browser's id: 32 hex digits from its cookie
+LEARNER_ID = re.compile(r"[0-9a-f]{32}")  # a browser's id: 32 hex digits from its cookie
 
 
 def is_learner_id(text) -> bool:
-    return isinstance(text, str) and LEARNER_ID.match(text) is not None
+    return isinstance(text, str) and LEARNER_ID.fullmatch(text) is not None
 
 
 def write_atomic(path: Path, write) -> None:
