@@ -30,8 +30,7 @@ def no_run_yet() -> None:
     if recent:
         st.write("Or open a run trained on this server:")
         for r in recent:
-            st.page_link("app_pages/evaluate.py", label=r.config.describe().rsplit(",", 1)[0]
-                         + f", {r.epochs_done} epochs", query_params=link_params(r, r.final_epoch))
+            st.page_link("app_pages/evaluate.py", label=r.label, query_params=link_params(r, r.final_epoch))
 
 
 def choose_run():

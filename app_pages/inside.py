@@ -35,7 +35,7 @@ def wanted(choices: list) -> tuple:
         # The learner's own runs first: one of them may have the shipped model's settings.
         run = next((r for r in choices[1:] + choices[:1] if r.config is not None and r.config.key() == config.key()),
                    None)
-        run = run or find_run(config)
+        run = run or find_run(config, keep=True)  # opened from a link
         if run is not None and (run.epochs_done or run.config is None):
             if run not in choices:
                 choices.insert(1, run)

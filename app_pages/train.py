@@ -108,7 +108,7 @@ def seeds_section(config: TrainConfig, family: list, epoch: int) -> None:
     if st.button(f"Repeat with other seeds ({len(new)} new run{'s' if len(new) != 1 else ''})",
                  disabled=why is not None, help=why or "They queue like any training; the bands fill in as they finish."):
         for repeat in new:
-            found = find_run(repeat)  # trained here already (by another learner): listed, not retrained
+            found = find_run(repeat, keep=True)  # trained here already (by another learner): listed, not retrained
             if found is None or found.epochs_done < repeat.epochs:
                 start_training(repeat)
         st.rerun()
@@ -216,7 +216,7 @@ def main() -> None:
         my_other_jobs(config)
     network_preview(config)
     store = run_store()
-    run, job = find_run(config), store.job(config)
+    run, job = find_run(config, keep=True), store.job(config)  # the run of the settings the learner set
     controls(config, run, job)
     if job is None and (store.failure(config) or store.engine.error):
         st.error(f"Training could not run: {store.failure(config) or store.engine.error}")

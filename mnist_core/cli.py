@@ -101,7 +101,7 @@ def _train(config: TrainConfig, quiet: bool = False):
 
     run = TrainingRun(config)
     if not quiet:
-        print(f"{config.describe()}, seed {config.seed}: {run.params:,} trainable parameters, "
+        print(f"{config.describe()}: {run.params:,} trainable parameters, "
               f"{config.updates_per_epoch:,} updates per epoch, untrained test accuracy {run.baseline_accuracy:.4f}")
         print("epoch  loss    accuracy  val_loss  val_accuracy  seconds")
     interrupted = False
@@ -175,7 +175,7 @@ def sweep_command(sweep: experiments.Sweep, args: argparse.Namespace) -> int:
     for i, config in enumerate(configs, 1):
         run, interrupted = _train(config, quiet=True)
         trained[config.key()] = run
-        print(f"  run {i} of {len(configs)}: {config.describe()}, seed {config.seed}: {run.status}, "
+        print(f"  run {i} of {len(configs)}: {config.describe()}: {run.status}, "
               f"test accuracy {run.test_accuracy:.4f}, {sum(e.seconds for e in run.history):.1f} s", flush=True)
         if interrupted:
             print("the rows below count the finished runs", file=sys.stderr)

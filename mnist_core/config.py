@@ -286,13 +286,25 @@ class TrainConfig:
         return sum(r["parameters"] for r in self.layer_rows())
 
     def describe(self) -> str:
-        """A one-line summary such as 'mnist 512 relu, rmsprop 0.001, batch 128, 5 epochs'."""
+        """A run's name wherever runs are listed: 'mnist 512 relu, rmsprop 0.001, batch 128, 5 epochs',
+        then every other setting that is not its default ('..., no validation, raw 0-255 pixels'), so
+        that two different runs never share a name."""
         layers = "-".join(str(h) for h in self.hidden)
         drop = " dropout " + "/".join(f"{d:g}" for d in self.dropout) if any(self.dropout) else ""
-        return (
-            f"{self.dataset} {layers} {self.activation}{drop}, {self.optimizer} "
-            f"{self.learning_rate:g}, batch {self.batch_size}, {self.epochs} epoch{'s' if self.epochs != 1 else ''}"
-        )
+        head = (f"{self.dataset} {layers} {self.activation}{drop}, {self.optimizer} "
+                f"{self.learning_rate:g}, batch {self.batch_size}, {self.epochs} epoch{'s' if self.epochs != 1 else ''}")
+        return ", ".join([head, *self._unusual()])
+
+    def _unusual(self) -> list[str]:
+        """The settings describe() adds, each only where it is not its default."""
+        said = {"loss": {"sparse_categorical_crossentropy": "sparse cross-entropy",
+                         "mean_squared_error": "mean squared error"}.get(self.loss, self.loss),
+                "validation": {"none": "no validation", "test": "test set as validation"}.get(
+                    self.validation, f"{_split_fraction(self.validation):.0%} held back"),
+                "normalize": "raw 0-255 pixels", "train_samples": f"{self.train_samples or TRAIN_SIZE:,} images",
+                "seed": f"seed {self.seed}", "early_stopping": f"early stopping {self.early_stopping}",
+                "keep_best": "keep the best epoch", "augment": f"augment {self.augment}"}
+        return [text for name, text in said.items() if getattr(self, name) != FIELD[name].default]
 
     # --- flat dict of strings ----------------------------------------------
 

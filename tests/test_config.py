@@ -183,3 +183,26 @@ def test_cli_help_comes_from_the_table(capsys):
     for field in FIELDS:
         assert field.flag in text
         assert " ".join(field.full_help.split()) in text.replace("%%", "%")
+
+
+def test_two_different_runs_never_share_a_name():
+    """A run's name (describe) says every setting that sets it apart: runs that differ in any one
+    setting, or are the lessons' runs, have names of their own."""
+    from dataclasses import replace
+
+    from mnist_core.teaching.lessons import LESSONS
+
+    base = TrainConfig()
+    other = {"dataset": "fashion_mnist", "hidden": (128,), "activation": "tanh", "dropout": (0.2,),
+             "optimizer": "adam", "learning_rate": 0.01, "loss": "mean_squared_error", "epochs": 6,
+             "batch_size": 64, "validation": "test", "normalize": False, "train_samples": 2000, "seed": 1,
+             "early_stopping": 2, "keep_best": True, "augment": "move"}
+    assert set(other) == {f.name for f in FIELDS}  # a new setting must be named too
+    configs = [base] + [replace(base, **{name: value}) for name, value in other.items()]
+    configs += [replace(base, loss="sparse_categorical_crossentropy"), replace(base, validation="none"),
+                replace(base, validation="split:0.3")]
+    configs += [config for lesson in LESSONS for _, config in lesson.runs]
+    distinct = {config.key(): config for config in configs}
+    names = [config.describe() for config in distinct.values()]
+    assert len(set(names)) == len(names), sorted(names)
+    assert TrainConfig().describe() == "mnist 512 relu, rmsprop 0.001, batch 128, 5 epochs"

@@ -144,3 +144,24 @@ def test_odd_sweep_links_are_said_and_the_page_still_works(app):
     assert other.select_slider(key="sweep_seeds").value == 1  # seeds out of range: the default
     assert any("epochs 'x': not a valid value" in i.value for i in other.info)
     assert "Start the sweep" not in " ".join(labels(other))
+
+
+def test_a_fresh_browser_that_opens_every_page_has_an_empty_list(app):
+    """A learner's list is theirs: what they trained, opened from a link, or chose to add. Compare's
+    sweep once adopted every run of its sweep that the server had, just by showing them."""
+    from pathlib import Path
+
+    base = TrainConfig(hidden=(32,), train_samples=2000, epochs=1, validation="split:0.2")
+    sweep = experiments.make_sweep(base, "learning_rate", "0.001,0.01")
+    jobs = [run_store().request(config) for config in sweep.configs()]  # another learner's runs
+    assert all(job is not None and job.wait(300) and not job.error for job in jobs)
+
+    fresh = AppTest.from_file(app._script_path, default_timeout=90)
+    fresh.run()
+    open_page(fresh, "app_pages/compare.py", **sweep.link())
+    assert fresh.get("plotly_chart"), "the sweep's results are shown from the server's runs"
+    for page in sorted(Path("app_pages").glob("*.py")):
+        open_page(fresh, str(page))
+    learner = fresh.session_state["learner"]
+    assert run_store().learners.runs(learner) == []
+    assert not fresh.session_state["runs"]

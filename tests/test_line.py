@@ -39,6 +39,7 @@ def test_a_step_moves_each_weight_against_its_slope():
     setup = L.Setup(layers=2, units=3, activation="tanh", learning_rate=1.0, seed=2)
     _, x, y = training_points(setup)
     params = L.init(setup.sizes, setup.seed)
+    params[-1] = (np.random.default_rng(0).normal(size=params[-1][0].shape), params[-1][1])  # a hidden slope
     stepped = L.gradient_step(params, x, y, "tanh", "cross_entropy", 1.0)
     w, b = params[1]
     h = 1e-6
@@ -122,3 +123,18 @@ def test_a_link_is_read_with_a_note_for_each_bad_value():
     assert len(notes) == 5 and any("points 100000: outside 20 to 400" in n for n in notes)
     again, none = L.Setup.from_link(setup.to_dict())
     assert again == setup and none == []
+
+
+@pytest.mark.parametrize("layers", [0, 2])
+def test_an_untrained_network_is_at_chance_on_every_seed(layers):
+    """Before any step it says 50/50 everywhere: the loss is log 2, and it is right only as often
+    as the larger group is common (never 96%, as a random starting line could be)."""
+    import math
+
+    for seed in range(8):
+        trace = L.train(L.Setup(layers=layers, seed=seed, epochs=1))
+        before = L.measure_params(trace, L.params_at(trace, 0, 0))
+        assert trace.train_loss[0] == pytest.approx(math.log(2))
+        share = float(np.mean(trace.data.y[~trace.data.test] == 0))
+        assert before["train_accuracy"] == pytest.approx(share)  # every point called the first group
+        assert before["train_accuracy"] <= 0.7

@@ -89,7 +89,7 @@ def my_other_jobs(config: TrainConfig) -> None:
         run = job.run
         where = "waits in the queue" if job.queued else f"is training: epoch {run.epochs_done if run else 0} of {job.target}"
         a, b, c = st.columns([6, 2, 1], vertical_alignment="center")
-        a.info(f"Your run {job.config.describe()}, seed {job.config.seed}, {where}.")
+        a.info(f"Your run {job.config.describe()}, {where}.")
         b.page_link("app_pages/train.py", label="Open it", icon=":material/show_chart:",
                     query_params={**job.config.to_dict(), "epochs": str(job.target)})
         with c:

@@ -111,12 +111,14 @@ def remember(run) -> None:
         _keep_list(runs)
 
 
-def find_run(config: TrainConfig):
+def find_run(config: TrainConfig, keep: bool = False):
     """The run for this config: the store's (memory, then disk), else the session's own copy
-    (kept when the store evicted it), whichever has more epochs."""
+    (kept when the store evicted it), whichever has more epochs. With `keep`, a run the learner
+    opened (a link, Train's settings) joins their list; a page that only reads the server's
+    runs (a sweep's results) adds nothing to it."""
     mine, stored = session_runs().get(config.key()), run_store().get(config)
     run = stored if mine is None or (stored is not None and stored.epochs_done >= mine.epochs_done) else mine
-    if run is not None and run.epochs_done:
+    if keep and run is not None and run.epochs_done:
         remember(run)
     return run
 
@@ -142,7 +144,7 @@ def selected():
         return run, min(choice[1], run.epochs_done)
     config, epoch = config_from_url()
     if config is not None:
-        run = find_run(config)
+        run = find_run(config, keep=True)  # opened from a link
         if run is not None and run.epochs_done:
             shown = min(config.epochs, run.epochs_done)
             epoch = epoch if epoch and 1 <= epoch <= shown else min(run.final_epoch, shown)

@@ -54,7 +54,7 @@ def _bases() -> list[tuple[str, TrainConfig]]:
               for n, r in enumerate((r for r in session_runs().values() if r.epochs_done), 1)]
     for who, config in named:
         if config is not None:
-            found.setdefault(config.key(), (f"{who}: {config.describe()}, seed {config.seed}", config))
+            found.setdefault(config.key(), (f"{who}: {config.describe()}", config))
     return list(found.values())
 
 
@@ -119,6 +119,8 @@ def _plan(sweep: experiments.Sweep, trained: dict) -> None:
                  disabled=why is not None, help=why or "The runs queue like any training; results fill in below."):
         for config in todo:
             start_training(config)
+        for config in configs:  # started by this learner: its runs the server had join the list too
+            find_run(config, keep=True)
         st.rerun()
 
 

@@ -47,12 +47,16 @@ def plane_figure(xs, ys, probability: np.ndarray, x: np.ndarray, y: np.ndarray, 
 
 
 def loss_figure(train: Sequence[float], test: Sequence[float], epoch: int, loss_name: str) -> go.Figure:
-    """Training and test loss after every epoch (0: before training), a line at the epoch shown."""
-    epochs = list(range(len(train)))
+    """Training and test loss after every epoch (0: before training) up to the epoch shown, on an axis
+    of every epoch, so the curves grow as training is replayed and nothing ahead is given away."""
+    epochs = list(range(epoch + 1))
     fig = go.Figure()
-    fig.add_scatter(x=epochs, y=list(train), name="training", mode="lines", line=dict(color=TRAIN_COLOUR))
-    fig.add_scatter(x=epochs, y=list(test), name="test", mode="lines", line=dict(color=VAL_COLOUR))
+    fig.add_scatter(x=epochs, y=list(train[:epoch + 1]), name="training", mode="lines+markers" if epoch < 2 else "lines",
+                    line=dict(color=TRAIN_COLOUR))
+    fig.add_scatter(x=epochs, y=list(test[:epoch + 1]), name="test", mode="lines+markers" if epoch < 2 else "lines",
+                    line=dict(color=VAL_COLOUR))
     fig.add_vline(x=epoch, line=dict(color=MARK_COLOUR, width=2))
+    fig.update_xaxes(range=[-0.5, max(len(train) - 1, 1) + 0.5])
     fig.update_layout(title=dict(text=f"Loss ({loss_name})", font=dict(size=TITLE_FONT)), height=300,
                       font=dict(size=FONT), margin=dict(l=10, r=10, t=50, b=10), xaxis_title="epoch",
                       yaxis_title="loss", legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),

@@ -182,9 +182,13 @@ ACT = {
 
 
 def init(sizes: list[int], seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Starting weights: uniform in +-sqrt(6 / (fan_in + fan_out)) (Keras' default), biases 0."""
+    """Starting weights: the hidden layers uniform in +-sqrt(6 / (fan_in + fan_out)) (Keras' default),
+    which lets their units learn different things; the output layer at zero, so that before any
+    step the network says 50/50 everywhere, as an untrained network should (a random line could
+    happen to split two groups well and score 96% untrained). Biases 0."""
     rng = np.random.default_rng([seed, 1])
-    return [(rng.uniform(-1, 1, (m, n)) * math.sqrt(6 / (m + n)), np.zeros(n)) for m, n in zip(sizes, sizes[1:])]
+    layers = [(rng.uniform(-1, 1, (m, n)) * math.sqrt(6 / (m + n)), np.zeros(n)) for m, n in zip(sizes, sizes[1:])]
+    return layers[:-1] + [(np.zeros_like(layers[-1][0]), layers[-1][1])]
 
 
 def forward(params, x: np.ndarray, activation: str) -> list[np.ndarray]:

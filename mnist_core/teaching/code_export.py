@@ -42,7 +42,7 @@ def _number(value: float) -> str:
 
 
 def title(config: TrainConfig) -> str:
-    return f"MNIST Lab run: {config.describe()}, seed {config.seed}"
+    return f"MNIST Lab run: {config.describe()}"
 
 
 def _load_step(config: TrainConfig) -> Step:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 from mnist_core.analysis.evaluate import pct
 from mnist_core.analysis.handwriting import score
-from mnist_core.config import TrainConfig
+from mnist_core.config import FIELD, TrainConfig
 from mnist_core.input.drawings import written_set
 
 log = logging.getLogger("mnist_lab")
@@ -385,14 +385,12 @@ BY_SLUG = {lesson.slug: lesson for lesson in LESSONS}
 
 
 def settings(config: TrainConfig) -> str:
-    """A run's settings in a line: the usual summary plus what it leaves out and a lesson may
-    change (the loss, raw pixels, the images, validation, keeping the best epoch)."""
-    extra = [config.loss.replace("_", " ") if config.loss != "categorical_crossentropy" else "",
-             "raw 0-255 pixels" if not config.normalize else "",
-             f"{config.train_samples:,} training images" if config.train_samples else "all training images",
-             "no validation" if config.validation == "none" else "validated on the test set"
-             if config.validation == "test" else f"{float(config.validation.split(':')[1]):.0%} held back to validate",
-             "keeps the best epoch" if config.keep_best else ""]
+    """A run's settings in a line: its name (which says every setting away from its default), and
+    the two defaults a lesson's reader should not have to guess: how many training images, and how
+    it is validated."""
+    extra = ["all training images" if config.train_samples is None else "",
+             f"{config.validation_fraction:.0%} held back to validate"
+             if config.validation == FIELD["validation"].default else ""]
     return ", ".join([config.describe()] + [e for e in extra if e])
 
 
