@@ -192,6 +192,8 @@ def main() -> None:
     st.write(lesson.question)
     configs = lesson.configs
     st.caption("  \n".join(f"**{name}**: {L.settings(config)}" for (name, _), config in zip(lesson.runs, configs)))
+    with st.expander("What the words in these settings mean"):
+        st.markdown("\n".join(f"- {sentence}" for sentence in L.words(configs)))
     guessed = guess(lesson)
     runs = [run_store().get(c) for c in configs]
     if experiment(lesson, configs, runs, guessed) and guessed is not None:

@@ -103,8 +103,7 @@ def picture(trace: L.Trace, epoch: int, step: int) -> list:
     params = L.params_at(trace, epoch, step)
     xs, ys, maps = L.regions(trace, params)
     line = L.equation(trace, params) if setup.layers == 0 and trace.diverged != epoch else None
-    moment = "before training" if epoch == 0 and step == 0 else f"after epoch {epoch}" + \
-        (f" and {step} step{'s' if step > 1 else ''} of the next" if step else "")
+    moment = L.moment(epoch, step)
     left, right = st.columns([3, 2])
     left.plotly_chart(fl.plane_figure(xs, ys, maps[-1][0], data.x, data.y, data.test, data.names, data.classes,
                                       line, title=f"The network's regions, {moment}"), config=CHART)
@@ -120,7 +119,10 @@ def picture(trace: L.Trace, epoch: int, step: int) -> list:
     if trace.diverged:
         st.error(f"The loss stopped being a number in epoch {trace.diverged}: the steps were too large. "
                  "Try a smaller learning rate.")
-    if line is not None:
+    if line is not None and not any(line):
+        st.markdown(f"**The network's line, {moment}:** none yet. Every weight is 0, so the network says "
+                    "50/50 for every point; the first step draws a line.")
+    elif line is not None:
         st.markdown(f"**The network's line, {moment}:** {L.equation_text(trace, params)}. Where the left side "
                     f"is above zero it predicts '{data.classes[1]}'.")
     return params, maps

@@ -6,7 +6,6 @@ while a job runs -> the results of the run: numbers and curves at a chosen epoch
 share and download.
 """
 
-import statistics
 
 import streamlit as st
 
@@ -168,10 +167,7 @@ def results(config: TrainConfig, run) -> None:
     charts(config, history, epoch, shown, family=family)
     with st.expander("Is a difference real? Repeat with other seeds", expanded=len(family) > 1):
         seeds_section(config, family, epoch)
-    seconds = [r.seconds for r in history]
-    speed = statistics.median(r.samples_per_second for r in history)
-    st.caption(f"Training took {sum(seconds):.1f} s: {statistics.median(seconds):.2f} s per epoch and "
-               f"{speed:,.0f} images per second (medians; the first epoch includes compiling).")
+    st.caption(experiments.time_sentence(history))
     st.query_params["epoch"] = str(epoch)
     st.page_link("app_pages/evaluate.py", label=f"See what epoch {epoch} gets wrong on Evaluate",
                  icon=":material/search:", query_params=link_params(run, epoch))

@@ -203,3 +203,11 @@ def test_one_best_epoch_everywhere_and_a_loss_that_is_not_a_number_is_never_best
     assert best_epoch(rows) == 3 and best_epoch(rows, upto=2) == 1
     assert ex.best_epoch is runs.best_epoch and compare.best_epoch is runs.best_epoch
     assert runs.best_val_accuracy(rows) == 0.9 and runs.best_val_accuracy(rows, upto=2) == 0.8
+
+
+def test_the_time_sentence_keeps_the_compiling_first_epoch_apart():
+    run = Made(BASE, [0.9, 0.91, 0.92], seconds=0.04, first=8.0)
+    said = ex.time_sentence(run.history)
+    assert said.startswith("Training took 8.1 s in all: the first epoch 8.0 s (it includes compiling")
+    assert "each later one about 0.04 s" in said
+    assert ex.time_sentence(run.history[:1]).startswith("Training took 8.0 s, compiling the network's code included")

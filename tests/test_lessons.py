@@ -146,3 +146,12 @@ def test_a_learners_lessons_and_runs_share_one_file_without_losing_each_other(tm
     memory = RunStore(disk=None)  # no run directory: a temporary one, for this server's life
     memory.learners.set_lessons(learner, {"mse": {"guess": 0, "ran": False, "seen": False}})
     assert memory.learners.lessons(learner)["mse"]["guess"] == 0
+
+
+def test_every_word_of_a_lessons_settings_is_explained_beside_them():
+    for lesson in L.LESSONS:
+        said = " ".join(L.words(lesson.configs))
+        for config in lesson.configs:
+            assert f"{config.activation}:" in said and f"{config.optimizer}:" in said, lesson.slug
+    assert any(s.startswith("relu:") for s in L.words(L.BY_SLUG["classic"].configs))
+    assert not any("notebook" in lesson.source for lesson in L.LESSONS)  # "which notebook?"

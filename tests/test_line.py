@@ -138,3 +138,10 @@ def test_an_untrained_network_is_at_chance_on_every_seed(layers):
         share = float(np.mean(trace.data.y[~trace.data.test] == 0))
         assert before["train_accuracy"] == pytest.approx(share)  # every point called the first group
         assert before["train_accuracy"] <= 0.7
+
+
+def test_the_replays_moment_reads_plainly():
+    assert L.moment(0, 0) == "before training"
+    assert L.moment(0, 1) == "after 1 step of epoch 1"  # not "after epoch 0 and 1 step of the next"
+    assert L.moment(3, 0) == "after epoch 3"
+    assert L.moment(3, 2) == "after epoch 3 and 2 steps of epoch 4"

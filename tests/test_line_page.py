@@ -14,7 +14,7 @@ def test_train_step_scrub_and_the_equation(app):
     assert "line_scrub" not in [s.key for s in app.slider]  # nothing to scrub before Train or Step
     button(app, "Step").click().run()
     button(app, "Step").click().run()
-    assert "after epoch 0 and 2 steps of the next" in line_text(app)
+    assert "after 2 steps of epoch 1" in line_text(app)
     button(app, "Train").click().run()
     assert not app.exception
     assert "after epoch 100" in line_text(app) and "credit score" in line_text(app)
@@ -71,5 +71,5 @@ def test_a_link_taken_between_epochs_keeps_the_step(app):
     other = AppTest.from_file("../streamlit_app.py", default_timeout=90)
     other.run()
     open_page(other, "app_pages/line.py", **dict(app.query_params))
-    assert "after epoch 0 and 3 steps of the next" in line_text(other)
+    assert "after 3 steps of epoch 1" in line_text(other)
     assert line_text(other) == line_text(app)

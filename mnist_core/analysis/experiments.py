@@ -367,3 +367,15 @@ def estimate_seconds(configs: Sequence[TrainConfig], measured: Sequence) -> floa
             shapes.add(shape)
             total += compile_once
     return total
+
+
+def time_sentence(history: Sequence) -> str:
+    """How long a run's training took, with the first epoch apart: it includes compiling the
+    network's code, so a total beside a per-epoch median reads as a contradiction otherwise."""
+    seconds = [r.seconds for r in history]
+    speed = statistics.median(r.samples_per_second for r in history)
+    if len(seconds) == 1:
+        return f"Training took {seconds[0]:.1f} s, compiling the network's code included ({speed:,.0f} images per second)."
+    return (f"Training took {sum(seconds):.1f} s in all: the first epoch {seconds[0]:.1f} s (it includes compiling "
+            f"the network's code), each later one about {statistics.median(seconds[1:]):.2f} s "
+            f"({speed:,.0f} images per second; medians).")

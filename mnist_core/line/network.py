@@ -406,3 +406,12 @@ def path_sentence(trace: Trace) -> str:
         return (f"At learning rate {lr:g} the path is still heading downhill when training ends: larger steps, "
                 "or more epochs, would get further.")
     return f"At learning rate {lr:g} the steps head downhill and settle near the bottom of the valley."
+
+
+def moment(epoch: int, step: int) -> str:
+    """Where a replay stands, in words: 'before training', 'after epoch 3', 'after 2 steps of
+    epoch 1', 'after epoch 3 and 1 step of epoch 4'."""
+    steps = f"{step} step{'s' if step > 1 else ''} of epoch {epoch + 1}"
+    if epoch == 0:
+        return f"after {steps}" if step else "before training"
+    return f"after epoch {epoch}" + (f" and {steps}" if step else "")

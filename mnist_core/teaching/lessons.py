@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -263,7 +264,7 @@ LESSONS = (
         "Five passes over 60,000 images, in batches of 128, adjust 407,050 weights 2,345 times. The test images "
         "were never used for that, so their accuracy is a fair estimate of how the network does on new digits; "
         "training accuracy is a little higher because the network has seen those images.",
-        "The original notebook saw about 98.9% training and 97.9% test accuracy."),
+        "The classic material saw about 98.9% training and 97.9% test accuracy."),
     Lesson(
         "scaling", "Forgetting to scale the pixels",
         "Pixels go from 0 to 255. What happens if we feed them to the network as they are, instead of dividing "
@@ -276,7 +277,7 @@ LESSONS = (
         "The starting weights and the learning rate are chosen for inputs of about one. Inputs of up to 255 make "
         "the first weighted sums hundreds of times too large, so early steps overshoot and many relu units end up "
         "stuck. Scaling costs one division and makes training steady.",
-        "The original notebook saw about 83% training accuracy with raw pixels against about 95% scaled; with "
+        "The classic material saw about 83% training accuracy with raw pixels against about 95% scaled; with "
         "today's Keras the raw network does better than that (about 90%), and still clearly worse."),
     Lesson(
         "batches", "Tiny batches and the number of updates",
@@ -392,6 +393,28 @@ def settings(config: TrainConfig) -> str:
              f"{config.validation_fraction:.0%} held back to validate"
              if config.validation == FIELD["validation"].default else ""]
     return ", ".join([config.describe()] + [e for e in extra if e])
+
+
+# The words of a run's settings line, each explained in a sentence where it first appears.
+WORDS = {
+    "relu": "relu: a unit passes its weighted sum on when it is positive, and 0 when it is not.",
+    "tanh": "tanh: a unit squashes its weighted sum into -1 to 1.",
+    "sigmoid": "sigmoid: a unit squashes its weighted sum into 0 to 1.",
+    "rmsprop": "rmsprop: gradient descent that scales each weight's step by the size of its recent gradients.",
+    "adam": "adam: rmsprop with momentum, the most used optimizer today.",
+    "sgd": "sgd: plain gradient descent, every weight stepped against its gradient times the learning rate.",
+    "momentum": "momentum: gradient descent whose steps keep part of the previous step's direction.",
+    "dropout": "dropout: while training, each unit is switched off at random in that share of the steps.",
+    "batch": "batch: the images one weight update is computed from.",
+    "epoch": "epoch: one pass over all the training images.",
+    "held back": "held back: training images kept out of training to watch for overfitting (validation).",
+}
+
+
+def words(configs) -> list[str]:
+    """The WORDS the settings lines of `configs` use, in WORDS' order."""
+    text = " ".join(settings(config) for config in configs)
+    return [sentence for word, sentence in WORDS.items() if re.search(rf"\b{word}", text)]
 
 
 def clean_progress(raw) -> dict[str, dict]:
