@@ -34,7 +34,10 @@ def _picked(key: str) -> None:
 
 
 def regions(story) -> None:
-    counts = {name: int((story.regions() == name).sum()) for name in (EASY, AMBIGUOUS, HARD)}
+    if story.map_warning():
+        st.warning(story.map_warning())
+    titles = story.region_titles()
+    counts = {titles[name]: int((story.regions() == name).sum()) for name in (EASY, AMBIGUOUS, HARD)}
     n = len(story.labels)
     cols = st.columns(4)
     for col, (name, count) in zip(cols, counts.items()):
@@ -42,8 +45,8 @@ def regions(story) -> None:
     cols[3].metric("Never read right", f"{len(story.never_learnt()):,}", f"{len(story.never_learnt()) / n:.1%}",
                    delta_color="off", delta_arrow="off")
     st.caption("Easy to learn: the network was sure of the right class all along (confidence at least 0.75, "
-               "variability under 0.2). Hard, or mislabelled: it was sure of another class all along "
-               "(confidence under 0.25). Ambiguous: the rest, whose probability swung over the epochs.")
+               f"variability under 0.2). {titles[HARD][:1].upper() + titles[HARD][1:]}: it was sure of another "
+               "class all along (confidence under 0.25). Ambiguous: the rest, whose probability swung over the epochs.")
 
 
 def data_map(story, marked: list[tuple[int, str]]) -> None:
@@ -108,12 +111,12 @@ def label_errors(run, story) -> None:
     st.subheader("Labels people judged wrong")
     st.write(f"Reviewers judged the labels of {len(MNIST_TEST)} of MNIST's test images wrong ({SOURCE}). "
              "Where they land, and what this network reads:")
-    names, where = run.class_names, story.regions()
+    names, where, titles = run.class_names, story.regions(), story.region_titles()
     rows = []
     for e in MNIST_TEST:
         rows.append({"test image": e.index, "label": names[e.given], "reviewers": e.judged,
                      "network reads": names[story.predicted[-1, e.index]],
-                     "p(label)": f"{float(story.p_true[-1, e.index]):.0%}", "on the map": where[e.index]})
+                     "p(label)": f"{float(story.p_true[-1, e.index]):.0%}", "on the map": titles[where[e.index]]})
     st.markdown(markdown_table(rows, align={"test image": "right", "p(label)": "right"}))
     st.image(pictures.grid(run.dataset.x_test[[e.index for e in MNIST_TEST]],
                            [f"{e.index}: {e.given}" for e in MNIST_TEST], columns=15))

@@ -91,3 +91,17 @@ def test_the_map_draws_everything_or_a_fixed_sample_with_the_marked_images():
     drawn = S.map_sample(n, [n - 1])
     assert n - 1 in drawn and S.MAP_POINTS <= len(drawn) <= S.MAP_POINTS + 1
     assert np.array_equal(drawn, S.map_sample(n, [n - 1]))  # the same sample on every run
+
+
+def test_a_map_of_a_run_that_has_not_learnt_yet_says_so_and_calls_nothing_mislabelled(shipped):
+    """A 3-epoch run at 80% once put a quarter of MNIST under "hard, or mislabelled"."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 1000).astype(np.uint8)
+    early = S.Story("test", np.arange(1000, dtype=np.int32), labels,
+                    np.full((3, 1000), 0.2, np.float16),  # unsure of everything, three epochs
+                    np.where(rng.random((3, 1000)) < 0.8, labels, (labels + 1) % 10).astype(np.uint8))
+    said = early.map_warning()
+    assert "3 epochs" in said and "80%" in said and "early, not hard or mislabelled" in said
+    assert early.region_titles()[S.HARD] == S.UNSURE
+    learnt = S.test_story(shipped)  # the classic network, 5 epochs, about 98% right
+    assert learnt.map_warning() == "" and learnt.region_titles()[S.HARD] == S.HARD

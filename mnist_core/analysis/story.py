@@ -33,6 +33,11 @@ MAP_POINTS = 8000  # dots the data map draws (a fixed sample when there are more
 # Where an image sits on the data map, in plain words (thresholds as in Dataset Cartography's
 # figures: the corners of confidence against variability).
 EASY, HARD, AMBIGUOUS = "easy to learn", "hard, or mislabelled", "ambiguous"
+UNSURE = "not learnt yet"  # what HARD is called while the map cannot be read (see map_warning)
+# A data map is worth reading once the network has learnt most images, over a few epochs; before
+# that, low confidence means "early", not "hard" (a 3-epoch run at 80% put a quarter of MNIST there).
+MAP_EPOCHS = 5
+MAP_ACCURACY = 0.9
 
 
 @dataclass
@@ -105,6 +110,20 @@ class Story:
         out[(conf >= 0.75) & (var < 0.2)] = EASY
         out[(conf < 0.25) & (var < 0.2)] = HARD
         return out
+
+    def map_warning(self) -> str:
+        """"" when the data map's regions can be read; else why not, in two sentences."""
+        right = float(self.correct[-1].mean())
+        if self.epochs >= MAP_EPOCHS and right >= MAP_ACCURACY:
+            return ""
+        return (f"This run has {self.epochs} epochs and reads {right:.0%} of these images right at the end: it "
+                "has not learnt most of them yet, so a low confidence here means early, not hard or mislabelled. "
+                f"The regions tell more for a run of {MAP_EPOCHS} epochs or more that reads "
+                f"{MAP_ACCURACY:.0%} or more right.")
+
+    def region_titles(self) -> dict[str, str]:
+        """What each region is called: "hard, or mislabelled" only once the map can be read."""
+        return {EASY: EASY, AMBIGUOUS: AMBIGUOUS, HARD: UNSURE if self.map_warning() else HARD}
 
     def most_forgotten(self, k: int = 20) -> np.ndarray:
         """Positions of the k images forgotten most often (ties: the lower confidence first)."""
