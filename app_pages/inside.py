@@ -105,6 +105,8 @@ def first_layer(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> 
     st.plotly_chart(fi.weight_grid(pictures, units, limit, columns=min(16, len(units))), config=CHART)
     st.caption(f"Units {inside.SORT_HELP[by]}; one colour scale for the whole grid, zero in white. "
                "Hover a picture to see its unit number.")
+    if inside.noise_note(epoch, kernel.shape[1]):
+        st.info(inside.noise_note(epoch, kernel.shape[1]))
     follow_unit(run, ins, kernel.shape[1], int(units[0]))
 
 

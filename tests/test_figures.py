@@ -50,9 +50,27 @@ def test_one_label_when_the_epoch_looked_at_is_the_best_and_labels_near_the_righ
 def test_per_class_accuracy_ends_at_100_percent_and_is_drawn_as_dots():
     fig = figures.per_class_figure(np.array([0.99, 0.98, 0.84, 0.97, 0.96, 0.95, 0.99, 0.97, 0.93, 0.94]),
                                    [str(i) for i in range(10)])
-    ticks = fig.layout.yaxis.tickvals
-    assert max(ticks) == 1.0 and min(ticks) <= 0.84 and fig.layout.yaxis.range[1] < 1.05
+    ticks = fig.layout.xaxis.tickvals
+    assert max(ticks) == 1.0 and min(ticks) <= 0.84 and fig.layout.xaxis.range[1] < 1.05
     assert fig.data[0].mode == "markers+text"
+    # One row a class, its value beside its dot: labels cannot meet, however narrow the column.
+    assert list(fig.data[0].y) == [str(i) for i in range(10)] and fig.data[0].textposition == "middle left"
+    assert fig.layout.xaxis.range[0] < min(ticks)  # room left of the weakest dot for its label
+
+
+def test_an_epochs_label_sits_where_the_curves_are_not_late_in_training():
+    loss = figures.curve_figure(history(), "loss", best=4, selected=4, max_epochs=4)
+    accuracy = figures.curve_figure(history(), "accuracy", best=4, selected=4, max_epochs=4)
+    assert next(a for a in loss.layout.annotations if a.text == "epoch 4 (best)").yanchor == "top"  # low curves
+    assert next(a for a in accuracy.layout.annotations if a.text == "epoch 4 (best)").yanchor == "bottom"
+
+
+def test_an_accuracy_axis_is_at_least_ten_points_tall():
+    close = [dict(r, accuracy=0.965 + 0.005 * i, val_accuracy=0.96 + 0.005 * i) for i, r in enumerate(history())]
+    low, high = figures.curve_figure(close, "accuracy").layout.yaxis.range
+    assert high - low >= 0.1 and high <= 1.01
+    overlay = figures.overlay_figure([("a", close, None)], "val_accuracy", "Validation accuracy")
+    assert overlay.layout.yaxis.range[1] - overlay.layout.yaxis.range[0] >= 0.1
 
 
 def test_the_epoch_probability_chart_keeps_its_legend_apart_and_every_class_visible():

@@ -199,3 +199,12 @@ def test_one_pass_over_the_epochs_gives_what_each_epoch_gives_alone():
     for epoch, picture in zip(epochs, pictures):
         np.testing.assert_allclose(picture, run.weights_at(epoch)[0][:, 5].reshape(28, 28), rtol=1e-3, atol=1e-4)
     assert swept.weight_changes().shape == (12, 3)  # every epoch, every layer with weights
+
+
+def test_first_layer_pictures_of_a_short_run_come_with_a_word_that_noise_is_expected():
+    from mnist_core.analysis import inside as I
+
+    said = I.noise_note(2, 512)
+    assert said.startswith("After 2 epochs these pictures still look much like noise, and that is expected")
+    assert "fewer units" in said and "fewer units" not in I.noise_note(1, 32)
+    assert I.noise_note(0, 512) == "" and I.noise_note(10, 512) == ""  # epoch 0 has its own caption

@@ -377,3 +377,15 @@ def inspector(run) -> Inspector:
         while len(_CACHE) > CACHED_RUNS:
             _CACHE.popitem(last=False)
         return made
+
+
+def noise_note(epoch: int, units: int) -> str:
+    """A sentence for first-layer pictures that still look like noise ("" when they need none):
+    after a few epochs each weight has moved only a little from its random start."""
+    if not 1 <= epoch <= 3:
+        return ""
+    return (f"After {epoch} epoch{'s' if epoch > 1 else ''} these pictures still look much like noise, and that "
+            "is expected: training moves each weight only a little from its random start, and "
+            + (f"with {units} units each one needs only a faint pattern. " if units >= 128 else "")
+            + "A run of 10 epochs or more" + (", or fewer units (say 32)," if units >= 128 else "")
+            + " shows clearer shapes.")

@@ -24,20 +24,24 @@ from mnist_core.figures.style import (
 )
 
 
-def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None, last: int | None = None) -> None:
+def _mark_epochs(fig: go.Figure, best: int | None, selected: int | None, last: int | None = None,
+                 rising: bool = False) -> None:
     """A dotted line at the best epoch and a solid one at the epoch looked at, each labelled
     inside the plot; one label when they are the same epoch. A label near the right edge
-    reads leftwards, so it is not cut off."""
+    reads leftwards, so it is not cut off; the epoch's label sits where the curves are not
+    late in training: at the top for a falling loss, at the bottom for a `rising` accuracy."""
+    edge = "bottom" if rising else "top"
     if best is not None and best != selected:
         fig.add_vline(x=best, line=dict(color=BEST_COLOUR, dash="dot", width=2),
                       annotation=dict(text=f"best {best}", font=dict(color=BEST_COLOUR), bgcolor=LABEL_BACKGROUND),
-                      annotation_position="top left" if best > 1 else "top right")
+                      annotation_position=f"{edge} left" if best > 1 else f"{edge} right")
     if selected is not None:
         right_half = last is not None and selected > (last + 1) / 2
         fig.add_vline(x=selected, line=dict(color=BEST_COLOUR if selected == best else MARK_COLOUR, width=2),
                       annotation=dict(text=f"epoch {selected}" + (" (best)" if selected == best else ""),
                                       bgcolor=LABEL_BACKGROUND),
-                      annotation_position="bottom left" if right_half else "bottom right")
+                      annotation_position=f"{edge} left" if right_half else f"{edge} right",
+                      annotation_yshift=-22 if best is not None and best != selected and edge == "top" else 0)
 
 
 def _rgba(colour: str, alpha: float) -> str:
@@ -51,6 +55,19 @@ def _band(fig: go.Figure, band: Sequence[tuple[int, float, float, float]], colou
     fig.add_scatter(x=epochs + epochs[::-1], y=[b[3] for b in band] + [b[1] for b in band][::-1],
                     fill="toself", fillcolor=_rgba(colour, 0.18), line=dict(width=0), mode="lines", name=name,
                     hoverinfo="skip")
+
+
+def honest_range(fig: go.Figure, accuracies: Sequence[float], span: float = 0.1) -> None:
+    """An accuracy axis at least `span` (10 points) tall, ending at 100% at most: an axis from 96% to
+    98% makes a small change look large."""
+    finite = [a for a in accuracies if a is not None and np.isfinite(a)]
+    if not finite:
+        return
+    low, high = min(finite), max(finite)
+    if high - low >= span:
+        return
+    top = min(1.0, high + 0.01)
+    fig.update_yaxes(range=[max(0.0, top - span - 0.01), top + 0.005])
 
 
 def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
@@ -69,10 +86,11 @@ def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
     if any(v is not None for v in val):
         fig.add_scatter(x=epochs, y=val, name="validation", mode="lines+markers",
                         line=dict(color=VAL_COLOUR))
-    _mark_epochs(fig, best, selected, max_epochs or len(epochs))
+    _mark_epochs(fig, best, selected, max_epochs or len(epochs), rising=metric == "accuracy")
     epoch_axis(fig, max_epochs)
     if metric == "accuracy":
         fig.update_yaxes(tickformat=".0%")
+        honest_range(fig, [h[metric] for h in history] + [v for v in val if v is not None])
     return layout(fig, metric.capitalize(), metric)
 
 
@@ -179,18 +197,19 @@ def confusion_figure(counts: np.ndarray, class_names: Sequence[str]) -> go.Figur
 
 
 def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Figure:
-    """Accuracy of each class as a dot (a bar would claim a baseline the axis does not start at);
-    the axis starts a little below the weakest class and ends at 100%."""
+    """Accuracy of each class as a dot on its own row, its value beside it (so no two labels can
+    meet, however narrow the column); a dot, not a bar: a bar would claim a baseline the axis does
+    not start at. The axis starts a little below the weakest class and ends past 100%."""
     low = float(np.nanmin(per_class)) if np.isfinite(per_class).any() else 0.0
     step = 0.02 if low >= 0.9 else 0.05 if low >= 0.7 else 0.1
     floor = max(0.0, np.floor(low / step) * step - step)
-    fig = go.Figure(go.Scatter(x=list(class_names), y=per_class, mode="markers+text",
+    fig = go.Figure(go.Scatter(y=list(class_names), x=per_class, mode="markers+text",
                                marker=dict(color=TRAIN_COLOUR, size=14), cliponaxis=False,
-                               text=[f"{v:.1%}" for v in per_class], textposition="top center",
-                               hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", range=[floor, 1.0 + step / 2],
+                               text=[f"{v:.1%}" for v in per_class], textposition="middle left",
+                               hovertemplate="%{y}: %{x:.2%}<extra></extra>"))
+    fig.update_xaxes(tickformat=".0%", range=[floor - step, 1.0 + step / 2],
                      tickvals=[round(float(v), 4) for v in np.arange(floor, 1.0 + 1e-9, step)], title="accuracy")
-    fig.update_xaxes(type="category")
+    fig.update_yaxes(type="category", autorange="reversed")
     fig.update_layout(height=480, font=dict(size=FONT), margin=dict(l=10, r=10, t=60, b=10),
                       title=dict(text="Accuracy per class", font=dict(size=TITLE_FONT)))
     return fig
@@ -254,6 +273,7 @@ def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], met
                             hovertemplate=f"{name}: best epoch {best}<extra></extra>")
     if "accuracy" in metric:
         fig.update_yaxes(tickformat=".1%")
+        honest_range(fig, [r.get(metric) for _, rows, _ in curves for r in rows if r.get(metric) is not None])
     longest = max((len(rows) for _, rows, _ in curves), default=0)
     epoch_axis(fig, longest)
     layout(fig, title, metric.replace("_", " "), height=340)

@@ -143,6 +143,7 @@ def health_figure(epochs: Sequence[int], per_layer: Sequence[Sequence[float]], n
                                  line=dict(color=RUN_COLOURS[i % len(RUN_COLOURS)], width=2)))
     if selected is not None:
         fig.add_vline(x=selected, line=dict(color="#495057", width=1.5))
+    fig.update_xaxes(tick0=0, dtick=1 if len(epochs) <= 20 else None, tickformat="d")  # whole epochs only
     fig.update_layout(title=dict(text=title, font=dict(size=TITLE_FONT)), height=300, font=dict(size=FONT),
                       margin=dict(l=10, r=10, t=60, b=10), xaxis_title="epoch", yaxis_title=y_title,
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
