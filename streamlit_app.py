@@ -22,6 +22,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.parts.learner import learner_id
+from app_pages.parts.navigation import SECTIONS
 from mnist_core.config import FIELD
 from mnist_core.data.datasets import DataFileError, load_dataset
 from mnist_core.engine import cluster as engine
@@ -33,21 +34,10 @@ ICON = str(Path(__file__).parent / "app_pages" / "icon.png")
 DATASET = FIELD["dataset"]
 
 
-def pages() -> list:
-    return [
-        st.Page("app_pages/home.py", title="Home", icon=":material/home:", url_path="", default=True),
-        st.Page("app_pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
-        st.Page("app_pages/classroom.py", title="Class", icon=":material/groups:", url_path="class"),
-        st.Page("app_pages/data.py", title="Data", icon=":material/image:", url_path="data"),
-        st.Page("app_pages/train.py", title="Train", icon=":material/show_chart:", url_path="train"),
-        st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
-        st.Page("app_pages/story.py", title="Story", icon=":material/history:", url_path="story"),
-        st.Page("app_pages/inside.py", title="Inside", icon=":material/neurology:", url_path="inside"),
-        st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
-        st.Page("app_pages/handwriting.py", title="Handwriting", icon=":material/edit_note:", url_path="handwriting"),
-        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-        st.Page("app_pages/line.py", title="Line", icon=":material/timeline:", url_path="line"),
-    ]
+def pages() -> dict[str, list]:
+    """The sidebar: the pages in their sections (app_pages/parts/navigation.py), Home the default."""
+    return {section: [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path, default=not p.url_path)
+                      for p in entries] for section, entries in SECTIONS.items()}
 
 
 def _choose_dataset():
@@ -68,7 +58,7 @@ def dataset_choice() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="MNIST Lab", page_icon=ICON, layout="wide")
-    page = st.navigation(pages())
+    page = st.navigation(pages(), expanded=True)  # every page shown, none behind 'View more'
     dataset_choice()
     learner_id()  # a new browser gets its cookie on whichever page it opens first
     try:

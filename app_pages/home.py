@@ -1,48 +1,52 @@
-"""Home: what the app is, the three steps, your runs and the server's recent ones."""
+"""Home: what the app is, one first step for a newcomer and one for someone who has trained a
+network before, a line for every page (in the sidebar's sections), your runs and the server's."""
 
 import streamlit as st
 
 from app_pages.parts.form import fold
+from app_pages.parts.navigation import SECTIONS
 from app_pages.parts.runs import others, remember, session_runs, start_training
 from mnist_core.analysis.evaluate import pct
 from mnist_core.config import TrainConfig
 
+FIRST_STEP = "Start with a line between two groups"  # the page's one primary button
 
-def steps() -> None:
-    """The three steps, then the pages beyond them."""
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        st.subheader("1. Explore")
-        st.write("Look at the images and how they are turned into the numbers a network reads.")
-        st.page_link("app_pages/data.py", label="Open Data", icon=":material/image:")
-    with c2:
-        st.subheader("2. Train")
-        st.write("Choose layers and settings, press Train, and watch loss and accuracy after every epoch.")
-        st.page_link("app_pages/train.py", label="Open Train", icon=":material/show_chart:")
-    with c3:
-        st.subheader("3. Test")
-        st.write("Check the trained network on 10,000 test images it has never seen.")
-        st.page_link("app_pages/evaluate.py", label="Open Evaluate", icon=":material/search:")
 
-    st.write("Then draw your own digits for the network to read, look inside it at what its units learnt, "
-             "and put runs side by side to see what each setting changed.")
-    d1, d2, d3 = st.columns(3)
-    d1.page_link("app_pages/draw.py", label="Open Draw", icon=":material/draw:")
-    d2.page_link("app_pages/inside.py", label="Open Inside", icon=":material/neurology:")
-    d3.page_link("app_pages/compare.py", label="Open Compare", icon=":material/compare_arrows:")
-    st.info("**Never seen a neural network?** Start on Line: two kinds of points in a plane, and a network that "
-            "learns a line between them, step by step. Then the lessons walk through the classic experiments "
-            "on digits, one at a time; a teacher can show them to a whole room from the Class page, where "
-            "everyone guesses before the result.")
-    n1, n2, n3 = st.columns(3)
-    n1.page_link("app_pages/line.py", label="Start on Line", icon=":material/timeline:")
-    n2.page_link("app_pages/lessons.py", label="Open Lessons", icon=":material/school:")
-    n3.page_link("app_pages/classroom.py", label="Teach a class", icon=":material/groups:")
+def first_steps() -> None:
+    """One way in for someone who has never trained a network, one for someone who has."""
+    new, known = st.columns(2, gap="large")
+    with new:
+        st.subheader("Never trained a network?")
+        st.write("Begin before digits: points of two kinds in a plane, and a tiny network that learns a line "
+                 "between them while you watch, in seconds. Then open Lessons, just below it in the "
+                 "sidebar: the classic experiments on digits, one at a time.")
+        if st.button(FIRST_STEP, type="primary", icon=":material/timeline:"):
+            st.switch_page("app_pages/line.py")
+    with known:
+        st.subheader("Trained one before?")
+        st.write("Go straight to digits: one click trains the classic first network (512 units, 5 epochs) and "
+                 "opens Train, where its curves grow epoch by epoch. Change any setting there and train again.")
+        train_classic()
+
+
+def every_page() -> None:
+    """A line for every page but this one, in the sidebar's sections and order."""
+    st.subheader("Every page")
+    sections = [(name, [p for p in entries if p.url_path]) for name, entries in SECTIONS.items()]
+    sizes = [len(entries) for _, entries in sections]
+    half = next(i + 1 for i in range(len(sizes)) if 2 * sum(sizes[:i + 1]) >= sum(sizes))  # two columns of a size
+    for column, part in zip(st.columns(2, gap="large"), (sections[:half], sections[half:])):
+        with column:
+            for name, entries in part:
+                st.markdown(f"**{name}**")
+                for page in entries:
+                    st.page_link(page.file, label=page.title, icon=page.icon)
+                    st.caption(page.about)
 
 
 def train_classic() -> None:
     classic = TrainConfig()  # the defaults are the classic first network, with 20% held back
-    if st.button("Train the classic network", type="primary",
+    if st.button("Train the classic network", icon=":material/show_chart:",
                  help=f"{classic.describe()}, with {classic.validation_fraction:.0%} of the training images held "
                       "back for validation."):
         st.session_state.dataset = classic.dataset
@@ -81,9 +85,10 @@ def main() -> None:
         "Train a small neural network to read handwritten digits (or pictures of clothes), "
         "watch it learn epoch by epoch, and see where it goes wrong."
     )
-    steps()
+    first_steps()
     st.divider()
-    train_classic()
+    every_page()
+    st.divider()
     mine = list(session_runs().values())
     st.subheader("Your runs")
     if not mine:

@@ -156,7 +156,7 @@ def hidden_units(trace: L.Trace, maps: list) -> None:
 
 
 def main() -> None:
-    st.title("Line")
+    st.title("A line between two groups")
     st.write("Before digits: points of two kinds in a plane, and a network that learns to tell them apart. "
              "A lender might plot borrowers by credit score and income and draw a line such as "
              "2 · credit score + income − 10 = 0: above it, predict 'repaid'. A network without hidden layers "

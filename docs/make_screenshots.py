@@ -9,11 +9,13 @@ guessed and run), docs/line.png (a line learnt on credit score and income) and
 docs/handwriting.png (a class set of 60 digits written by mnist_core.input.strokes, read by the
 shipped network) and docs/story.png (the shipped network's test set on the Story page, a
 starred image clicked) and docs/class.png (a teacher's projected page at 1280x720, lesson 3
-revealed beside 24 guesses the script sends as 24 learners), plus
-test-artifacts/shot-home.png and test-artifacts/shot-draw.png to look at.
-`python -m docs.make_screenshots class` takes docs/class.png alone.
-Each picture is the page's main column (no sidebar), from just above the title to the end of
-the page. Training two 512-512 networks takes minutes, many more on a busy machine.
+revealed beside 24 guesses the script sends as 24 learners) and docs/home.png (Home as a newcomer
+first sees it, with the sidebar's sections, in a 1400x1000 window), plus test-artifacts/shot-home.png
+and test-artifacts/shot-draw.png to look at.
+`python -m docs.make_screenshots class home` takes only the pictures named (here docs/class.png and
+docs/home.png, which need no training).
+Each picture but Home's is the page's main column (no sidebar), from just above the title to the
+end of the page. Training two 512-512 networks takes minutes, many more on a busy machine.
 """
 
 from __future__ import annotations
@@ -235,6 +237,23 @@ def class_picture(browser, server, runs: str) -> None:
     page.close()
 
 
+def home_picture(browser, server, runs: str) -> None:  # runs: unused (called as class_picture is)
+    """Home in a fresh browser (no runs of its own yet), the window whole: the sidebar's sections
+    beside the two first steps."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": 1000})
+    page = context.new_page()
+    track_runs(page)
+    open_page(page, server.url)
+    page.mouse.move(WIDTH - 1, 999)  # no hover on a link or a button
+    settle(page)
+    check_page(page, DOCS / "home.png")
+    page.screenshot(path=str(DOCS / "home.png"))
+    context.close()
+
+
+ALONE = {"class": class_picture, "home": home_picture}  # pictures that need no training
+
+
 def story(page, server) -> None:
     """The Story page on the test set, the first starred image (a label judged wrong) clicked."""
     open_page(page, f"{server.url}/story")
@@ -280,6 +299,10 @@ def click(page, target) -> None:
 
 def main() -> int:
     started = time.perf_counter()
+    wanted = set(sys.argv[1:])
+    if wanted - set(ALONE) or "--help" in wanted:
+        print(__doc__.strip())
+        return 0 if wanted == {"--help"} else 2
     try:
         sync_playwright = require_browser()
     except (pytest.skip.Exception, pytest.fail.Exception) as exc:
@@ -292,15 +315,15 @@ def main() -> int:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    if sys.argv[1:] != ["class"]:
+                    written = []
+                    if not wanted:
                         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
                         page.set_default_timeout(120_000)
                         track_runs(page)
                         written = take_all(page, server, started, runs)
-                    else:
-                        written = []
-                    class_picture(browser, server, runs)
-                    written.append(DOCS / "class.png")
+                    for name in sorted(wanted or ALONE):
+                        ALONE[name](browser, server, runs)
+                        written.append(DOCS / f"{name}.png")
                 finally:
                     browser.close()
         finally:

@@ -71,7 +71,7 @@ def metric(at, label: str) -> str:
 @pytest.mark.parametrize("page, title", [
     ("app_pages/home.py", "MNIST Lab"), ("app_pages/data.py", "Data: MNIST digits"),
     ("app_pages/train.py", "Train"), ("app_pages/evaluate.py", "Evaluate"), ("app_pages/inside.py", "Inside"),
-    ("app_pages/lessons.py", "Lessons"), ("app_pages/line.py", "Line"),
+    ("app_pages/lessons.py", "Lessons"), ("app_pages/line.py", "A line between two groups"),
 ])
 def test_every_page_renders_and_says_what_it_is_for(app, page, title):
     open_page(app, page)
@@ -324,7 +324,7 @@ def test_the_web_process_never_imports_tensorflow():
         "at.switch_page('app_pages/line.py')\n"
         "at.run()\n"
         "assert not at.exception, at.exception\n"
-        "assert at.title[0].value == 'Line', at.title\n"
+        "assert at.title[0].value == 'A line between two groups', at.title\n"
         "at.switch_page('app_pages/lessons.py')\n"
         "at.run()\n"
         "assert not at.exception, at.exception\n"

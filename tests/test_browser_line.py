@@ -84,7 +84,7 @@ def url_has(page, name: str, value: str) -> None:
 def test_the_untrained_line(line_page):
     page = line_page
     no_exception(page)
-    title = page.get_by_role("heading", name="Line", exact=True, level=1)
+    title = page.get_by_role("heading", name="A line between two groups", exact=True, level=1)
     title.wait_for()
     assert title.count() == 1
     charts_drawn(page, MIN_CHARTS)

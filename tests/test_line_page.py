@@ -9,7 +9,7 @@ def line_text(at) -> str:
 
 def test_train_step_scrub_and_the_equation(app):
     open_page(app, "app_pages/line.py", layers="0", seed="3")
-    assert app.title[0].value == "Line"
+    assert app.title[0].value == "A line between two groups"
     assert "before training" in line_text(app)
     assert "line_scrub" not in [s.key for s in app.slider]  # nothing to scrub before Train or Step
     button(app, "Step").click().run()
