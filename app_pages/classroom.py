@@ -28,8 +28,10 @@ def start() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Join a class")
-        typed = st.text_input("Class code", max_chars=12, placeholder="e.g. K7PQ2M", key="class_typed")
-        if st.button("Join", disabled=not typed):
+        with st.form("class_join", border=False):  # a form: Enter, or one tap on Join, sends the code as typed
+            typed = st.text_input("Class code", max_chars=12, placeholder="e.g. K7PQ2M", key="class_typed")
+            sent = st.form_submit_button("Join")
+        if sent and typed:
             code = class_code(typed)
             if code is None or room().state(code) is None:
                 st.error("No class has that code: check it with your teacher.")
@@ -50,6 +52,8 @@ def start() -> None:
 
 
 def main() -> None:
+    if "code" in st.query_params:  # the short link a room types: /class?code=K7PQ2M
+        st.query_params["class"] = st.query_params.pop("code")
     raw = st.query_params.get("class")
     code = class_code(raw)
     state = room().state(code) if code else None

@@ -246,3 +246,53 @@ def test_two_replicas_share_a_class_and_never_give_one_seat_twice(made, tmp_path
     seats = [s for half in halves for s in half if s is not None]
     assert sorted(seats) == list(range(classes.MAX_LEARNERS))  # every seat taken once, the rest refused
     assert len(room.members(code, secret)) == classes.MAX_LEARNERS
+
+
+# --- what the room sees -------------------------------------------------------------------
+
+
+def _run(test_accuracy=0.978, epochs=5, status="finished", diverged_epoch=None):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(history=[object()] * epochs, status=status, diverged_epoch=diverged_epoch,
+                           test_accuracy=test_accuracy)
+
+
+def test_every_run_of_a_lesson_is_named_one_that_diverged_too():
+    lesson = BY_SLUG["learning-rate"]
+    runs = [_run(0.15), _run(0.978), _run(0.5, 1, "diverged", 2), _run(None, 0, "diverged", 1)]
+    line = C.run_results(lesson, runs)
+    assert line == ("Test accuracy: 0.00001 (too small) **15.00%** · 0.001 (the default) **97.80%** · "
+                    "0.1 (too large) **diverged in epoch 2** · 1 (far too large) **diverged in epoch 1**")
+    assert C.run_results(lesson, [_run(), _run(), _run(), _run(None, 0, "diverged")]).endswith("diverged in epoch 1**")
+    assert C.run_results(BY_SLUG["scaling"], [_run(0.9), None]) == \
+        "Test accuracy: raw 0-255 **90.00%** · scaled 0-1 **not trained yet**"
+
+
+def test_the_join_line_is_the_address_learners_reach_and_a_short_path(monkeypatch):
+    assert C.app_address("http://10.0.0.5:8501/class?class=K7PQ2M") == "http://10.0.0.5:8501"
+    assert C.app_address("https://lab.example.org/mnist/class") == "https://lab.example.org/mnist"
+    assert C.app_address("http://127.0.0.1:8501/class", "https://lab.example.org/") == "https://lab.example.org"
+    assert C.typed_address("http://10.0.0.5:8501") == "10.0.0.5:8501/class"
+    assert C.join_link("https://lab.example.org", "K7PQ2M") == "https://lab.example.org/class?class=K7PQ2M"
+    for address in ("http://localhost:8501", "http://127.0.0.1:8501", "http://127.1.2.3", "http://[::1]:8501",
+                    "http://0.0.0.0:8501", "http://app.localhost"):
+        assert C.is_loopback(address), address
+    for address in ("http://10.0.0.5:8501", "https://lab.example.org", "http://192.168.1.20:8501"):
+        assert not C.is_loopback(address), address
+    monkeypatch.delenv("MNIST_LAB_PUBLIC_URL", raising=False)
+    assert C.public_url() is None
+    monkeypatch.setenv("MNIST_LAB_PUBLIC_URL", " https://lab.example.org/ ")
+    assert C.public_url() == "https://lab.example.org"
+    for odd in ("lab.example.org", "ftp://lab.example.org", "https://lab.example.org/?x=1"):
+        monkeypatch.setenv("MNIST_LAB_PUBLIC_URL", odd)
+        assert C.public_url() is None, odd
+
+
+def test_after_the_reveal_the_guesses_figure_leaves_its_legend_for_the_labels():
+    from mnist_core.figures.classroom import guesses_figure
+
+    lesson = BY_SLUG["learning-rate"]
+    counts = np.zeros((3, 3), int)
+    assert guesses_figure(lesson.guesses, counts, C.SURE).layout.showlegend is not False
+    assert guesses_figure(lesson.guesses, counts, C.SURE, answer=1).layout.showlegend is False

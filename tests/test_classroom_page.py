@@ -36,7 +36,7 @@ def make_class(at) -> str:
     button(at, "Make a class").click().run()
     assert not at.exception, at.exception
     code = at.query_params["class"]
-    assert any(f"Class **{code}**" in m.value for m in at.markdown)
+    assert any(f"**{code}**" in m.value for m in at.markdown)
     return code
 
 
@@ -112,12 +112,12 @@ def test_the_teachers_link_opens_the_class_on_another_computer_and_hides_the_key
     code, key = Classroom(store().disk.root).create()
     open_page(app, PAGE, **{"class": code, "key": key})
     assert "key" not in app.query_params  # not left in the projected address bar
-    assert any(f"Class **{code}**" in m.value for m in app.markdown)
+    assert any(f"code **{code}**" in m.value for m in app.markdown)
     open_page(app, PAGE, **{"class": code})  # the browser keeps it
-    assert any(f"Class **{code}**" in m.value for m in app.markdown)
+    assert any(f"code **{code}**" in m.value for m in app.markdown)
     again = session(app.session_state["learner"])  # the same browser after a restart
     open_page(again, PAGE, **{"class": code})
-    assert any(f"Class **{code}**" in m.value for m in again.markdown)
+    assert any(f"code **{code}**" in m.value for m in again.markdown)
 
 
 def test_a_closed_class_takes_no_one_and_the_teacher_still_sees_it(app):
@@ -151,3 +151,42 @@ def test_the_class_experiments_name_who_found_the_best_value(app, small_config, 
     best = app.dataframe[-2].value
     assert list(best["setting"].unique()) == ["Learning rate"] and set(best["who"]) == {"Ana"}
     assert len(app.dataframe[-1].value) == 2
+
+
+def test_the_join_line_is_short_and_a_loopback_address_is_warned_of(app, monkeypatch):
+    monkeypatch.delenv("MNIST_LAB_PUBLIC_URL", raising=False)
+    code = make_class(app)
+    assert any(f"Join: **localhost:8501/class** · code **{code}**" in m.value for m in app.markdown)
+    assert any("Learners cannot open http://localhost:8501" in w.value for w in app.warning)
+    monkeypatch.setenv("MNIST_LAB_PUBLIC_URL", "https://lab.example.org")  # a hosted server
+    app.run()
+    assert any(f"Join: **lab.example.org/class** · code **{code}**" in m.value for m in app.markdown)
+    assert not app.warning
+    assert any(f"`https://lab.example.org/class?class={code}`" in m.value for m in app.markdown)
+
+
+def test_a_learner_joins_by_typing_the_code_or_by_the_short_link(app):
+    code, _ = Classroom(store().disk.root).create()
+    open_page(app, PAGE)
+    app.text_input(key="class_typed").input(f" {code.lower()} ")  # as typed from a board
+    button(app, "Join").click().run()
+    assert not app.exception, app.exception
+    assert app.query_params["class"] == code and button(app, "Join the class")
+    other = session("e" * 32)
+    open_page(other, PAGE, code=code)  # /class?code=K7PQ2M
+    assert other.query_params["class"] == code and "code" not in other.query_params
+    assert button(other, "Join the class")
+
+
+def test_the_projected_reveal_shows_every_run_one_that_diverged_too_and_why(app):
+    code = make_class(app)
+    pick_lesson(app, "learning-rate")
+    wait_for_lesson_runs("learning-rate")
+    app.run()
+    button(app, "Reveal the result").click().run()
+    assert not app.exception, app.exception
+    projected = " ".join(m.value for m in app.markdown)
+    assert "1 (far too large) **diverged in epoch 1**" in projected  # at 1000 images it blows up at once
+    assert "0.00001 (too small) **" in projected and "0.001 (the default) **" in projected
+    assert f"**Why.** {L.BY_SLUG['learning-rate'].why}" in projected
+    assert code in projected

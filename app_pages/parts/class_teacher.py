@@ -8,19 +8,20 @@ import streamlit as st
 from app_pages.parts.class_room import lesson_runs, room, trained
 from app_pages.parts.learner import learner_id
 from app_pages.parts.lesson_view import CHART, chart
-from app_pages.parts.links import share_link
 from app_pages.parts.runs import run_store
 from mnist_core.figures.classroom import guesses_figure
 from mnist_core.teaching import classroom as C
 from mnist_core.teaching import lessons as L
 
 # The teacher's page is projected: large type, less padding, so that the question and the
-# guesses fit a 1280x720 screen and read from the back of a room.
+# guesses fit a 1280x720 screen and read from the back of a room. The top padding clears the
+# page's header (3.75rem), which would cover the top of the lesson picker and the Reveal button.
 ROOM_CSS = """<style>
-[data-testid="stMainBlockContainer"] {padding-top: 3.6rem; padding-bottom: 1rem;}
+[data-testid="stMainBlockContainer"] {padding-top: 4.5rem; padding-bottom: 1rem;}
 [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li {font-size: 1.5rem; line-height: 1.35;}
 [data-testid="stMainBlockContainer"] h2 {font-size: 2.4rem; padding: 0.2rem 0;}
 [data-testid="stMainBlockContainer"] h3 {font-size: 1.7rem; padding: 0;}
+.st-key-class_result p, .st-key-class_result li {font-size: 1.3rem; line-height: 1.3;}
 </style>"""
 
 
@@ -32,9 +33,18 @@ def _pick(code: str, key: str) -> None:
         st.session_state.class_problem = str(exc)
 
 
+def address() -> str:
+    """The app's address as learners reach it (MNIST_LAB_PUBLIC_URL, else this page's own)."""
+    return C.app_address(st.context.url, C.public_url())
+
+
 def teacher(state: C.ClassState, key: str) -> None:
     st.set_page_config(initial_sidebar_state="collapsed")
     st.html(ROOM_CSS)
+    if C.is_loopback(address()):
+        st.warning(f"Learners cannot open {address()}: it is this computer's own address. Open this page at "
+                   "the computer's network address (the Network URL `streamlit run` prints), or set "
+                   "MNIST_LAB_PUBLIC_URL to the address learners reach the app at.", icon=":material/wifi_off:")
     if state.closed:
         st.info(f"Class {state.code} is closed: it takes no more learners or guesses.")
         drawn_with(state)
@@ -111,7 +121,7 @@ def projected(code: str, key: str) -> None:
         st.rerun()  # the runs are ready, or another tab changed the class: redraw the controls too
     counts = C.tally(members, state.lesson) if state.lesson else None
     guessed = f" · **{int(counts.sum())} of {len(members)}** guessed" if state.lesson else ""
-    st.markdown(f"### Class **{code}** · join at {share_link({'class': code})} · {len(members)} joined{guessed}")
+    st.markdown(f"### Join: **{C.typed_address(address())}** · code **{code}** · {len(members)} joined{guessed}")
     if state.lesson is None:
         st.info("Pick the lesson the class sees: the learners' pages follow it.")
         return
@@ -119,29 +129,32 @@ def projected(code: str, key: str) -> None:
     configs, runs = lesson_runs(lesson)
     waiting = train_lesson(lesson, configs, runs)
     outcome = lesson.read(runs) if state.showing and not waiting else None
-    st.markdown(f"## {lesson.title}")
-    st.markdown(lesson.question)
-    left, right = st.columns([3, 2])
+    st.markdown(f"## {lesson.title}\n{lesson.question}")
+    left, right = st.columns([3, 2] if outcome is None else [1, 1])
     with left:
         st.plotly_chart(guesses_figure(lesson.guesses, counts, C.SURE, outcome.answer if outcome else None,
-                                       height=330), config=CHART, key="class_guesses", theme=None)
+                                       height=330 if outcome is None else 240, wrap=26 if outcome is None else 34),
+                        config=CHART, key="class_guesses", theme=None)
     with right:
         if outcome is not None:
-            st.markdown(outcome.said)
-            chart(lesson, runs, projected=True)
+            chart(lesson, runs, projected=True, height=240)
         elif waiting:
             st.caption(f"The lesson's runs: {waiting}.")
         else:
             st.caption("The lesson's runs are ready: reveal the result when the guesses are in.")
+    if outcome is not None:  # what happened, every run's result (one that diverged too), and why
+        st.container(key="class_result").markdown(
+            f"{outcome.said}  \n{C.run_results(lesson, runs)}\n\n**Why.** {lesson.why}")
 
 
 def teacher_tools(state: C.ClassState, key: str) -> None:
     """Below the projected part: links, who has guessed, the class's runs, closing."""
     members = room().members(state.code, key)
     with st.expander("Links"):
-        st.write(f"The learners' link: `{share_link({'class': state.code})}`")
+        st.write(f"The learners' link: `{C.join_link(address(), state.code)}`; or open "
+                 f"`{C.typed_address(address())}` and type the code {state.code}.")
         st.write(f"Your teacher's link, to teach from another computer (keep it to yourself): "
-                 f"`{share_link({'class': state.code, 'key': key})}`")
+                 f"`{C.join_link(address(), state.code, key=key)}`")
         st.page_link("app_pages/handwriting.py", label="The class's handwriting: everyone draws digits into one set",
                      icon=":material/edit_note:", query_params={"class": state.code})
     with st.expander("Who has guessed (names are shown on this page only)"):

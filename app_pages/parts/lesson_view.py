@@ -11,9 +11,9 @@ TITLES = {"test_accuracy": "Test accuracy by epoch", "val_accuracy": "Validation
           "val_loss": "Validation loss by epoch", "loss": "Loss by epoch", "accuracy": "Accuracy by epoch"}
 
 
-def chart(lesson: L.Lesson, runs: list, projected: bool = False) -> None:
-    """The lesson's chart; `projected`: shorter, in the large type of a projected page (Streamlit's
-    chart theme would shrink the type again, so it is not used there)."""
+def chart(lesson: L.Lesson, runs: list, projected: bool = False, height: int = 280) -> None:
+    """The lesson's chart; `projected`: `height` pixels tall, in the large type of a projected page
+    (Streamlit's chart theme would shrink the type again, so it is not used there)."""
     if lesson.chart == "baseline":
         run = runs[0]
         fig = figures.bars_figure(["chance", "before training", "after 1 epoch"],
@@ -25,7 +25,7 @@ def chart(lesson: L.Lesson, runs: list, projected: bool = False) -> None:
                   for (name, _), run in zip(lesson.runs, runs)]
         fig = figures.overlay_figure(curves, lesson.chart, TITLES.get(lesson.chart, lesson.chart))
     if projected:
-        fig.update_layout(height=280, font=dict(size=18, family=ROOM_FAMILY), title_font=dict(size=22),
+        fig.update_layout(height=height, font=dict(size=18, family=ROOM_FAMILY), title_font=dict(size=22),
                           paper_bgcolor="white", plot_bgcolor="white", margin=dict(l=10, r=10, t=50, b=10))
         fig.update_xaxes(gridcolor="#e9ecef", automargin=True)
         fig.update_yaxes(gridcolor="#e9ecef", automargin=True)

@@ -16,11 +16,11 @@ SURE_COLOURS = ("#a5d8ff", "#4dabf7", "#1864ab")  # a hunch, fairly sure, certai
 
 
 def guesses_figure(guesses: Sequence[str], counts: np.ndarray, sure: Sequence[str],
-                   answer: int | None = None, height: int = 400) -> go.Figure:
+                   answer: int | None = None, height: int = 400, wrap: int = 26) -> go.Figure:
     """Horizontal bars, one per answer (the first on top), each split by how sure its guessers
     were; the count at the end of each bar. With `answer`, the answer that happened is marked
-    (a tick, in bold) and the others are greyed."""
-    labels = ["<br>".join(textwrap.wrap(g, 26)) for g in guesses]
+    (a tick, in bold), the others are greyed and the legend goes. Answers wrap at `wrap` characters."""
+    labels = ["<br>".join(textwrap.wrap(g, wrap)) for g in guesses]
     if answer is not None:
         labels = [f"<b>✓ {label}</b>" if i == answer else label for i, label in enumerate(labels)]
     fig = go.Figure()
@@ -37,7 +37,8 @@ def guesses_figure(guesses: Sequence[str], counts: np.ndarray, sure: Sequence[st
                     textfont=dict(size=ROOM_FONT + 6, color=MARK_COLOUR), showlegend=False, hoverinfo="skip")
     fig.update_layout(barmode="stack", height=height, font=dict(size=ROOM_FONT, family=ROOM_FAMILY), bargap=0.3,
                       margin=dict(l=10, r=30, t=10, b=10), plot_bgcolor="white", paper_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.08, x=0, traceorder="normal", font=dict(size=ROOM_FONT - 4)))
+                      legend=dict(orientation="h", y=-0.08, x=0, traceorder="normal", font=dict(size=ROOM_FONT - 4)),
+                      showlegend=answer is None)  # after the reveal the room has read it: room for the labels
     fig.update_xaxes(range=[0, top * 1.25], showgrid=False, showticklabels=False, zeroline=False)
     fig.update_yaxes(autorange="reversed", automargin=True, tickfont=dict(size=ROOM_FONT - 2))
     return fig

@@ -12,18 +12,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import logging
+import os
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 
+from mnist_core.analysis.evaluate import pct
 from mnist_core.config import FIELDS, to_text
 from mnist_core.model.runs import best_val_accuracy
 from mnist_core.store.classes import ClassError, ClassFiles, class_code
 from mnist_core.store.handwriting import Handwriting
-from mnist_core.teaching.lessons import BY_SLUG
+from mnist_core.teaching.lessons import BY_SLUG, Lesson
+
+log = logging.getLogger("mnist_lab")
 
 MAX_NAME = 30  # characters of a learner's name
 SURE = ("a hunch", "fairly sure", "certain")  # how sure a learner is of a guess: 0, 1, 2
@@ -251,3 +258,75 @@ def best_by_setting(named_runs: list[tuple[str, object]]) -> list[dict]:
                                 key=lambda s: s[2])
             rows.append({"setting": field.label, "value": value, "best validation accuracy": best, "who": name})
     return rows
+
+
+# --- what the room sees: the join line and every run's result ---------------------------
+
+PAGE = "class"  # the Class page's path
+
+
+def public_url() -> str | None:
+    """MNIST_LAB_PUBLIC_URL: the address learners reach the app at (a hosted server, a proxy, or
+    this computer's network address), e.g. https://lab.example.org. None when unset; a value that
+    is not an http(s) address is logged and ignored."""
+    raw = os.environ.get("MNIST_LAB_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    url = urlsplit(raw)
+    if url.scheme in ("http", "https") and url.hostname and not url.query:
+        return raw.rstrip("/")
+    log.warning("MNIST_LAB_PUBLIC_URL=%r: use an address such as https://lab.example.org; ignored", raw)
+    return None
+
+
+def app_address(page_url: str | None, public: str | None = None) -> str:
+    """The app's address for learners: `public` when set, else the address this page was opened at,
+    without the page and its query ("http://10.0.0.5:8501" from ".../class?class=K7PQ2M")."""
+    if public:
+        return public.rstrip("/")
+    url = urlsplit(page_url or "http://localhost:8501/")
+    path = url.path.rstrip("/")
+    if path.endswith("/" + PAGE):
+        path = path[: -len(PAGE) - 1]
+    return f"{url.scheme}://{url.netloc}{path}"
+
+
+def is_loopback(address: str) -> bool:
+    """The address names this computer only (localhost, 127.x.x.x, ::1, 0.0.0.0): no other device
+    can open it."""
+    host = (urlsplit(address).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
+
+
+def typed_address(address: str) -> str:
+    """The Class page's address as a room types it, without "http://": "10.0.0.5:8501/class"
+    (the page then asks for the code)."""
+    return f"{address.split('://', 1)[-1]}/{PAGE}"
+
+
+def join_link(address: str, code: str, **more) -> str:
+    """The full link that opens the class (the learners' link; with key=..., the teacher's)."""
+    return f"{address}/{PAGE}?{urlencode({'class': code, **more})}"
+
+
+def run_results(lesson: Lesson, runs: list) -> str:
+    """Every run of the lesson in a line, a run that diverged too (a chart cannot draw a run that
+    blew up before its first epoch ended): "Test accuracy: 0.001 (the default) **97.80%** · 1 (far
+    too large) **diverged in epoch 1**"."""
+    said = []
+    for (name, _), run in zip(lesson.runs, runs):
+        if run is None or (not run.history and run.status != "diverged"):
+            result = "not trained yet"
+        elif run.status == "diverged":
+            result = f"diverged in epoch {run.diverged_epoch or len(run.history) + 1}"
+        else:
+            result = pct(run.test_accuracy)
+        value, _, note = name.partition(": ")  # "0.1: too large" reads "0.1 (too large)"
+        said.append(f"{value} ({note}) **{result}**" if note else f"{name} **{result}**")
+    return "Test accuracy: " + " · ".join(said)
