@@ -22,24 +22,21 @@ from mnist_core.figures import charts as figures
 
 
 def show_table(runs: list) -> None:
-    """One row a run, with the settings that differ between them."""
+    """One row a run, the accuracies first, then the settings that differ between them."""
     keys = compare.differing_fields([r.config for r in runs])
     st.dataframe(compare.table(runs, keys), hide_index=True, column_config={
-        **{name: st.column_config.NumberColumn(format="%.1f%%") for name in compare.PERCENT},
-        "best val loss": st.column_config.NumberColumn(format="%.4f"),
+        "run": st.column_config.NumberColumn(width=40),
+        **{name: st.column_config.TextColumn(alignment="right") for name in compare.WRITTEN},
         "seconds": st.column_config.NumberColumn(format="%.1f"),
-        "status": st.column_config.TextColumn(width="medium"),
     })
     if len(runs) > 1:
-        same = [k for k in compare.fields(runs[0].config) if k not in keys]
-        st.caption("Settings that all runs share are left out: " + ", ".join(k.replace("_", " ") for k in same)
-                   + "." if same else "Every setting differs somewhere.")
+        st.caption(compare.shared(runs, keys))
 
 
-def overlay(runs: list) -> None:
-    """The curves of the runs picked, on one chart a metric."""
-    picked = st.multiselect("Overlay the curves of", list(range(1, len(runs) + 1)),
-                            default=list(range(max(1, len(runs) - 1), len(runs) + 1)),
+def overlay(runs: list, default: list[int]) -> None:
+    """The curves of the runs picked (at first `default`: those the sentences are about), on one
+    chart a metric."""
+    picked = st.multiselect("Overlay the curves of", list(range(1, len(runs) + 1)), default=default,
                             format_func=lambda i: f"run {i}", key="compare_pick")
     if len(picked) < 2:
         return
@@ -72,13 +69,13 @@ def show_runs(runs: list) -> None:
     if room() <= 0:
         warn_full(": delete some below to train new ones.")
     show_table(runs)
-    sentences = compare.compare_sentences(runs)
-    for sentence in sentences:
+    sentences = compare.said(runs)
+    for sentence, _ in sentences:
         st.markdown(sentence)
     if len(runs) > 1 and not sentences:
         st.caption("Runs that differ in exactly one setting get a sentence here on what that setting did.")
     if len(runs) > 1:
-        overlay(runs)
+        overlay(runs, compare.overlaid(len(runs), sentences))
     with st.expander("Code: a run as a Keras script", icon=":material/code:"):
         which = st.selectbox("Run", range(1, len(runs) + 1), key="compare_code_run",
                              format_func=lambda i: f"run {i}: {runs[i - 1].config.describe()}")

@@ -193,7 +193,7 @@ def main() -> None:
     dataset = FIELD["dataset"].title(st.session_state.get("dataset", FIELD["dataset"].default))
     st.write(f"Set up a network, train it on **{dataset}**, and watch it learn one epoch at a time. "
              "The dataset is chosen in the sidebar.")
-    config = read_settings()
+    config = read_settings(trained=lambda c: bool(getattr(find_run(c), "epochs_done", 0)))
     problems = config.problems()
     for problem in problems:
         st.error(problem)

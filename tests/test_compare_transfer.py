@@ -79,9 +79,9 @@ def test_one_change_compares_each_run_at_its_best_epoch_and_says_how_the_gap_mov
 def test_summary_row():
     run = stored(TrainConfig(validation="split:0.2"), [0.3, 0.2, 0.25], [0.3, 0.2, 0.1])
     row = compare.summary(run)
-    assert row["epochs"] == 3 and row["best epoch"] == 2 and row["best val loss"] == 0.2
-    assert row["test accuracy at best epoch"] == 0.9
-    assert row["status"] == "finished" and row["seconds"] == 3.0
+    assert row["epochs"] == 3 and row["best epoch"] == "2" and row["test at best epoch"] == "90.0%"
+    assert row["seconds"] == 3.0
+    assert list(row)[:3] == ["test accuracy", "val accuracy", "train accuracy"]  # the result first
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +187,45 @@ def test_a_table_row_a_run_with_what_differs_and_accuracies_in_percent():
     b = stored(TrainConfig(validation="split:0.2", dropout=(0.2,)), [0.3, 0.25], [0.4, 0.35], test_acc=0.95)
     keys = compare.differing_fields([a.config, b.config])
     rows = compare.table([a, b], keys)
-    assert [(r["run"], r["dataset"], r["dropout"]) for r in rows] == [(1, "mnist", "0"), (2, "mnist", "0.2")]
-    assert rows[1]["test accuracy"] == pytest.approx(95.0) and rows[0]["best epoch"] == 2
+    assert [(r["run"], r["dropout"]) for r in rows] == [(1, "0"), (2, "0.2")]
+    assert rows[1]["test accuracy"] == "95.0%" and rows[0]["best epoch"] == "2"
+    # The accuracies come before the settings, so a narrow screen shows them first.
+    assert list(rows[0])[:4] == ["run", "test accuracy", "val accuracy", "train accuracy"]
+
+
+def test_the_table_leaves_out_what_the_caption_says_is_shared_and_writes_no_none():
+    with_val = stored(TrainConfig(validation="split:0.2"), [0.3, 0.2], [0.4, 0.3])
+    without = stored(TrainConfig(validation="none", learning_rate=0.01), [None, None], [0.4, 0.3], val_acc=None)
+    keys = compare.differing_fields([with_val.config, without.config])
+    rows = compare.table([with_val, without], keys)
+    caption = compare.shared([with_val, without], keys)
+    assert caption.startswith("Settings that all runs share are left out: dataset, hidden")
+    for row in rows:
+        assert "dataset" not in row and "hidden" not in row  # shared: in the caption, not the table
+        assert "status" not in row  # every run finished: nothing to say
+        assert None not in row.values() and "None" not in map(str, row.values())
+    assert [rows[1][k] for k in ("val accuracy", "best epoch", "test at best epoch")] == ["-", "-", "-"]
+    assert rows[1]["validation"] == "none" and rows[1]["learning rate"] == "0.01"
+    stopped = SavedRun(without.config, without.history, "stopped", None)
+    assert [r["status"] for r in compare.table([with_val, stopped], keys)] == ["finished", "stopped"]
+    fashion = stored(TrainConfig(validation="split:0.2", dataset="fashion_mnist"), [0.3, 0.2], [0.4, 0.3])
+    differ = compare.differing_fields([with_val.config, fashion.config])
+    assert [r["dataset"] for r in compare.table([with_val, fashion], differ)] == ["mnist", "fashion_mnist"]
+    assert "dataset" not in compare.shared([with_val, fashion], differ)
+
+
+def test_the_chart_overlays_the_runs_the_sentences_are_about():
+    # Runs 1 and 2 differ in dropout; run 3 in two settings: the sentence is on 1 and 2, so is the chart.
+    # One epoch each: the forgetting sentence, which reads weights, needs two.
+    runs = [stored(TrainConfig(validation="split:0.2"), [0.3], [0.4]),
+            stored(TrainConfig(validation="split:0.2", dropout=(0.5,)), [0.25], [0.35]),
+            stored(TrainConfig(validation="none", learning_rate=0.01), [None], [0.4], val_acc=None)]
+    said = compare.said(runs)
+    assert [about for _, about in said] == [[1, 2]] and said[0][0].startswith("**Run 1 vs run 2.**")
+    assert compare.overlaid(3, said) == [1, 2]
+    assert compare.overlaid(3, compare.said([runs[0], runs[2], runs[1]])) == [1, 3]
+    assert compare.overlaid(3, []) == [2, 3]  # no sentence: the last two
+    assert compare.overlaid(1, []) == [1]
 
 
 def test_repeats_are_one_family_and_stand_together_against_one_change():

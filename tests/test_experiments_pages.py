@@ -165,3 +165,46 @@ def test_a_fresh_browser_that_opens_every_page_has_an_empty_list(app):
     learner = fresh.session_state["learner"]
     assert run_store().learners.runs(learner) == []
     assert not fresh.session_state["runs"]
+
+
+def test_compare_shows_the_result_first_no_none_and_charts_the_sentences_runs(app):
+    """Issue 33, 7: runs 1 and 2 differ in dropout, run 3 (no validation) in two settings. The
+    table leaves out what its caption calls shared and writes no "None"; the sentence is on runs 1
+    and 2, and so is the chart (it once overlaid the last two runs)."""
+    open_page(app, "app_pages/train.py")
+    for settings in ({**SMALL, "f_validation": "split"}, {"f_dropout_0": 0.5},
+                     {"f_dropout_0": 0.0, "f_validation": "none", "f_learning_rate": 0.01}):
+        fill(app, **settings)
+        train_and_wait(app)
+    open_page(app, "app_pages/compare.py")
+    table = app.dataframe[0].value
+    assert list(table.columns[:4]) == ["run", "test accuracy", "val accuracy", "train accuracy"]
+    assert "dataset" not in table.columns  # shared: said once in the caption, not shown on every row
+    assert any(c.value.startswith("Settings that all runs share are left out: dataset") for c in app.caption)
+    assert list(table["validation"]) == ["split:0.2", "split:0.2", "none"]
+    assert list(table.iloc[2][["val accuracy", "best epoch", "test at best epoch"]]) == ["-", "-", "-"]
+    assert not table.isna().any().any() and "None" not in table.astype(str).values
+    (sentence,) = [s for s in sentences(app) if "vs run" in s]
+    assert sentence.startswith("**Run 1 vs run 2.** dropout 0 → 0.5")
+    assert app.multiselect(key="compare_pick").value == [1, 2]
+
+
+def test_train_opened_from_a_link_or_on_a_trained_run_folds_the_settings(app):
+    """Issue 33, 8: a link (or a trained run) folds the form to one line, so Train or the results
+    show in the first screen; a learner opening Train plainly to set up a first run sees the form."""
+    open_page(app, "app_pages/train.py")
+    assert app.session_state["settings_open"] is True
+    assert app.expander[0].label == "Network and training settings"
+    fresh = AppTest.from_file(app._script_path, default_timeout=90)
+    fresh.run()
+    open_page(fresh, "app_pages/train.py", hidden="32", epochs="2", train_samples="2000", dropout="0.2")
+    assert fresh.session_state["settings_open"] is False
+    label = fresh.expander[0].label
+    assert label.startswith("Settings: mnist 32 relu dropout 0.2") and "2 epochs" in label
+    assert fresh.number_input(key="f_hidden_0").value == 32  # filled in, one click away
+    train_and_wait(fresh)
+    open_page(fresh, "app_pages/home.py")
+    open_page(fresh, "app_pages/train.py")  # back to the trained run: its results show first
+    assert fresh.session_state["settings_open"] is False and fresh.expander[0].label == label
+    fill(fresh, f_epochs=3)  # the folded form still changes a setting
+    assert fresh.slider(key="f_epochs").value == 3

@@ -8,6 +8,8 @@ fills the form from a link, the Home button or the session's last config.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from app_pages.parts.links import link_number
@@ -104,13 +106,22 @@ def fold() -> None:
     st.session_state[FOLD] = True
 
 
-def settings_form(dataset: str, summary: str | None = None) -> TrainConfig:
+def starts_open(given: bool, trained: bool) -> bool:
+    """Whether the form starts open on a visit to Train. Open for a learner setting up a run;
+    folded to its one line when the settings were given (a link, Home, a lesson: Train is the
+    next thing to press) or their run is trained (its results are what to look at), so that
+    Train or the results show in the first screen."""
+    return not (given or trained)
+
+
+def settings_form(dataset: str, summary: str | None = None, folded: bool = False) -> TrainConfig:
     """Draw the form and return the config it describes (which may have problems to show).
-    `summary` describes the settings as they stand, for the label of the folded form."""
+    `summary` describes the settings as they stand, for the label of the folded form; with
+    `folded` (and a summary) the form starts folded on this visit."""
     values = {"dataset": dataset}
     if st.session_state.pop(FOLD, False) and summary:
         st.session_state[OPEN] = False
-    st.session_state.setdefault(OPEN, True)
+    st.session_state.setdefault(OPEN, not (folded and summary))
     label = f"Settings: {summary} (open to change)" if summary and not st.session_state[OPEN] \
         else "Network and training settings"
     with st.expander(label, key=OPEN, on_change="rerun"):
@@ -122,23 +133,33 @@ def settings_form(dataset: str, summary: str | None = None) -> TrainConfig:
     return TrainConfig(**values)
 
 
-def read_settings() -> TrainConfig:
-    """The form, filled from a shared link, the Home button or this session's last config."""
+def given_by_link(params: dict) -> bool:
+    """A link names settings (not only the dataset or an epoch)."""
+    return any(k not in ("dataset", "epoch") for k in params)
+
+
+def read_settings(trained: Callable[[TrainConfig], bool] = lambda config: False) -> TrainConfig:
+    """The form, filled from a shared link, the Home button or this session's last config.
+    `trained(config)` says whether the run of those settings is trained (see `starts_open`)."""
     # Streamlit forgets a widget's value when another page is shown, so the form is
     # refilled from the last config this session used (or a link, on a first visit).
     pending = st.session_state.pop("pending_config", None)
+    given = False
     if pending or "f_layers" not in st.session_state:
         first_visit = FORM not in st.session_state
         if first_visit and not pending and link_number(st.query_params.get("epoch")) is not None:
             st.session_state.link_epoch = link_number(st.query_params.get("epoch"))
         source = pending or (st.query_params.to_dict() if first_visit else st.session_state[FORM])
+        given = bool(pending) or (first_visit and given_by_link(source))
         notes = load_form(source)
         if notes and first_visit:
             st.session_state.link_notes = notes
     slot = st.empty()  # the link's notes, above the form
-    shown = pending or st.session_state.get(FORM)
-    config = settings_form(st.session_state.get("dataset", "mnist"),
-                           TrainConfig.from_dict(shown).describe() if shown else None)
+    dataset = st.session_state.get("dataset", "mnist")  # the sidebar's
+    shown = pending or st.session_state.get(FORM) or (source if given else None)
+    loaded = TrainConfig.from_link({**shown, "dataset": dataset})[0] if shown else None  # as the form holds it
+    folded = OPEN not in st.session_state and loaded is not None and not starts_open(given, trained(loaded))
+    config = settings_form(dataset, loaded.describe() if loaded else None, folded)
     if "link_notes" in st.session_state:  # shown until the learner changes a setting
         if st.session_state.get(FORM, config.to_dict()) != config.to_dict():
             del st.session_state["link_notes"]

@@ -42,21 +42,29 @@ def label(config: TrainConfig, keys: list[str]) -> str:
     return ", ".join(f"{k.replace('_', ' ')} {d[k]}" for k in keys) or config.describe()
 
 
+MISSING = "-"  # a number a run does not have (no validation set: no best epoch)
+# The columns of `summary` that hold numbers written as text (so that a missing one reads MISSING).
+WRITTEN = ("test accuracy", "val accuracy", "train accuracy", "best epoch", "test at best epoch")
+
+
+def _percent(value) -> str:
+    return MISSING if value is None else f"{value:.1%}"
+
+
 def summary(run) -> dict:
-    """One table row: the headline numbers of a run (accuracies at its last epoch, and the test
-    accuracy at its best epoch, which keep-best would hand out)."""
+    """A run's headline numbers as the table writes them, the accuracies first: at its last
+    epoch, and the test accuracy at its best epoch (which keep-best would hand out). What a run
+    without validation does not have reads MISSING, never None."""
     h = rows(run)
     best = best_epoch(run.history)
     last = h[-1] if h else {}
     return {
+        "test accuracy": _percent(last.get("test_accuracy")),
+        "val accuracy": _percent(last.get("val_accuracy")),
+        "train accuracy": _percent(last.get("accuracy")),
+        "best epoch": MISSING if best is None else str(best),
+        "test at best epoch": MISSING if best is None else _percent(h[best - 1]["test_accuracy"]),
         "epochs": len(h),
-        "status": run.status.replace("_", " "),
-        "best epoch": best,
-        "best val loss": None if best is None else round(h[best - 1]["val_loss"], 4),
-        "test accuracy at best epoch": None if best is None else h[best - 1]["test_accuracy"],
-        "train accuracy": last.get("accuracy"),
-        "val accuracy": last.get("val_accuracy"),
-        "test accuracy": last.get("test_accuracy"),
         "seconds": round(sum(r["seconds"] for r in h), 1),
     }
 
@@ -124,23 +132,27 @@ def one_change(a, b, ignore: tuple[str, ...] = ()) -> str | None:
 
 # --- a list of runs, as Compare shows it ----------------------------------------------
 
-# Columns of `table` in percent.
-PERCENT = ("test accuracy at best epoch", "train accuracy", "val accuracy", "test accuracy")
-
-
 def table(runs: list, keys: list[str]) -> list[dict]:
-    """One row a run, numbered from 1: its dataset, the settings in `keys`, its `summary`, and
-    the PERCENT columns in percent (as the sentences and charts write them)."""
+    """One row a run, numbered from 1: its `summary` (the accuracies first, so they show on a
+    narrow screen), then the settings in `keys` (those that differ: shared ones, the dataset
+    too, are left out), and the status only when some run did not simply finish."""
+    unusual = any(run.status != "finished" for run in runs)
     out = []
     for i, run in enumerate(runs, 1):
         settings = fields(run.config)
-        row = {"run": i, "dataset": run.config.dataset}
-        row.update({k.replace("_", " "): settings[k] for k in keys if k != "dataset"})
-        row.update(summary(run))
-        for name in PERCENT:
-            row[name] = None if row[name] is None else 100 * row[name]
+        row = {"run": i, **summary(run)}
+        row.update({k.replace("_", " "): settings[k] for k in keys})
+        if unusual:
+            row["status"] = run.status.replace("_", " ")
         out.append(row)
     return out
+
+
+def shared(runs: list, keys: list[str]) -> str:
+    """The caption under the table: the settings it leaves out because every run has them."""
+    same = [k.replace("_", " ") for k in fields(runs[0].config) if k not in keys]
+    return ("Settings that all runs share are left out: " + ", ".join(same) + "." if same
+            else "Every setting differs somewhere.")
 
 
 def seed_families(runs: list) -> list[list[tuple[int, object]]]:
@@ -170,13 +182,27 @@ def _pair_sentence(a: list, b: list) -> str | None:
     return f"**{_name(a).capitalize()} vs {_name(b)}.** {text} {noise} {forgot}".rstrip()
 
 
-def compare_sentences(runs: list) -> list[str]:
+def said(runs: list) -> list[tuple[str, list[int]]]:
     """Runs with the same settings but the seed are repeats: one sentence on their spread, and
     the first of them stands for them against runs that differ in one other setting, with a
-    sentence on whether the difference is larger than the seeds' spread."""
+    sentence on whether the difference is larger than the seeds' spread. Each sentence comes
+    with the numbers of the runs it is about."""
     groups = seed_families(runs)
-    out = [f"**{_name(g).capitalize()}** (seeds {', '.join(str(r.config.seed) for _, r in g)}). "
-           + experiments.seed_sentence([r for _, r in g]) for g in groups if len(g) > 1]
+    out = [(f"**{_name(g).capitalize()}** (seeds {', '.join(str(r.config.seed) for _, r in g)}). "
+            + experiments.seed_sentence([r for _, r in g]), [n for n, _ in g]) for g in groups if len(g) > 1]
     for i, a in enumerate(groups):
-        out += [text for b in groups[i + 1:] if (text := _pair_sentence(a, b))]
+        out += [(text, sorted(n for n, _ in a + b)) for b in groups[i + 1:] if (text := _pair_sentence(a, b))]
     return out
+
+
+def compare_sentences(runs: list) -> list[str]:
+    """The sentences of `said`, without their run numbers."""
+    return [text for text, _ in said(runs)]
+
+
+def overlaid(count: int, sentences: list[tuple[str, list[int]]]) -> list[int]:
+    """The runs (numbered from 1 to `count`) the chart overlays at first: those the sentences
+    (as `said` gives them) are about, so that the words and the curves tell of the same runs;
+    with no sentence, the last two."""
+    numbers = sorted({n for _, about in sentences for n in about})
+    return numbers or list(range(max(1, count - 1), count + 1))
