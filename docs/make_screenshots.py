@@ -13,7 +13,8 @@ revealed beside 24 guesses the script sends as 24 learners) and docs/home.png (H
 first sees it, with the sidebar's sections, in a 1400x1000 window), plus test-artifacts/shot-home.png
 and test-artifacts/shot-draw.png to look at.
 `python -m docs.make_screenshots class home` takes only the pictures named (here docs/class.png and
-docs/home.png, which need no training).
+docs/home.png, which need no training); `python -m docs.make_screenshots compare` trains the two
+runs and takes docs/compare.png alone.
 Each picture but Home's is the page's main column (no sidebar), from just above the title to the
 end of the page. Training two 512-512 networks takes minutes, many more on a busy machine.
 """
@@ -254,6 +255,21 @@ def home_picture(browser, server, runs: str) -> None:  # runs: unused (called as
 ALONE = {"class": class_picture, "home": home_picture}  # pictures that need no training
 
 
+def compare_picture(browser, server, runs: str) -> None:  # runs: unused (called as class_picture is)
+    """Compare alone: the two runs that differ in dropout, trained first, side by side."""
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    page.set_default_timeout(120_000)
+    track_runs(page)
+    train(page, server, RUN)
+    train(page, server, SECOND_RUN)
+    open_page(page, f"{server.url}/compare")
+    shoot(page, DOCS / "compare.png")
+    page.close()
+
+
+NAMED = {**ALONE, "compare": compare_picture}  # what can be asked for by name (take_all takes compare too)
+
+
 def story(page, server) -> None:
     """The Story page on the test set, the first starred image (a label judged wrong) clicked."""
     open_page(page, f"{server.url}/story")
@@ -300,7 +316,7 @@ def click(page, target) -> None:
 def main() -> int:
     started = time.perf_counter()
     wanted = set(sys.argv[1:])
-    if wanted - set(ALONE) or "--help" in wanted:
+    if wanted - set(NAMED) or "--help" in wanted:
         print(__doc__.strip())
         return 0 if wanted == {"--help"} else 2
     try:
@@ -322,7 +338,7 @@ def main() -> int:
                         track_runs(page)
                         written = take_all(page, server, started, runs)
                     for name in sorted(wanted or ALONE):
-                        ALONE[name](browser, server, runs)
+                        NAMED[name](browser, server, runs)
                         written.append(DOCS / f"{name}.png")
                 finally:
                     browser.close()
