@@ -62,7 +62,7 @@ def run_rows(runs: list, add: bool = False) -> None:
         config = TrainConfig.from_dict({**run.config.key().to_dict(), "epochs": str(max(run.epochs_done, 1))})
         cols = st.columns([6, 2, 2, 2], vertical_alignment="center")  # the run's whole name fits
         cols[0].page_link("app_pages/train.py", label=config.describe(), query_params=config.to_dict())
-        cols[1].write(f"{run.epochs_done} epochs, {status_text(run)}")
+        cols[1].write(f"{run.epochs_done} epoch{'s' if run.epochs_done != 1 else ''}, {status_text(run)}")
         cols[2].write(f"test accuracy {pct(run.test_accuracy)}")
         if add:
             if cols[3].button("Add to my runs", key=f"add_{hash(config.key())}"):

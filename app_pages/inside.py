@@ -156,8 +156,10 @@ def hidden_map(run, epoch: int, ins: inside.Inspector) -> None:
 
 def health(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> None:
     st.subheader("Health of each layer")
-    st.write("A dead unit outputs zero for every sample image: relu passes nothing below zero, so the unit "
-             "gets no gradient and stops learning for good. A learning rate that is too large kills many. "
+    st.write("A dead unit outputs zero for every one of the 2,000 sample images: relu passes nothing below "
+             "zero, so those images give it no gradient. It comes back only if other images, or the layers "
+             "before it, push its weighted sum above zero again; many never do. A learning rate that is too "
+             "large kills many. "
              "'Moved' is how far a layer's weights changed in one epoch, compared with their size: large at "
              "first, smaller as training settles.")
     view, changes = ins.view(epoch), ins.weight_changes()

@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages.parts.code_view import code_view
 from app_pages.parts.curves import charts
-from app_pages.parts.form import fold, read_settings
+from app_pages.parts.form import chosen, fold, read_settings
 from app_pages.parts.links import link_params, share_link
 from app_pages.parts.progress import first_epoch_progress, live_progress, my_jobs, my_other_jobs
 from app_pages.parts.runs import (
@@ -76,6 +76,11 @@ def controls(config: TrainConfig, run, job) -> None:
     if st.button(label, type="primary", disabled=disabled, help=why):
         start_training(config)
         fold()
+        st.rerun()
+    if done and config.key() not in session_runs() and st.button(
+            "Add to your runs", help="Trained on this server already: keep it in your list (Evaluate, Draw, "
+                                     "Compare and Home offer your runs)."):
+        remember(run)
         st.rerun()
 
 
@@ -147,7 +152,8 @@ def results(config: TrainConfig, run) -> None:
     shown = min(config.epochs, run.epochs_done)
     if not shown:
         return
-    remember(run)
+    if chosen(config):
+        remember(run)
     history = run.history[:shown]
     epoch = pick_epoch(config, run, shown)
     r = run.result_at(epoch)
@@ -212,7 +218,7 @@ def main() -> None:
         my_other_jobs(config)
     network_preview(config)
     store = run_store()
-    run, job = find_run(config, keep=True), store.job(config)  # the run of the settings the learner set
+    run, job = find_run(config, keep=chosen(config)), store.job(config)
     controls(config, run, job)
     if job is None and (store.failure(config) or store.engine.error):
         st.error(f"Training could not run: {store.failure(config) or store.engine.error}")

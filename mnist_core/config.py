@@ -291,8 +291,9 @@ class TrainConfig:
         that two different runs never share a name."""
         layers = "-".join(str(h) for h in self.hidden)
         drop = " dropout " + "/".join(f"{d:g}" for d in self.dropout) if any(self.dropout) else ""
+        rate = f"{self.learning_rate:.12f}".rstrip("0") if self.learning_rate < 1e-3 else f"{self.learning_rate:g}"
         head = (f"{self.dataset} {layers} {self.activation}{drop}, {self.optimizer} "
-                f"{self.learning_rate:g}, batch {self.batch_size}, {self.epochs} epoch{'s' if self.epochs != 1 else ''}")
+                f"{rate}, batch {self.batch_size}, {self.epochs} epoch{'s' if self.epochs != 1 else ''}")
         return ", ".join([head, *self._unusual()])
 
     def _unusual(self) -> list[str]:

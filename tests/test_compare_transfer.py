@@ -240,3 +240,18 @@ def test_repeats_are_one_family_and_stand_together_against_one_change():
     assert sentences[1].startswith("**Runs 1, 2 vs run 3.** dropout 0 → 0.2: ")
     assert "one side has 2 seeds, the other one" in sentences[1]
     assert len(sentences) == 2
+
+
+def test_a_run_trained_longer_is_a_second_change_and_settings_read_plainly():
+    """Lesson 1's run (1 epoch, no validation) beside the classic one (5 epochs, 20% held back)
+    once credited the validation setting with what the four extra epochs did."""
+    short = stored(TrainConfig(validation="none"), [None], [0.3], test_acc=0.9)
+    long = stored(TrainConfig(validation="split:0.2"), [0.3, 0.2, 0.15, 0.12, 0.1], [0.3, 0.2, 0.15, 0.12, 0.1],
+                  test_acc=0.97)
+    assert compare.one_change(short, long) is None
+    same = stored(TrainConfig(validation="split:0.2"), [0.3], [0.3], test_acc=0.9)
+    said = compare.one_change(same, long)
+    assert said.startswith("epochs 1 → 5: ")
+    assert compare.fields(TrainConfig(validation="none"))["validation"] == "none"
+    assert compare.fields(TrainConfig())["validation"] == "20% held back"
+    assert compare.fields(TrainConfig(normalize=False))["normalize"] == "raw 0-255"

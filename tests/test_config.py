@@ -206,3 +206,4 @@ def test_two_different_runs_never_share_a_name():
     names = [config.describe() for config in distinct.values()]
     assert len(set(names)) == len(names), sorted(names)
     assert TrainConfig().describe() == "mnist 512 relu, rmsprop 0.001, batch 128, 5 epochs"
+    assert "rmsprop 0.00001," in TrainConfig(learning_rate=1e-5).describe()  # as the lessons write it, not 1e-05

@@ -153,7 +153,8 @@ def test_a_fresh_browser_that_opens_every_page_has_an_empty_list(app):
 
     base = TrainConfig(hidden=(32,), train_samples=2000, epochs=1, validation="split:0.2")
     sweep = experiments.make_sweep(base, "learning_rate", "0.001,0.01")
-    jobs = [run_store().request(config) for config in sweep.configs()]  # another learner's runs
+    classic = TrainConfig(epochs=1)  # the run of Train's default settings: one epoch is enough
+    jobs = [run_store().request(config) for config in [*sweep.configs(), classic]]  # another learner's runs
     assert all(job is not None and job.wait(300) and not job.error for job in jobs)
 
     fresh = AppTest.from_file(app._script_path, default_timeout=90)
@@ -165,6 +166,12 @@ def test_a_fresh_browser_that_opens_every_page_has_an_empty_list(app):
     learner = fresh.session_state["learner"]
     assert run_store().learners.runs(learner) == []
     assert not fresh.session_state["runs"]
+    # Train, opened plainly, shows the server's run of its default settings; one click keeps it.
+    open_page(fresh, "app_pages/train.py")
+    assert not fresh.session_state["runs"]
+    next(b for b in fresh.button if b.label == "Add to your runs").click()
+    fresh.run()
+    assert [c.key() for c in run_store().learners.runs(learner)] == [classic.key()]
 
 
 def test_compare_shows_the_result_first_no_none_and_charts_the_sentences_runs(app):

@@ -207,4 +207,5 @@ def test_first_layer_pictures_of_a_short_run_come_with_a_word_that_noise_is_expe
     said = I.noise_note(2, 512)
     assert said.startswith("After 2 epochs these pictures still look much like noise, and that is expected")
     assert "fewer units" in said and "fewer units" not in I.noise_note(1, 32)
+    assert I.noise_note(1, 32).endswith("from its random start. A run of 10 epochs or more shows clearer shapes.")
     assert I.noise_note(0, 512) == "" and I.noise_note(10, 512) == ""  # epoch 0 has its own caption

@@ -26,6 +26,8 @@ COLUMNS = {
 FORM = "form_config"  # the last config this session's form described, as a dict of strings
 
 
+GIVEN = "train_settings_given"  # this session came to Train with settings (see `chosen`)
+
 def key(name: str) -> str:
     return f"f_{name}"
 
@@ -133,6 +135,12 @@ def settings_form(dataset: str, summary: str | None = None, folded: bool = False
     return TrainConfig(**values)
 
 
+def chosen(config: TrainConfig) -> bool:
+    """Whether the learner chose these settings (a link, Home, a lesson, or the form changed from its
+    defaults): only then does the server's run of them join the learner's list by being shown."""
+    return st.session_state.get(GIVEN, False) or config.key() != TrainConfig(dataset=config.dataset).key()
+
+
 def given_by_link(params: dict) -> bool:
     """A link names settings (not only the dataset or an epoch)."""
     return any(k not in ("dataset", "epoch") for k in params)
@@ -151,6 +159,7 @@ def read_settings(trained: Callable[[TrainConfig], bool] = lambda config: False)
             st.session_state.link_epoch = link_number(st.query_params.get("epoch"))
         source = pending or (st.query_params.to_dict() if first_visit else st.session_state[FORM])
         given = bool(pending) or (first_visit and given_by_link(source))
+        st.session_state[GIVEN] = st.session_state.get(GIVEN, False) or given
         notes = load_form(source)
         if notes and first_visit:
             st.session_state.link_notes = notes

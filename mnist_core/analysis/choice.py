@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from mnist_core.data.datasets import DATASETS
+
 
 def trained(runs: Iterable, least: int = 1, diverged: bool = True) -> list:
     """The runs with at least `least` epochs; without the diverged ones unless `diverged`."""
@@ -20,6 +22,9 @@ def position(options: Sequence, chosen, default: int = 0) -> int:
 
 
 def capitalised(text: str) -> str:
+    """A capital letter first, unless the text starts with a dataset's name ("mnist 512 relu...")."""
+    if text.split(" ", 1)[0] in DATASETS:
+        return text
     return text[:1].upper() + text[1:]
 
 

@@ -25,6 +25,9 @@ def fields(config: TrainConfig) -> dict[str, str]:
     shown["hidden"] = "-".join(str(h) for h in config.hidden)
     rates = [f"{d:g}" for d in config.dropout]
     shown["dropout"] = rates[0] if len(set(rates)) == 1 else "/".join(rates)
+    shown["validation"] = {"none": "none", "test": "the test set"}.get(
+        config.validation, f"{config.validation_fraction:.0%} held back")
+    shown["normalize"] = "0-1" if config.normalize else "raw 0-255"
     return shown
 
 
@@ -104,10 +107,12 @@ def one_change(a, b, ignore: tuple[str, ...] = ()) -> str | None:
     would look worse than it is, and a regularised one that learns slowly better.
     """
     keys = [k for k in differing_fields([a.config, b.config]) if k not in ignore]
+    if a.epochs_done != b.epochs_done and "epochs" not in ignore:
+        keys.append("epochs")  # trained for longer is a second change: the sentence would credit the first
     if len(keys) != 1 or not a.history or not b.history:
         return None
     key = keys[0]
-    va, vb = fields(a.config)[key], fields(b.config)[key]
+    va, vb = (a.epochs_done, b.epochs_done) if key == "epochs" else (fields(a.config)[key], fields(b.config)[key])
     name = key.replace("_", " ")
     best_a, best_b = _at_best(a), _at_best(b)
     if best_a and best_b:

@@ -384,8 +384,8 @@ def noise_note(epoch: int, units: int) -> str:
     after a few epochs each weight has moved only a little from its random start."""
     if not 1 <= epoch <= 3:
         return ""
+    many = units >= 128
     return (f"After {epoch} epoch{'s' if epoch > 1 else ''} these pictures still look much like noise, and that "
-            "is expected: training moves each weight only a little from its random start, and "
-            + (f"with {units} units each one needs only a faint pattern. " if units >= 128 else "")
-            + "A run of 10 epochs or more" + (", or fewer units (say 32)," if units >= 128 else "")
-            + " shows clearer shapes.")
+            "is expected: training moves each weight only a little from its random start"
+            + (f", and with {units} units each one needs only a faint pattern" if many else "")
+            + ". A run of 10 epochs or more" + (", or fewer units (say 32)," if many else "") + " shows clearer shapes.")

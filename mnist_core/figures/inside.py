@@ -150,5 +150,7 @@ def health_figure(epochs: Sequence[int], per_layer: Sequence[Sequence[float]], n
                       hovermode="x unified")
     if percent:
         top = max((max(v) for v in per_layer if len(v)), default=0)
-        fig.update_yaxes(tickformat=".0%" if top >= 0.05 else ".1%", rangemode="tozero")
+        # As many decimals as the largest value needs, so that no two ticks read the same (0.1%, 0.1%).
+        decimals = 0 if top >= 0.05 else 1 if top >= 0.005 else 2
+        fig.update_yaxes(tickformat=f".{decimals}%", rangemode="tozero", nticks=5)
     return fig
