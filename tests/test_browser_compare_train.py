@@ -65,6 +65,8 @@ def test_compare_shows_every_column_without_scrolling_sideways(browser):
     widths = table.evaluate("""t => { const s = t.querySelector('.dvn-scroller');
                                       return [s.scrollWidth, s.clientWidth]; }""")
     assert widths[0] <= widths[1] + 1, f"the table scrolls sideways: {widths[0]} px in {widths[1]} px"
+    # The grid draws on a canvas and fills its accessible table of cells a moment later: wait for it.
+    page.wait_for_function("t => t.querySelectorAll('td').length > 0", arg=table.element_handle(), timeout=60_000)
     cells = table.evaluate("t => [...t.querySelectorAll('td, th')].map(c => c.innerText.trim())")
     assert cells and "None" not in cells, cells
     assert "mnist" not in cells  # the dataset is shared: left out, as the caption says
