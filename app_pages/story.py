@@ -52,8 +52,10 @@ def regions(story) -> None:
 def data_map(story, marked: list[tuple[int, str]]) -> None:
     shown = map_sample(len(story.labels), [p for p, _ in marked])
     key = f"story_map_{story.split}"
+    titles = story.region_titles()
     st.plotly_chart(figures_story.data_map_figure(story.variability[shown], story.confidence[shown],
-                                                  story.correctness[shown], shown, marked),
+                                                  story.correctness[shown], shown, marked,
+                                                  corners=[titles[EASY], titles[HARD], titles[AMBIGUOUS]]),
                     config=CHART, on_select=lambda: _picked(key), selection_mode="points", key=key)
     if len(shown) < len(story.labels):
         st.caption(f"{len(shown):,} of the {len(story.labels):,} images are drawn (a fixed sample); the counts "

@@ -104,3 +104,11 @@ def test_the_sweep_figure_shows_each_values_mean_and_its_seeds_range():
     diverged = next(t for t in fig.data if t.mode == "text")
     assert list(diverged.x) == ["5"] and list(diverged.text) == ["diverged"]
     assert list(fig.layout.xaxis.categoryarray) == ["0.001", "0.01", "5"]
+
+
+def test_inside_health_charts_tick_whole_epochs_and_never_repeat_a_percentage():
+    from mnist_core.figures.inside import health_figure
+
+    fig = health_figure([0, 1, 2, 3], [[0.002, 0.001, 0.001, 0.0]], ["layer 1"], "Dead units", "dead")
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"  # no epoch 1.5
+    assert fig.layout.yaxis.tickformat == ".2%"  # 0.20%, 0.10%: not 0.2%, 0.1%, 0.1%

@@ -105,3 +105,14 @@ def test_a_map_of_a_run_that_has_not_learnt_yet_says_so_and_calls_nothing_mislab
     assert early.region_titles()[S.HARD] == S.UNSURE
     learnt = S.test_story(shipped)  # the classic network, 5 epochs, about 98% right
     assert learnt.map_warning() == "" and learnt.region_titles()[S.HARD] == S.HARD
+
+
+def test_the_maps_corners_name_the_regions_as_the_page_does():
+    from mnist_core.figures import story as figures
+
+    def corners(titles) -> list[str]:
+        fig = figures.data_map_figure(np.zeros(3), np.zeros(3), np.zeros(3), np.arange(3), corners=titles)
+        return [a.text for a in fig.layout.annotations]
+
+    assert corners([S.EASY, S.UNSURE, S.AMBIGUOUS]) == [S.EASY, S.UNSURE, S.AMBIGUOUS]
+    assert "hard, or mislabelled" not in corners([S.EASY, S.UNSURE, S.AMBIGUOUS])

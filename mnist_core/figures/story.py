@@ -22,9 +22,11 @@ RIGHT_WRONG = [[0, "#c92a2a"], [0.5, "#f59f00"], [1, "#2b8a3e"]]  # wrong every 
 
 
 def data_map_figure(variability: np.ndarray, confidence: np.ndarray, correctness: np.ndarray,
-                    positions: np.ndarray, marked: Sequence[tuple[int, str]] = ()) -> go.Figure:
+                    positions: np.ndarray, marked: Sequence[tuple[int, str]] = (),
+                    corners: Sequence[str] = ("easy to learn", "hard, or mislabelled", "ambiguous")) -> go.Figure:
     """Confidence against variability, one dot per image (`positions` name them for a click),
-    coloured by the share of epochs it was read right; `marked`: (position, text) drawn as stars."""
+    coloured by the share of epochs it was read right; `marked`: (position, text) drawn as stars;
+    `corners`: the regions' names, top, bottom and right (Story.region_titles)."""
     fig = go.Figure(go.Scattergl(
         x=variability, y=confidence, mode="markers", customdata=positions,
         marker=dict(size=5, color=correctness, colorscale=RIGHT_WRONG, cmin=0, cmax=1, opacity=0.6,
@@ -39,8 +41,7 @@ def data_map_figure(variability: np.ndarray, confidence: np.ndarray, correctness
                         marker=dict(symbol="star", size=14, color=MARK_COLOUR, line=dict(color="white", width=1)),
                         customdata=np.asarray(at)[[i for i, p in enumerate(at) if p in where]],
                         text=[t for p, t in marked if p in where], hovertemplate="%{text}<extra></extra>")
-    for x, y, text, anchor in ((0.02, 0.97, "easy to learn", "left"), (0.02, 0.03, "hard, or mislabelled", "left"),
-                               (0.98, 0.5, "ambiguous", "right")):
+    for (x, y, anchor), text in zip(((0.02, 0.97, "left"), (0.02, 0.03, "left"), (0.98, 0.5, "right")), corners):
         fig.add_annotation(x=x, y=y, xref="paper", yref="y", text=text, showarrow=False, xanchor=anchor,
                            font=dict(size=FONT, color=MARK_COLOUR), bgcolor="rgba(255,255,255,0.8)")
     fig.update_xaxes(title="variability: how much its probability moved over the epochs", rangemode="tozero")
