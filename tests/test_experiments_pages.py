@@ -188,7 +188,7 @@ def test_compare_shows_the_result_first_no_none_and_charts_the_sentences_runs(ap
     assert list(table.columns[:4]) == ["run", "test accuracy", "val accuracy", "train accuracy"]
     assert "dataset" not in table.columns  # shared: said once in the caption, not shown on every row
     assert any(c.value.startswith("Settings that all runs share are left out: dataset") for c in app.caption)
-    assert list(table["validation"]) == ["split:0.2", "split:0.2", "none"]
+    assert list(table["validation"]) == ["20% held back", "20% held back", "none"]
     assert list(table.iloc[2][["val accuracy", "best epoch", "test at best epoch"]]) == ["-", "-", "-"]
     assert not table.isna().any().any() and "None" not in table.astype(str).values
     (sentence,) = [s for s in sentences(app) if "vs run" in s]
