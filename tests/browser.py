@@ -61,10 +61,11 @@ class AppServer:
     """`streamlit run streamlit_app.py` on a free loopback port.
 
     `env`: extra environment variables for the server process, over this process's own
-    (e.g. {"MNIST_LAB_RUNS": "/some/dir"} to give it a run directory of its own).
+    (e.g. {"MNIST_LAB_RUNS": "/some/dir"} to give it a run directory of its own). `cwd`: the
+    checkout whose app runs (bench.pages compares two).
     """
 
-    def __init__(self, env: dict | None = None, command: str | None = None):
+    def __init__(self, env: dict | None = None, command: str | None = None, cwd: Path = ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         ARTIFACTS.mkdir(exist_ok=True)
@@ -77,7 +78,7 @@ class AppServer:
         else:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", *where],
-                cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+                cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
                 env={**os.environ, **{k: str(v) for k, v in (env or {}).items()}},
             )
         deadline = time.time() + 60
@@ -110,29 +111,33 @@ class AppServer:
 
 
 # Installed in every document of a tracked page (track_runs), before the app's own scripts.
-# It keeps window.__mnistLabRuns = {doc, finished, shown}:
+# It keeps window.__mnistLabRuns = {doc, finished, shown, began, scriptMs}:
 #  - finished counts the script runs that ended, read off Streamlit's websocket: every message
 #    is one ForwardMsg (protobuf) and its field 6 is script_finished. A run cut short by
 #    st.rerun() (status 2, FINISHED_EARLY_FOR_RERUN) is not counted: another run follows at once.
 #  - shown is the value finished had at React's latest commit of the app, i.e. how many ended
 #    runs are on screen. React reports every commit to the DevTools hook, so this holds even
 #    when a short run never showed data-test-script-state='running' (React batched it away).
+#  - scriptMs: how long the latest ended run took, from its first message to its end (the server's
+#    share as the browser sees it; a run cut short by st.rerun() counts with the run that follows).
 # Our websocket listener is added before Streamlit's, and Streamlit hands a message to React
 # within the same task, so a commit never counts a run whose end React has not been given.
 RUN_TRACKER = r"""
 (() => {
   if (window !== window.top || window.__mnistLabRuns) return;
-  const runs = window.__mnistLabRuns = {doc: `${Date.now()}-${Math.random()}`, finished: 0, shown: 0};
+  const runs = window.__mnistLabRuns = {doc: `${Date.now()}-${Math.random()}`, finished: 0, shown: 0,
+                                        began: null, scriptMs: null};
   const varint = (b, i) => {
     let v = 0, scale = 1, x;
     do { x = b[i++]; v += (x & 127) * scale; scale *= 128; } while (x & 128);
     return [v, i];
   };
-  const scriptFinished = (b) => {  // the status of a script_finished message, else null
+  const kind = (b) => {  // "start" for a run's new_session (field 4), a script_finished's status, else null
     for (let i = 0, tag, n; i < b.length;) {
       [tag, i] = varint(b, i);
-      const wire = tag % 8;
-      if (wire === 0) { [n, i] = varint(b, i); if (Math.floor(tag / 8) === 6) return n; }
+      const wire = tag % 8, field = Math.floor(tag / 8);
+      if (field === 4) return "start";
+      if (wire === 0) { [n, i] = varint(b, i); if (field === 6) return n; }
       else if (wire === 2) { [n, i] = varint(b, i); i += n; }
       else if (wire === 1) i += 8;
       else if (wire === 5) i += 4;
@@ -145,8 +150,13 @@ RUN_TRACKER = r"""
       super(...args);
       this.addEventListener("message", (e) => {
         if (!(e.data instanceof ArrayBuffer)) return;
-        const status = scriptFinished(new Uint8Array(e.data));
-        if (status !== null && status !== 2) runs.finished += 1;
+        const status = kind(new Uint8Array(e.data));
+        if (status === "start") runs.began ??= performance.now();
+        else if (status !== null && status !== 2) {
+          runs.finished += 1;
+          runs.scriptMs = runs.began === null ? null : performance.now() - runs.began;
+          runs.began = null;
+        }
       });
     }
   };
