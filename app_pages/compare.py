@@ -76,10 +76,12 @@ def show_runs(runs: list) -> None:
         st.caption("Runs that differ in exactly one setting get a sentence here on what that setting did.")
     if len(runs) > 1:
         overlay(runs, compare.overlaid(len(runs), sentences))
-    with st.expander("Code: a run as a Keras script", icon=":material/code:"):
+    with st.expander("Code: a run as a Keras script", icon=":material/code:", key="compare_code_open",
+                     on_change="rerun") as box:
         which = st.selectbox("Run", range(1, len(runs) + 1), key="compare_code_run",
                              format_func=lambda i: f"run {i}: {runs[i - 1].config.describe()}")
-        code_body(runs[which - 1].config, "compare")
+        if box.open:  # drawn only when open (code_view says why)
+            code_body(runs[which - 1].config, "compare")
     tidy_up(runs)
 
 

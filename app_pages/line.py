@@ -171,8 +171,9 @@ def main() -> None:
     params, maps = picture(trace, epoch, step)
     descent(trace, epoch, step, params)
     hidden_units(trace, maps)
-    with st.expander("What one step does, in numpy"):
-        st.code(inspect.getsource(L.forward) + "\n\n" + inspect.getsource(L.gradient_step), language="python")
+    with st.expander("What one step does, in numpy", key="line_code_open", on_change="rerun") as box:
+        if box.open:  # drawn only when open: highlighting it costs the browser a few hundred ms a run
+            st.code(inspect.getsource(L.forward) + "\n\n" + inspect.getsource(L.gradient_step), language="python")
     moment = ({"epoch": str(epoch)} if epoch or step else {}) | ({"step": str(step)} if step else {})
     st.session_state.line_link = {**setup.to_dict(), **moment}
     st.query_params.from_dict(st.session_state.line_link)

@@ -7,9 +7,12 @@ from mnist_core.teaching import code_export as export
 
 
 def code_view(config: TrainConfig, key: str, label: str = "Code: these settings as a Keras script") -> None:
-    """An expander with the script, and downloads of it and of the same as a notebook."""
-    with st.expander(label, icon=":material/code:"):
-        code_body(config, key)
+    """An expander with the script, and downloads of it and of the same as a notebook. The script is
+    drawn only while the expander is open (its key: `{key}_code_open`): highlighting a long script
+    costs the browser a few hundred milliseconds on every run of the page."""
+    with st.expander(label, icon=":material/code:", key=f"{key}_code_open", on_change="rerun") as box:
+        if box.open:
+            code_body(config, key)
 
 
 def code_body(config: TrainConfig, key: str) -> None:
