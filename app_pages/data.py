@@ -31,8 +31,10 @@ def samples(ds, names) -> int:
     pool = np.flatnonzero(np.isin(ds.y_train, chosen)) if chosen else np.arange(len(ds.y_train))
     picks = rng.choice(pool, size=min(32, len(pool)), replace=False)
     which = f" of {', '.join(names[k] for k in sorted(chosen))}" if chosen else ""
-    st.image(pictures.grid(ds.x_train[picks], [names[ds.y_train[i]] for i in picks]), output_format="PNG",
-             caption=f"{len(picks)} of the {len(pool):,} training images{which}, picked at random")
+    labels = [names[ds.y_train[i]] for i in picks]
+    st.image(pictures.grid(ds.x_train[picks], labels), output_format="PNG",
+             caption=f"{len(picks)} of the {len(pool):,} training images{which}, picked at random",
+             alt=pictures.grid_alt(f"{len(picks)} training images with their labels", labels))
     return int(picks[0])
 
 
@@ -41,7 +43,8 @@ def one_image(ds, names, first: int) -> None:
     st.write("Each pixel is a number from 0 (background) to 255 (full ink). This grid is all the network gets.")
     index = st.number_input("Training image number", 0, len(ds.x_train) - 1, first, key="data_index")
     st.image(pictures.pixel_numbers(ds.x_train[index]), caption=f"Image {index}: {names[ds.y_train[index]]}",
-             output_format="PNG")
+             output_format="PNG", alt=f"Training image {index}, labelled {names[ds.y_train[index]]}, as a 28 by 28 "
+                                      "grid of its pixel values, each written in its cell")
 
 
 def classes(ds, names) -> None:
@@ -54,7 +57,8 @@ def classes(ds, names) -> None:
                                  "share": f"{share[k]:.1%}", "test images": f"{test_counts[k]:,}"}
                                 for k in range(10)],
                                align={"training images": "right", "share": "right", "test images": "right"}))
-    st.image(mean_images(ds.name), output_format="PNG")
+    st.image(mean_images(ds.name), output_format="PNG",
+             alt=pictures.grid_alt("The mean image of each class", list(names)))
 
 
 def preprocessing(ds) -> None:

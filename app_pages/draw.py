@@ -65,7 +65,7 @@ def show_prediction(run, epoch: int, drawing) -> None:
     a.metric("Prediction", names[top], delta=f"{probs[top]:.0%} sure", delta_color="off",
              delta_arrow="off")
     b.image(Image.fromarray(255 - drawing.image).resize((112, 112), Image.Resampling.NEAREST),
-            caption="What the network sees: 28x28")
+            caption="What the network sees: 28x28", alt="Your drawing as the network reads it: 28 by 28 pixels")
     st.plotly_chart(figures.probability_figure(probs, names), config={"displayModeBar": False})
 
 

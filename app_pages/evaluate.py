@@ -168,7 +168,8 @@ def gallery(run, epoch: int, probs: np.ndarray) -> None:
                         format_func=lambda i: f"test image {i}: true {names[ds.y_test[i]]}, "
                                               f"predicted {names[predicted[i]]} ({probs[i, predicted[i]]:.0%})")
     p1, p2 = st.columns([1, 3])
-    p1.image(255 - ds.x_test[pick], width=140, caption=f"true class: {names[ds.y_test[pick]]}")
+    p1.image(255 - ds.x_test[pick], width=140, caption=f"true class: {names[ds.y_test[pick]]}",
+             alt=f"Test image {pick}, true class {names[ds.y_test[pick]]}")
     p2.plotly_chart(figures.probability_figure(probs[pick], names, int(ds.y_test[pick])),
                     config={"displayModeBar": False})
     p1.page_link("app_pages/inside.py", label="See it inside the network", icon=":material/neurology:",

@@ -127,7 +127,8 @@ def add_drawing(owner: str, dataset: str, drawings: DrawingSet, names) -> None:
 def show_set(owner: str, drawings: DrawingSet, names) -> None:
     """The set as one picture, and a way to delete a drawing."""
     captions = [f"{i + 1}. {names[label]}"[:10] for i, label in enumerate(drawings.labels)]
-    st.image(pictures.grid(drawings.images, captions, columns=10))
+    st.image(pictures.grid(drawings.images, captions, columns=10),
+             alt=pictures.grid_alt("The drawings, number and label", captions))
     counts = drawings.counts()
     st.caption(f"{len(drawings)} drawing{'s' if len(drawings) != 1 else ''}, each with its number and label. "
                "Per class: " + " · ".join(f"{names[i]}: {counts[i]}" for i in range(10)))
@@ -150,7 +151,9 @@ def show_scores(run, epoch: int, drawings: DrawingSet, title: str) -> None:
     if found.wrong.size:
         st.write("**Read wrong**, the surest mistakes first:")
         captions = [f"{names[drawings.labels[i]]}>{names[found.predicted[i]]}"[:12] for i in found.wrong[:30]]
-        st.image(pictures.grid(drawings.images[found.wrong[:30]], captions, columns=10))
+        st.image(pictures.grid(drawings.images[found.wrong[:30]], captions, columns=10),
+                 alt=pictures.grid_alt("Drawings read wrong", [
+                     f"{names[drawings.labels[i]]} read as {names[found.predicted[i]]}" for i in found.wrong[:30]]))
         st.caption("Each is labelled drawn > read.")
     else:
         st.success("Every drawing is read right at this epoch.")

@@ -147,7 +147,8 @@ def hidden_map(run, epoch: int, ins: inside.Inspector) -> None:
         image = int(ins.sample[ins.labels == point["curve_number"]][point["point_index"]])
         a, b = st.columns([1, 4])
         a.image(255 - run.dataset.x_test[image], width=140,
-                caption=f"test image {image}: {run.class_names[run.dataset.y_test[image]]}")
+                caption=f"test image {image}: {run.class_names[run.dataset.y_test[image]]}",
+                alt=f"Test image {image}, labelled {run.class_names[run.dataset.y_test[image]]}")
         if b.button("Send it through the network", key="inside_send", help="Shows it in 'One image through "
                     "the network' above."):
             st.query_params["image"] = str(image)

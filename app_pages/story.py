@@ -71,7 +71,8 @@ def one_image(run, story, images: np.ndarray) -> None:
     names = run.class_names
     label, final = int(story.labels[pos]), int(story.predicted[-1, pos])
     left, right = st.columns([1, 3])
-    left.image(pictures.ink(images[story.indices[pos]], 4), caption=f"{story.split} image {story.indices[pos]}")
+    left.image(pictures.ink(images[story.indices[pos]], 4), caption=f"{story.split} image {story.indices[pos]}",
+               alt=f"{story.split} image {story.indices[pos]}, labelled {names[label]}")
     learnt = int(story.learnt_at()[pos])
     left.write(f"Label **{names[label]}**; after the last epoch read as **{names[final]}**. "
                + (f"Right from epoch {learnt} on." if learnt else "Not right at the end.")
@@ -101,12 +102,16 @@ def forgetting(run, story, images: np.ndarray) -> None:
     if len(worst):
         st.write("**Forgotten most often**")
         st.image(pictures.grid(images[story.indices[worst]],
-                               [f"{names[story.labels[p]]} x{events[p]}" for p in worst], columns=10))
+                               [f"{names[story.labels[p]]} x{events[p]}" for p in worst], columns=10),
+                 alt=pictures.grid_alt("Images forgotten most often", [
+                     f"{names[story.labels[p]]} forgotten {events[p]} time(s)" for p in worst]))
     never = story.never_learnt()[:20]
     if len(never):
         st.write("**Never read right**, with what it read at the end")
         st.image(pictures.grid(images[story.indices[never]],
-                               [f"{names[story.labels[p]]}>{names[story.predicted[-1, p]]}" for p in never], columns=10))
+                               [f"{names[story.labels[p]]}>{names[story.predicted[-1, p]]}" for p in never], columns=10),
+                 alt=pictures.grid_alt("Images never read right", [
+                     f"{names[story.labels[p]]} read as {names[story.predicted[-1, p]]}" for p in never]))
 
 
 def label_errors(run, story) -> None:
@@ -121,7 +126,9 @@ def label_errors(run, story) -> None:
                      "p(label)": f"{float(story.p_true[-1, e.index]):.0%}", "on the map": titles[where[e.index]]})
     st.markdown(markdown_table(rows, align={"test image": "right", "p(label)": "right"}))
     st.image(pictures.grid(run.dataset.x_test[[e.index for e in MNIST_TEST]],
-                           [f"{e.index}: {e.given}" for e in MNIST_TEST], columns=15))
+                           [f"{e.index}: {e.given}" for e in MNIST_TEST], columns=15),
+             alt=pictures.grid_alt(f"The {len(MNIST_TEST)} test images, number and label",
+                                   [f"{e.index} labelled {e.given}" for e in MNIST_TEST]))
 
 
 def main() -> None:

@@ -28,6 +28,12 @@ def test_a_grid_places_each_image_in_its_cell():
     assert (picture[2 * cell_h + 2:, 2 * cell_w + 4:] == 255).all()  # the two empty cells stay white
 
 
+def test_a_grids_alternative_text_reads_its_captions_in_order():
+    text = pictures.grid_alt("3 training images", ["5", "0", "4"])
+    assert text == "3 training images, left to right and top to bottom: 5, 0, 4"
+    assert pictures.grid_alt("No images", []) == "No images"
+
+
 def test_the_pixel_grid_shades_each_cell_by_its_value():
     image = digit(3)
     picture = np.asarray(pictures.pixel_numbers(image, cell=22))

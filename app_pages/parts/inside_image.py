@@ -62,7 +62,7 @@ def one_image(run, net: inside.Network) -> None:
                    "Pick an earlier epoch.")
         return
     left, right = st.columns([1, 3])
-    left.image(255 - image, width=140, caption=caption)
+    left.image(255 - image, width=140, caption=caption, alt=f"The image followed through the network: {caption}")
     right.plotly_chart(figures.probability_figure(probs[0], run.class_names, truth), config=CHART)
     for i, h in enumerate(post):
         active = int((h[0] > 0).sum()) if net.activations[i] == "relu" else None

@@ -32,6 +32,12 @@ def grid(images: np.ndarray, captions: list[str], columns: int = 8, scale: int =
     return picture
 
 
+def grid_alt(what: str, captions: list[str]) -> str:
+    """Alternative text for a grid (a screen reader reads it instead of the picture): what it
+    shows, then the caption under each image, in reading order."""
+    return f"{what}, left to right and top to bottom: {', '.join(captions)}" if captions else what
+
+
 def mean_images(images: np.ndarray, labels: np.ndarray, classes: int = 10) -> list[np.ndarray]:
     """The mean image of each class, rounded to pixel values."""
     return [images[labels == k].mean(axis=0).round().astype(np.uint8) for k in range(classes)]
