@@ -13,6 +13,7 @@ from app_pages.parts.links import config_from_url, link_params
 from app_pages.parts.runs import default_run, find_run, imported_runs, select, selected, session_runs
 from mnist_core.analysis import choice, inside
 from mnist_core.figures import inside as fi
+from mnist_core.figures import pictures as pics
 
 GRID_UNITS = 64  # weight pictures on one page of the grid
 CHART = {"displayModeBar": False}
@@ -102,9 +103,10 @@ def first_layer(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> 
     units = order[page * GRID_UNITS:(page + 1) * GRID_UNITS]
     pictures = kernel[:, units].T.reshape(-1, 28, 28)
     limit = inside.symmetric_limit(kernel)
-    st.plotly_chart(fi.weight_grid(pictures, units, limit, columns=min(16, len(units))), config=CHART)
-    st.caption(f"Units {inside.SORT_HELP[by]}; one colour scale for the whole grid, zero in white. "
-               "Hover a picture to see its unit number.")
+    names = [f"unit {u}" for u in units]
+    st.image(pics.colour_grid(pictures, names, -limit, limit, columns=min(16, len(units))),
+             alt=pics.grid_alt(f"Weight pictures of {len(units)} first-layer units at epoch {epoch}", names))
+    st.caption(f"Units {inside.SORT_HELP[by]}; one colour scale for the whole grid, zero in white.")
     if inside.noise_note(epoch, kernel.shape[1]):
         st.info(inside.noise_note(epoch, kernel.shape[1]))
     follow_unit(run, ins, kernel.shape[1], int(units[0]))
@@ -116,10 +118,12 @@ def follow_unit(run, ins: inside.Inspector, count: int, first: int) -> None:
         return
     unit = st.columns([1, 3])[0].number_input(
         "Follow one unit across the epochs", 0, count - 1, first, key="inside_follow",
-        help="A unit's number, as shown when you hover its picture.")
+        help="A unit's number, as written under its picture.")
     epochs, pictures = ins.follow(unit)
-    st.plotly_chart(fi.weight_grid(pictures, [unit] * len(epochs), inside.symmetric_limit(pictures),
-                                   columns=len(epochs), captions=[f"epoch {e}" for e in epochs]), config=CHART)
+    limit = inside.symmetric_limit(pictures)
+    names = [f"epoch {e}" for e in epochs]
+    st.image(pics.colour_grid(pictures, names, -limit, limit, columns=len(epochs)),
+             alt=pics.grid_alt(f"Unit {unit}'s weight picture after each epoch", names))
 
 
 def hidden_map(run, epoch: int, ins: inside.Inspector) -> None:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 SUBHEADERS = ["What each first-layer unit looks for", "One image through the network",
               "The last hidden layer's map", "Health of each layer"]
-MIN_CHARTS = 7
+MIN_CHARTS = 5  # probabilities, pushes, the map, dead units, weights moved (the pictures are images)
 # The Plotly chart (its div) that follows an element in the document.
 
 
@@ -60,6 +60,11 @@ def test_the_four_views_are_drawn(inside_page):
         heading.wait_for()
         assert heading.count() == 1, text
     charts_drawn(page, MIN_CHARTS)
+    # The pictures are images, each with a text alternative that says what it shows.
+    grid = page.get_by_role("img", name=re.compile(r"^Weight pictures of 64 first-layer units at epoch \d+, left"))
+    assert grid.count() == 1 and grid.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert page.get_by_role("img", name=re.compile(r"^Hidden layer 1: 512 units")).count() == 1
+    assert page.get_by_role("img", name=re.compile(r"^Unit \d+'s weight picture after each epoch")).count() == 1
     assert "default MNIST model" in page.get_by_role("combobox", name="Model").input_value()
     no_exception(page)
 

@@ -86,11 +86,7 @@ def test_units_are_ordered_by_strength_activity_and_change():
     assert inside.unit_order("unit", kernel).tolist() == [0, 1, 2, 3]
 
 
-def test_mosaic_and_one_symmetric_scale():
-    tiles = inside.mosaic(np.ones((5, 28, 28)), columns=3)
-    assert tiles.shape == (2 * 29 - 1, 3 * 29 - 1)
-    assert np.isnan(tiles[:, 28]).all() and np.isnan(tiles[28]).all()  # the gaps between pictures
-    assert np.isnan(tiles[29:, 2 * 29:]).all()  # the sixth place is empty
+def test_one_symmetric_scale():
     weights = np.random.default_rng(5).normal(0, 0.1, 10_000)
     weights[0] = 50.0  # one extreme weight does not set the scale
     assert 0.2 < inside.symmetric_limit(weights) < 0.4

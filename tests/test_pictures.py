@@ -47,3 +47,35 @@ def test_mean_images_are_the_rounded_class_means():
     images, labels = rng.integers(0, 256, (50, 28, 28), dtype=np.uint8), np.arange(50) % 10
     means = pictures.mean_images(images, labels)
     assert len(means) == 10 and (means[3] == images[labels == 3].mean(axis=0).round()).all()
+
+
+def test_colours_run_from_blue_through_white_to_red_and_nan_is_white():
+    rgb = pictures.colours(np.array([-2.0, -1.0, 0.0, 1.0, 2.0, np.nan]), -1.0, 1.0)
+    assert rgb.shape == (6, 3) and rgb.dtype == np.uint8
+    assert rgb[0].tolist() == rgb[1].tolist() == [5, 48, 97]  # below the scale: clipped to its end
+    assert rgb[2].tolist() == [247, 247, 247] and rgb[3].tolist() == rgb[4].tolist() == [103, 0, 31]
+    assert rgb[5].tolist() == [255, 255, 255]
+    halfway = pictures.colours(np.array([0.05]), 0.0, 1.0)[0]  # halfway between the first two stops
+    assert np.abs(halfway.astype(int) - [19, 75, 134.5]).max() <= 1
+
+
+def test_a_colour_grid_paints_each_picture_in_its_cell():
+    images = np.random.default_rng(2).normal(size=(5, 28, 28)).astype(np.float32)
+    picture = np.asarray(pictures.colour_grid(images, [f"unit {i}" for i in range(5)], -1.0, 1.0,
+                                              columns=3, scale=2))
+    cell_w, cell_h = 56 + 6, 56 + 20
+    for k in (0, 4):
+        r, c = divmod(k, 3)
+        x, y = c * cell_w + 3, r * cell_h + 2
+        tile = picture[y:y + 56, x:x + 56]
+        assert (tile[::2, ::2] == pictures.colours(images[k], -1.0, 1.0)).all()
+    assert picture.shape[0] == 2 * cell_h + pictures.BAR_HEIGHT + 26  # two rows, then the colour bar
+
+
+def test_a_cell_strip_darkens_the_strongest_unit_and_leaves_no_cell_after_the_last():
+    values = np.array([0.0, 0.5, 3.0, 1.0, 0.0], np.float32)
+    picture = np.asarray(pictures.cell_strip(values, columns=3, cell=10))
+    centre = [picture[r * 10 + 5, c * 10 + 5] for r, c in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2))]
+    assert centre[0].tolist() == [247, 251, 255] and centre[2].tolist() == [8, 48, 107]  # zero, the largest
+    assert centre[1].sum() > centre[3].sum() > centre[2].sum()  # darker when larger
+    assert centre[5].tolist() == [255, 255, 255]  # the sixth cell: there is no sixth unit

@@ -10,6 +10,7 @@ from app_pages.parts.links import link_number
 from mnist_core.analysis import inside
 from mnist_core.figures import charts as figures
 from mnist_core.figures import inside as fi
+from mnist_core.figures import pictures as pics
 
 TOP_UNITS = 8  # units shown as pushing hardest towards the prediction
 CHART = {"displayModeBar": False}
@@ -67,15 +68,20 @@ def one_image(run, net: inside.Network) -> None:
     for i, h in enumerate(post):
         active = int((h[0] > 0).sum()) if net.activations[i] == "relu" else None
         note = f", {active} of them above zero" if active is not None else ""
-        st.plotly_chart(fi.activation_strip(h[0], f"Hidden layer {i + 1}: {len(h[0])} units{note}"), config=CHART)
+        title = f"Hidden layer {i + 1}: {len(h[0])} units{note}"
+        st.markdown(f"**{title}**")
+        st.image(pics.cell_strip(h[0]), alt=f"{title}, one cell a unit, darker when its output is larger: "
+                 f"the largest is unit {int(np.nanargmax(h[0]))}, at {float(np.nanmax(h[0])):.2f}.")
     target = int(probs[0].argmax())
     push = inside.contributions(net, post, target)
     top = np.argsort(-push)[:TOP_UNITS]
     a, b = st.columns([2, 3])
     a.plotly_chart(fi.contribution_figure(top, push[top], run.class_names[target]), config=CHART)
     pictures = inside.input_pictures(net, pre, post, top)
-    b.plotly_chart(fi.weight_grid(pictures, top, inside.symmetric_limit(pictures), columns=4,
-                                  captions=[f"unit {u}" for u in top], width=620), config=CHART)
+    limit = inside.symmetric_limit(pictures)
+    names = [f"unit {u}" for u in top]
+    b.image(pics.colour_grid(pictures, names, -limit, limit, columns=4, scale=3),
+            alt=pics.grid_alt("What each of those units looks for in this image", names))
     deeper = "" if len(post) == 1 else (
         " In a deeper layer a unit has no pictures of its own: each one here shows which pixels of this "
         "image would change that unit the most (through the units below it that are active).")

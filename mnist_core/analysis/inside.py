@@ -132,18 +132,6 @@ def unit_order(by: str, kernel: np.ndarray, start: np.ndarray | None = None,
     return np.argsort(-np.nan_to_num(score, nan=-np.inf), kind="stable")
 
 
-def mosaic(images: np.ndarray, columns: int, row_gap: int = 1) -> np.ndarray:
-    """Images (N, 28, 28) tiled with gaps of NaN (drawn blank) between them: one pixel between
-    columns, `row_gap` between rows (room for a caption)."""
-    n = len(images)
-    rows = max(1, -(-n // columns))
-    out = np.full((rows * (28 + row_gap) - row_gap, columns * 29 - 1), np.nan, np.float32)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        out[r * (28 + row_gap):r * (28 + row_gap) + 28, c * 29:c * 29 + 28] = image
-    return out
-
-
 def symmetric_limit(values: np.ndarray) -> float:
     """One scale for a grid of weights, centred on zero: the 99.5th percentile of |w|, so one
     extreme weight does not wash out the rest."""

@@ -1,5 +1,6 @@
-"""Plotly figures for the Inside page: weight pictures, activations, the hidden layer's map and
-the layers' health. Plain arrays in, a go.Figure out; no Streamlit, no TensorFlow."""
+"""Plotly figures for the Inside page: the units that push towards an answer, the hidden layer's map
+and the layers' health. Plain arrays in, a go.Figure out; no Streamlit, no TensorFlow. (Its weight
+and activation pictures are images: mnist_core.figures.pictures.)"""
 
 from __future__ import annotations
 
@@ -8,66 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from mnist_core.analysis.inside import mosaic
 from mnist_core.figures.style import CLASS_COLOURS, FONT, RUN_COLOURS, TITLE_FONT, TRAIN_COLOUR
-
-# Blue below zero, white at zero, red above: the sign of a weight is what matters.
-DIVERGING = "RdBu_r"
-ACTIVATION_SCALE = "Blues"
-
-
-def _image_axes(fig: go.Figure) -> None:
-    fig.update_yaxes(autorange="reversed", visible=False, scaleanchor="x")
-    fig.update_xaxes(visible=False)
-
-
-def weight_grid(images: np.ndarray, units: Sequence[int], limit: float, columns: int = 8,
-                captions: Sequence[str] | None = None, colour_title: str = "weight",
-                width: int = 900) -> go.Figure:
-    """28x28 weight pictures in a grid on one symmetric scale (-limit..limit, zero white), with a
-    colour bar; hovering a pixel names its unit. `captions` go under the pictures, in a gap of
-    their own; `width` is the chart's expected width in pixels, which sets its height."""
-    columns = max(1, min(columns, len(images)))
-    gap = 9 if captions else 1  # pixels of the mosaic between rows
-    tiles = mosaic(images, columns, gap)
-    owner = mosaic(np.repeat(np.asarray(units, np.float32)[:, None, None], 28, 1).repeat(28, 2), columns, gap)
-    fig = go.Figure(go.Heatmap(
-        z=tiles, customdata=owner, zmin=-limit, zmax=limit, zmid=0, colorscale=DIVERGING,
-        hovertemplate="unit %{customdata:.0f}<br>" + colour_title + " %{z:.3f}<extra></extra>",
-        colorbar=dict(title=dict(text=colour_title, side="right"), thickness=14, len=1.0)))
-    for i, caption in enumerate(captions or []):
-        r, c = divmod(i, columns)
-        fig.add_annotation(x=c * 29 + 13.5, y=r * (28 + gap) + 28, yanchor="top", text=caption,
-                           showarrow=False, font=dict(size=12))
-    _image_axes(fig)
-    pixel = (width - 80) / tiles.shape[1]  # screen pixels per weight, the colour bar aside
-    fig.update_layout(height=int(tiles.shape[0] * pixel) + (22 if captions else 0) + 20,
-                      margin=dict(l=0, r=0, t=10, b=10 + (22 if captions else 0)), font=dict(size=FONT),
-                      plot_bgcolor="white")
-    return fig
-
-
-def activation_strip(values: np.ndarray, title: str, columns: int = 64) -> go.Figure:
-    """One hidden layer's activations for one image: a cell per unit, darker when stronger."""
-    n = len(values)
-    columns = min(columns, n)
-    rows = -(-n // columns)
-    grid = np.full(rows * columns, np.nan, np.float32)
-    grid[:n] = values
-    ids = np.arange(rows * columns, dtype=np.float32)
-    ids[n:] = np.nan
-    low = float(min(0.0, np.nanmin(values))) if n else 0.0
-    high = float(np.nanmax(values)) if n and np.isfinite(values).any() else 1.0
-    fig = go.Figure(go.Heatmap(
-        z=grid.reshape(rows, columns), customdata=ids.reshape(rows, columns), colorscale=ACTIVATION_SCALE,
-        zmin=low, zmax=max(high, low + 1e-6), xgap=1, ygap=1,
-        hovertemplate="unit %{customdata:.0f}<br>activation %{z:.3f}<extra></extra>",
-        colorbar=dict(thickness=12)))
-    fig.update_yaxes(autorange="reversed", visible=False)
-    fig.update_xaxes(visible=False)
-    fig.update_layout(title=dict(text=title, font=dict(size=FONT)), height=60 + 22 * rows,
-                      margin=dict(l=0, r=0, t=36, b=0), font=dict(size=FONT), plot_bgcolor="white")
-    return fig
 
 
 def contribution_figure(units: Sequence[int], values: Sequence[float], target: str) -> go.Figure:
