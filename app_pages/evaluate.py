@@ -112,9 +112,11 @@ def confusion(ds, names, predicted: np.ndarray) -> None:
         st.caption("Row: the true class. Column: what the network said. Off the diagonal are the mistakes. "
                    "Click a cell to see its images below.")
         key = f"eval_confusion_{_round()}"
-        st.plotly_chart(figures.confusion_figure(confusion_matrix(ds.y_test, predicted), names),
+        counts = confusion_matrix(ds.y_test, predicted)
+        st.plotly_chart(figures.confusion_figure(counts, names),
                         config={"displayModeBar": False}, on_select=lambda: _cell_clicked(key),
                         selection_mode="points", key=key)
+        st.caption(figures.confusion_summary(counts, names))
     with c2:
         st.subheader("Per class")
         st.plotly_chart(figures.per_class_figure(per_class_accuracy(ds.y_test, predicted), names),
@@ -154,10 +156,10 @@ def gallery(run, epoch: int, probs: np.ndarray) -> None:
     if len(shown) == 0:
         st.write("No test images match these filters.")
         return
-    captions = [f"{names[predicted[i]]} {probs[i, predicted[i]]:.0%}" for i in shown]
-    colours = ["#2b8a3e" if predicted[i] == ds.y_test[i] else "#c92a2a" for i in shown]
+    captions, colours = figures.gallery_captions(names, predicted[shown], ds.y_test[shown],
+                                                 probs[shown, predicted[shown]])
     st.caption(f"{sentence} The first {len(shown)} are shown; click one to look closer. "
-               "Caption: predicted class and confidence, green when right, red when wrong.")
+               "Caption: predicted class and confidence, ✓ (green) when right, ✗ (red) when wrong.")
     key = f"eval_gallery_{_round()}"
     st.plotly_chart(figures.image_grid(ds.x_test[shown], captions, columns=10, colours=colours, clickable=True),
                     config={"displayModeBar": False}, on_select=lambda: _image_clicked(key, shown.tolist()),

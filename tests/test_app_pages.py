@@ -1,6 +1,7 @@
 """Every page through Streamlit's AppTest: renders, keeps state, trains, reports bad input."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -132,6 +133,8 @@ def test_train_a_small_network_then_scrub_epochs_and_evaluate(app):
     fill(app, **SMALL, f_validation="split")
     train_and_wait(app)
     assert "Trained" in labels(app)
+    gap = [c.value for c in app.caption if "overfitting" in c.value]  # the gap chart, told in words
+    assert len(gap) == 1 and re.search(r"epoch \d.*: validation loss [\d.]+ (above|below) training loss", gap[0])
     last = metric(app, "Training accuracy")
     slider = next(s for s in app.slider if s.key.startswith("epoch_"))
     slider.set_value(1)

@@ -52,6 +52,8 @@ def test_a_cell_click_filters_the_gallery_and_one_click_clears_it(evaluated):
     assert len(counts) == 100, counts
     index = max((i for i in range(100) if i // 10 != i % 10), key=lambda i: counts[i])
     true, called = divmod(index, 10)
+    told = chart.locator("xpath=following::*[@data-testid='stCaptionContainer'][1]").inner_text()
+    assert told.startswith(f"Most frequent mistakes: {true} read as {called} ({counts[index]:,} image"), told
     click_point(page, cells.nth(index))
     caption = gallery_caption(page)
     found = re.match(rf"True {true}, read as {called}: ([\d,]+) images, most confident first", caption)
@@ -63,6 +65,7 @@ def test_a_cell_click_filters_the_gallery_and_one_click_clears_it(evaluated):
         # Every image shown is captioned with the predicted class: all are the cell's.
         labels = grid.locator(".annotation text").all_text_contents()
         assert labels and all(text.split()[0] == str(called) for text in labels)
+        assert all(text.split()[-1] == "✗" for text in labels)  # a mistake, said by a mark, not colour alone
         click_point(page, grid.locator(".scatterlayer path.point").nth(min(shown, 40) - 1))
         look = page.get_by_role("combobox", name="Look closer at").input_value()
         assert look.startswith("test image ") and f"predicted {called}" in look

@@ -32,6 +32,34 @@ def test_the_gap_chart_has_two_colours_titled_axes_and_zeros_on_one_line():
                                   for t in ticks)  # round numbers, no -5.99
 
 
+def test_the_gap_chart_is_also_told_in_words():
+    text = figures.gap_summary(history(), best=4)
+    assert text.startswith("At epoch 4, the lowest validation loss: validation loss 0.025 above training loss, "
+                           "training accuracy 2.7 points above validation accuracy. After epoch 10: "
+                           "validation loss 0.160 above"), text
+    assert text.endswith("The loss gap grew by 0.135."), text
+    first = history(1)[0] | {"val_loss": 0.4, "val_accuracy": 0.99}  # validation better than training
+    assert figures.gap_summary([first], best=1) == ("After epoch 1: validation loss 0.100 below training loss, "
+                                                    "training accuracy 11.5 points below validation accuracy.")
+    assert figures.gap_summary([{**first, "val_loss": None}], best=None) == ""  # no validation: no gap
+
+
+def test_the_confusion_matrix_is_also_told_in_words():
+    counts = np.diag([50] * 10)
+    counts[4, 9], counts[7, 2], counts[5, 3], counts[3, 5] = 23, 18, 15, 2
+    names = [str(k) for k in range(10)]
+    assert figures.confusion_summary(counts, names) == (
+        "Most frequent mistakes: 4 read as 9 (23 images), 7 read as 2 (18), 5 read as 3 (15); 58 mistakes in all.")
+    assert figures.confusion_summary(np.diag([5] * 10), names) == "No mistakes: every test image is on the diagonal."
+
+
+def test_a_gallery_caption_marks_right_and_wrong_by_more_than_colour():
+    captions, colours = figures.gallery_captions(["zero", "one"], np.array([1, 0]), np.array([1, 1]),
+                                                 np.array([0.98, 0.514]))
+    assert captions == ["one 98% ✓", "zero 51% ✗"]
+    assert colours == [figures.RIGHT_COLOUR, figures.WRONG_COLOUR] and len(set(colours)) == 2
+
+
 def test_nice_ticks_are_round_and_cover_the_range():
     assert figures.nice_ticks(-11.99, 2.4) == [-10.0, -5.0, 0.0]
     assert figures.nice_ticks(-0.3, 1.1) == [0.0, 0.5, 1.0]

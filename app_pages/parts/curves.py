@@ -38,8 +38,8 @@ def charts(config: TrainConfig, history: list, selected: int | None, max_epochs:
                 for metric in ("loss", "accuracy")]
         if best is not None:
             figs.append(figures.gap_figure(rows, best, selected, max_epochs))
-        st.session_state._charts = cached = (stamp, figs)
-    figs = cached[1]
+        st.session_state._charts = cached = (stamp, figs, figures.gap_summary(rows, best))
+    _, figs, gap_text = cached
     a, b = st.columns(2)
     a.plotly_chart(figs[0], key="chart_loss")
     b.plotly_chart(figs[1], key="chart_acc")
@@ -48,7 +48,7 @@ def charts(config: TrainConfig, history: list, selected: int | None, max_epochs:
                    "differ by chance alone.")
     if len(figs) > 2:
         st.plotly_chart(figs[2], key="chart_gap")
-        st.caption("When validation loss climbs while training loss keeps falling, the network is "
+        st.caption(f"{gap_text} When validation loss climbs while training loss keeps falling, the network is "
                    "memorising the training images instead of learning digits: that is overfitting.")
     if with_table:
         with st.expander("Every epoch as a table"):

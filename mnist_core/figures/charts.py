@@ -120,6 +120,28 @@ def gap_figure(history: Sequence[dict], best: int | None = None, selected: int |
     return fig
 
 
+def _gap_words(row: dict) -> str:
+    loss, acc = row["val_loss"] - row["loss"], 100 * (row["accuracy"] - row["val_accuracy"])
+    return (f"validation loss {abs(loss):.3f} {'above' if loss >= 0 else 'below'} training loss, training "
+            f"accuracy {abs(acc):.1f} points {'above' if acc >= 0 else 'below'} validation accuracy")
+
+
+def gap_summary(history: Sequence[dict], best: int | None = None) -> str:
+    """The gap chart in words, for a reader who cannot see it: the gap at the best epoch (lowest
+    validation loss) and after the last, and how the loss gap changed between them."""
+    rows = {h["epoch"]: h for h in history if h.get("val_loss") is not None}
+    if not rows:
+        return ""
+    last = rows[max(rows)]
+    if best not in rows or best == last["epoch"]:
+        return f"After epoch {last['epoch']}: {_gap_words(last)}."
+    change = (last["val_loss"] - last["loss"]) - (rows[best]["val_loss"] - rows[best]["loss"])
+    moved = f"grew by {change:.3f}" if change >= 0.0005 else (
+        f"shrank by {-change:.3f}" if change <= -0.0005 else "did not change")
+    return (f"At epoch {best}, the lowest validation loss: {_gap_words(rows[best])}. After epoch "
+            f"{last['epoch']}: {_gap_words(last)}. The loss gap {moved}.")
+
+
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """At most `count` + 1 round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) from low to high,
     0 among them when it is in range."""
@@ -145,6 +167,18 @@ def zero_aligned_ranges(left: Sequence[float], right: Sequence[float], pad: floa
             return [low, high]
         return [-high * below / (1 - below), high] if -low / (high - low) < below else [low, -low * (1 - below) / below]
     return stretch(l0, l1), stretch(r0, r1)
+
+
+RIGHT_COLOUR, WRONG_COLOUR = "#2b8a3e", "#c92a2a"
+
+
+def gallery_captions(class_names: Sequence[str], predicted: np.ndarray, truth: np.ndarray,
+                     confidence: np.ndarray) -> tuple[list[str], list[str]]:
+    """Each image's caption (the class read and how sure, then ✓ when right or ✗ when wrong) and
+    its colour (green or red): the mark says it to those who cannot tell the colours apart."""
+    right = np.asarray(predicted) == np.asarray(truth)
+    captions = [f"{class_names[p]} {c:.0%} {'✓' if r else '✗'}" for p, c, r in zip(predicted, confidence, right)]
+    return captions, [RIGHT_COLOUR if r else WRONG_COLOUR for r in right]
 
 
 def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
@@ -194,6 +228,21 @@ def confusion_figure(counts: np.ndarray, class_names: Sequence[str]) -> go.Figur
     fig.update_xaxes(title="predicted class", side="top", type="category")
     fig.update_layout(height=480, margin=dict(l=10, r=10, t=60, b=10), font=dict(size=FONT))
     return fig
+
+
+def confusion_summary(counts: np.ndarray, class_names: Sequence[str], top: int = 3) -> str:
+    """The confusion matrix in a sentence, for a reader who cannot see it: its largest mistakes
+    (cells off the diagonal), most first, and how many mistakes there are in all."""
+    names, off = list(class_names), counts.astype(np.int64).copy()
+    np.fill_diagonal(off, 0)
+    order = [divmod(int(i), off.shape[1]) for i in np.argsort(-off, axis=None, kind="stable")[:top]]
+    cells = [(t, c) for t, c in order if off[t, c] > 0]
+    if not cells:
+        return "No mistakes: every test image is on the diagonal."
+    said = [f"{names[t]} read as {names[c]} ({off[t, c]:,}{'' if i else ' images' if off[t, c] > 1 else ' image'})"
+            for i, (t, c) in enumerate(cells)]
+    total = int(off.sum())
+    return f"Most frequent mistakes: {', '.join(said)}; {total:,} mistake{'s' if total > 1 else ''} in all."
 
 
 def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Figure:
