@@ -55,7 +55,8 @@ def data_map(story, marked: list[tuple[int, str]]) -> None:
     titles = story.region_titles()
     st.plotly_chart(figures_story.data_map_figure(story.variability[shown], story.confidence[shown],
                                                   story.correctness[shown], shown, marked,
-                                                  corners=[titles[EASY], titles[HARD], titles[AMBIGUOUS]]),
+                                                  corners=[titles[EASY], titles[HARD], titles[AMBIGUOUS]],
+                                                  regions=[titles[r] for r in story.regions()[shown]]),
                     config=CHART, on_select=lambda: _picked(key), selection_mode="points", key=key)
     if len(shown) < len(story.labels):
         st.caption(f"{len(shown):,} of the {len(story.labels):,} images are drawn (a fixed sample); the counts "

@@ -116,3 +116,19 @@ def test_the_maps_corners_name_the_regions_as_the_page_does():
 
     assert corners([S.EASY, S.UNSURE, S.AMBIGUOUS]) == [S.EASY, S.UNSURE, S.AMBIGUOUS]
     assert "hard, or mislabelled" not in corners([S.EASY, S.UNSURE, S.AMBIGUOUS])
+
+
+def test_each_region_of_the_map_has_its_own_marker_named_in_the_legend():
+    from mnist_core.figures import story as figures
+
+    titles = [S.EASY, S.HARD, S.AMBIGUOUS]
+    regions = np.array([S.EASY, S.AMBIGUOUS, S.EASY, S.HARD], dtype=object)
+    fig = figures.data_map_figure(np.array([0.1, 0.3, 0.1, 0.1]), np.array([0.9, 0.5, 0.8, 0.1]),
+                                  np.array([1.0, 0.5, 1.0, 0.0]), np.array([7, 8, 9, 10]),
+                                  marked=[(8, "test image 8")], corners=titles, regions=regions)
+    dots = {t.name: t for t in fig.data if t.name in titles}
+    assert list(dots) == titles and all(t.showlegend for t in dots.values())
+    assert len({t.marker.symbol for t in dots.values()}) == 3  # told apart by shape, not colour alone
+    assert list(dots[S.EASY].customdata) == [7, 9] and list(dots[S.HARD].customdata) == [10]
+    assert all(t.marker.coloraxis == "coloraxis" for t in dots.values())  # one colour scale for all
+    assert "label judged wrong" in [t.name for t in fig.data]

@@ -19,20 +19,38 @@ from mnist_core.figures.style import (
 )
 
 RIGHT_WRONG = [[0, "#c92a2a"], [0.5, "#f59f00"], [1, "#2b8a3e"]]  # wrong every epoch .. right every epoch
+# The marker of each region's dots on the data map, in the order of its corners (top, bottom, right):
+# the regions differ in shape too, not only in place and colour.
+REGION_SYMBOLS = ("circle", "x", "diamond")
+
+
+def _dots(fig: go.Figure, variability: np.ndarray, confidence: np.ndarray, correctness: np.ndarray,
+          positions: np.ndarray, regions: Sequence[str] | None, corners: Sequence[str]) -> None:
+    """The map's dots, coloured on the figure's colour axis: one trace per region, each with its
+    symbol and named in the legend; a single unnamed trace when `regions` is None."""
+    groups = [("", np.ones(len(positions), bool), "circle")] if regions is None else [
+        (name, np.asarray(regions) == name, symbol) for name, symbol in zip(corners, REGION_SYMBOLS)]
+    for name, rows, symbol in groups:
+        fig.add_trace(go.Scattergl(
+            x=variability[rows], y=confidence[rows], mode="markers", customdata=np.asarray(positions)[rows],
+            name=name, showlegend=bool(name), marker=dict(size=6 if name else 5, symbol=symbol, opacity=0.6,
+                                                          color=correctness[rows], coloraxis="coloraxis"),
+            hovertemplate=f"{name + ': ' if name else ''}confidence %{{y:.2f}}, variability %{{x:.2f}}"
+                          "<br>click to see it<extra></extra>"))
 
 
 def data_map_figure(variability: np.ndarray, confidence: np.ndarray, correctness: np.ndarray,
                     positions: np.ndarray, marked: Sequence[tuple[int, str]] = (),
-                    corners: Sequence[str] = ("easy to learn", "hard, or mislabelled", "ambiguous")) -> go.Figure:
+                    corners: Sequence[str] = ("easy to learn", "hard, or mislabelled", "ambiguous"),
+                    regions: Sequence[str] | None = None) -> go.Figure:
     """Confidence against variability, one dot per image (`positions` name them for a click),
     coloured by the share of epochs it was read right; `marked`: (position, text) drawn as stars;
-    `corners`: the regions' names, top, bottom and right (Story.region_titles)."""
-    fig = go.Figure(go.Scattergl(
-        x=variability, y=confidence, mode="markers", customdata=positions,
-        marker=dict(size=5, color=correctness, colorscale=RIGHT_WRONG, cmin=0, cmax=1, opacity=0.6,
-                    colorbar=dict(title="right after<br>this share<br>of epochs", tickformat=".0%", thickness=12)),
-        hovertemplate="confidence %{y:.2f}, variability %{x:.2f}<br>click to see it<extra></extra>",
-        showlegend=False))
+    `corners`: the regions' names, top, bottom and right (Story.region_titles); `regions`: each
+    dot's region by one of those names, to give each region a marker of its own."""
+    fig = go.Figure()
+    _dots(fig, variability, confidence, correctness, positions, regions, corners)
+    fig.update_layout(coloraxis=dict(colorscale=RIGHT_WRONG, cmin=0, cmax=1, colorbar=dict(
+        title="right after<br>this share<br>of epochs", tickformat=".0%", thickness=12)))
     if marked:
         at = [p for p, _ in marked]
         where = {int(p): i for i, p in enumerate(positions)}
