@@ -32,6 +32,12 @@ def test_the_gap_chart_has_two_colours_titled_axes_and_zeros_on_one_line():
                                   for t in ticks)  # round numbers, no -5.99
 
 
+def test_training_and_validation_curves_differ_in_more_than_colour():
+    training, validation = figures.curve_figure(history(), "loss").data
+    assert training.name == "training" and validation.name == "validation"
+    assert (training.line.dash, training.marker.symbol) != (validation.line.dash, validation.marker.symbol)
+
+
 def test_the_gap_chart_is_also_told_in_words():
     text = figures.gap_summary(history(), best=4)
     assert text.startswith("At epoch 4, the lowest validation loss: validation loss 0.025 above training loss, "
@@ -140,3 +146,19 @@ def test_inside_health_charts_tick_whole_epochs_and_never_repeat_a_percentage():
     fig = health_figure([0, 1, 2, 3], [[0.002, 0.001, 0.001, 0.0]], ["layer 1"], "Dead units", "dead")
     assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"  # no epoch 1.5
     assert fig.layout.yaxis.tickformat == ".2%"  # 0.20%, 0.10%: not 0.2%, 0.1%, 0.1%
+
+
+def test_lines_hidden_units_are_one_picture_each_on_its_own_scale_with_y_up():
+    from mnist_core.figures.line import units_picture
+    from mnist_core.figures.pictures import VIRIDIS
+
+    y_up = np.repeat(np.linspace(0, 1, 20)[:, None], 20, 1)  # row i is y[i]: the top of the plane is row 19
+    maps = [np.stack([y_up, 5 * y_up - 3]), np.stack([1 - y_up])]  # two layers: 2 units, then 1
+    picture = np.asarray(units_picture(maps))
+    yellow, purple = (np.array([int(VIRIDIS[-1][i:i + 2], 16) for i in (1, 3, 5)]),
+                      np.array([int(VIRIDIS[0][i:i + 2], 16) for i in (1, 3, 5)]))
+    cell_w, cell_h = 40 + 6, 40 + 20
+    for r, c, top in ((0, 0, yellow), (0, 1, yellow), (1, 0, purple)):  # each unit on its own scale
+        x, y = c * cell_w + 3, r * cell_h + 2
+        assert (picture[y, x] == top).all() and (picture[y + 39, x] == (purple if top is yellow else yellow)).all()
+    assert (picture[cell_h + 2:cell_h + 42, cell_w + 3:cell_w + 43] == 255).all()  # layer 2 has no second unit

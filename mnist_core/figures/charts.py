@@ -84,8 +84,8 @@ def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
                     mode="lines+markers", line=dict(color=TRAIN_COLOUR))
     val = [h.get(f"val_{metric}") for h in history]
     if any(v is not None for v in val):
-        fig.add_scatter(x=epochs, y=val, name="validation", mode="lines+markers",
-                        line=dict(color=VAL_COLOUR))
+        fig.add_scatter(x=epochs, y=val, name="validation", mode="lines+markers",  # dashed, squares:
+                        line=dict(color=VAL_COLOUR, dash="dash"), marker=dict(symbol="square"))  # not colour alone
     _mark_epochs(fig, best, selected, max_epochs or len(epochs), rising=metric == "accuracy")
     epoch_axis(fig, max_epochs)
     if metric == "accuracy":
