@@ -26,7 +26,8 @@ pytestmark = pytest.mark.browser
 NO_HIDDEN = "/line?layers=0&data=credit&seed=3"
 HIDDEN = "/line?layers=2&units=4&data=circle&seed=1"
 EPOCHS = 100  # the Epochs control's default
-MIN_CHARTS = 3  # the plane, the loss curves, and the loss surface or the hidden units
+MIN_CHARTS = 3  # the plane, the loss curves, and the loss surface (no hidden layer)
+HIDDEN_CHARTS = 2  # the plane and the loss curves; the hidden units are one picture
 # "The network's line, <moment>: <equation> = 0. Where the left side ..."
 LINE = re.compile(r"The network's line, (?P<moment>[^:]+): (?P<equation>.+? = 0)\.")
 EPOCH_SLIDER = re.compile(r"^Epoch( Epoch)?$")
@@ -193,7 +194,10 @@ def test_hidden_layers_bend_the_boundary(line_page):
         found = re.fullmatch(r"(\d+)%", value)
         assert found, value
         assert int(found.group(1)) >= 90, value
-        charts_drawn(page, MIN_CHARTS)
+        charts_drawn(page, HIDDEN_CHARTS)
+        units = page.get_by_role("img", name="The output of each hidden unit over the plane: layer 1, 4 units, "
+                                              "layer 2, 4 units.")
+        assert units.count() == 1 and units.evaluate("img => img.complete && img.naturalWidth > 600")
         no_exception(page)
         screenshot_whole_page(page, ARTIFACTS / "line-hidden.png")
     finally:

@@ -1,5 +1,6 @@
-"""Plotly figures for the Line page: the plane with its regions, the loss curves, the loss surface
-and each hidden unit's own region. Plain arrays in, a go.Figure out; no Streamlit."""
+"""Plotly figures for the Line page: the plane with its regions, the loss curves and the loss surface.
+Plain arrays in, a go.Figure out; no Streamlit. (Each hidden unit's own region is a picture:
+units_picture, numpy and Pillow.)"""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from PIL import Image
 
+from mnist_core.figures.pictures import VIRIDIS, colour_grid
 from mnist_core.figures.style import FONT, MARK_COLOUR, TITLE_FONT, TRAIN_COLOUR, VAL_COLOUR
 
 CLASS_0, CLASS_1 = "#e8590c", "#1c7ed6"  # orange and blue: apart for colour-blind eyes too
@@ -20,7 +22,8 @@ def plane_figure(xs, ys, probability: np.ndarray, x: np.ndarray, y: np.ndarray, 
                  title: str = "") -> go.Figure:
     """The points (training filled, test hollow) over the network's regions (blue: class 1);
     with `line` (a1, a2, c), the boundary a1*x1 + a2*x2 + c = 0 drawn across."""
-    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=probability, zmin=0, zmax=1, colorscale=REGION_SCALE,
+    # float32: Plotly sends arrays as binary, and half the bytes are enough for a colour.
+    fig = go.Figure(go.Heatmap(x=xs, y=ys, z=np.asarray(probability, np.float32), zmin=0, zmax=1, colorscale=REGION_SCALE,
                                colorbar=dict(title=dict(text=f"P({classes[1]})", side="right"), thickness=12),
                                hovertemplate=f"{names[0]} %{{x:.2f}}<br>{names[1]} %{{y:.2f}}<br>"
                                              f"P({classes[1]}) %{{z:.2f}}<extra></extra>"))
@@ -68,7 +71,7 @@ def loss_figure(train: Sequence[float], test: Sequence[float], epoch: int, loss_
 def surface_figure(w1s, w2s, losses: np.ndarray, path: np.ndarray, loss_name: str) -> go.Figure:
     """The loss over the two weights as contours, and the path the weights took, one point per
     step, from the start (circle) to the point shown (diamond)."""
-    fig = go.Figure(go.Contour(x=w1s, y=w2s, z=losses, colorscale="Viridis", ncontours=24,
+    fig = go.Figure(go.Contour(x=w1s, y=w2s, z=np.asarray(losses, np.float32), colorscale="Viridis", ncontours=24,
                                colorbar=dict(title=dict(text="loss", side="right"), thickness=12),
                                hovertemplate="w1 %{x:.2f}<br>w2 %{y:.2f}<br>loss %{z:.3f}<extra></extra>"))
     fig.add_scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="the weights, step by step",
@@ -85,21 +88,19 @@ def surface_figure(w1s, w2s, losses: np.ndarray, path: np.ndarray, loss_name: st
     return fig
 
 
-def units_figure(maps: list[np.ndarray]) -> go.Figure:
-    """Each hidden unit's output over the plane, small: a row per hidden layer."""
-    rows, cols = len(maps), max(m.shape[0] for m in maps)
-    fig = make_subplots(rows=rows, cols=cols, horizontal_spacing=0.01, vertical_spacing=0.04,
-                        row_titles=[f"layer {i + 1}" for i in range(rows)])
-    for r, layer in enumerate(maps, 1):
-        for c, unit in enumerate(layer, 1):
+def units_picture(maps: list[np.ndarray]) -> Image.Image:
+    """Each hidden unit's output over the plane, small, a row per hidden layer, each on its own
+    scale from its lowest output (purple) to its highest (yellow): Viridis, not the plane's orange
+    and blue, since a unit's output is not a class. One picture, not a chart per unit."""
+    cols = max(m.shape[0] for m in maps)
+    side = maps[0].shape[1:]
+    tiles = np.full((len(maps) * cols, *side), np.nan, np.float32)
+    captions = [""] * len(tiles)
+    for r, layer in enumerate(maps):
+        for c, unit in enumerate(layer):
             low, high = float(np.nanmin(unit)), float(np.nanmax(unit))
-            # Viridis (yellow high, purple low), not the plane's orange and blue: a unit's output is
-            # not a class.
-            fig.add_trace(go.Heatmap(z=unit, colorscale="Viridis", zmin=low, zmax=max(high, low + 1e-9),
-                                     showscale=False, hovertemplate=f"layer {r}, unit {c}<br>output %{{z:.2f}}<extra></extra>"),
-                          row=r, col=c)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    side = min(250, 1000 // cols)  # square pictures, as the plane is
-    fig.update_layout(height=side * rows + 20, margin=dict(l=10, r=40, t=10, b=10), font=dict(size=FONT))
-    return fig
+            tiles[r * cols + c] = (unit - low) / max(high - low, 1e-9)
+            captions[r * cols + c] = f"layer {r + 1}, unit {c + 1}"
+    # The plane's y axis points up; a picture's rows go down.
+    return colour_grid(tiles[:, ::-1], captions, 0.0, 1.0, columns=cols, stops=VIRIDIS,
+                       title="each unit: its lowest output to its highest")

@@ -67,6 +67,7 @@ def pixel_numbers(image: np.ndarray, cell: int = 22) -> Image.Image:
 # ColorBrewer's RdBu, reversed: blue below zero, near-white at zero, red above.
 DIVERGING = ("#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
              "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f")
+VIRIDIS = ("#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725")
 BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
 BAR_WIDTH, BAR_HEIGHT = 180, 10  # the colour bar under a picture, in pixels
 
