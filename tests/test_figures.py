@@ -38,6 +38,23 @@ def test_training_and_validation_curves_differ_in_more_than_colour():
     assert (training.line.dash, training.marker.symbol) != (validation.line.dash, validation.marker.symbol)
 
 
+def test_every_figure_builder_writes_its_text_dark_enough():
+    import inspect
+
+    from mnist_core.figures import classroom, inside, line, story, style
+
+    modules = (figures, classroom, inside, line, story)
+    builders = {f"{m.__name__}.{name}": f for m in modules for name, f in vars(m).items()
+                if inspect.isfunction(f) and not name.startswith("_") and f.__module__ == m.__name__
+                and inspect.signature(f).return_annotation == "go.Figure"}
+    assert len(builders) >= 20, sorted(builders)
+    assert not [name for name, f in builders.items() if not getattr(f, "readable", False)], "needs @readable"
+    fig = figures.gap_figure(history(), best=4)
+    assert fig.layout.xaxis.tickfont.color == fig.layout.yaxis2.tickfont.color == style.CHART_TEXT
+    assert fig.layout.xaxis.title.font.color == fig.layout.font.color == style.CHART_TEXT
+    assert fig.layout.yaxis.title.font.color == style.GAP_COLOUR  # a colour the builder chose stays
+
+
 def test_the_gap_chart_is_also_told_in_words():
     text = figures.gap_summary(history(), best=4)
     assert text.startswith("At epoch 4, the lowest validation loss: validation loss 0.025 above training loss, "

@@ -21,6 +21,7 @@ from mnist_core.figures.style import (
     VAL_COLOUR,
     epoch_axis,
     layout,
+    readable,
 )
 
 
@@ -70,6 +71,7 @@ def honest_range(fig: go.Figure, accuracies: Sequence[float], span: float = 0.1)
     fig.update_yaxes(range=[max(0.0, top - span - 0.01), top + 0.005])
 
 
+@readable
 def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
                  selected: int | None = None, max_epochs: int | None = None,
                  bands: dict | None = None, seeds: int = 0) -> go.Figure:
@@ -94,6 +96,7 @@ def curve_figure(history: Sequence[dict], metric: str, best: int | None = None,
     return layout(fig, metric.capitalize(), metric)
 
 
+@readable
 def gap_figure(history: Sequence[dict], best: int | None = None, selected: int | None = None,
                max_epochs: int | None = None) -> go.Figure:
     """How far validation trails training: val loss - train loss (left axis), train accuracy -
@@ -169,7 +172,7 @@ def zero_aligned_ranges(left: Sequence[float], right: Sequence[float], pad: floa
     return stretch(l0, l1), stretch(r0, r1)
 
 
-RIGHT_COLOUR, WRONG_COLOUR = "#2b8a3e", "#c92a2a"
+RIGHT_COLOUR, WRONG_COLOUR = BEST_COLOUR, "#c92a2a"  # both 5.3:1 or more on white, as text
 
 
 def gallery_captions(class_names: Sequence[str], predicted: np.ndarray, truth: np.ndarray,
@@ -181,6 +184,7 @@ def gallery_captions(class_names: Sequence[str], predicted: np.ndarray, truth: n
     return captions, [RIGHT_COLOUR if r else WRONG_COLOUR for r in right]
 
 
+@readable
 def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
                colours: Sequence[str] | None = None, clickable: bool = False) -> go.Figure:
     """Small 28x28 images in a grid, dark ink on white, with a caption under each."""
@@ -210,6 +214,7 @@ def image_grid(images: np.ndarray, captions: Sequence[str], columns: int = 8,
     return fig
 
 
+@readable
 def confusion_figure(counts: np.ndarray, class_names: Sequence[str]) -> go.Figure:
     """Rows are true classes, columns predicted; the diagonal is what it got right."""
     names = list(class_names)
@@ -245,6 +250,7 @@ def confusion_summary(counts: np.ndarray, class_names: Sequence[str], top: int =
     return f"Most frequent mistakes: {', '.join(said)}; {total:,} mistake{'s' if total > 1 else ''} in all."
 
 
+@readable
 def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Figure:
     """Accuracy of each class as a dot on its own row, its value beside it (so no two labels can
     meet, however narrow the column); a dot, not a bar: a bar would claim a baseline the axis does
@@ -264,6 +270,7 @@ def per_class_figure(per_class: np.ndarray, class_names: Sequence[str]) -> go.Fi
     return fig
 
 
+@readable
 def probability_figure(probs: np.ndarray, class_names: Sequence[str], true_class: int | None = None) -> go.Figure:
     """The ten probabilities as bars; the predicted class stands out, the true one is outlined."""
     top = int(np.argmax(probs))
@@ -278,6 +285,7 @@ def probability_figure(probs: np.ndarray, class_names: Sequence[str], true_class
     return fig
 
 
+@readable
 def epoch_probability_figure(probs_by_epoch: np.ndarray, class_names: Sequence[str],
                              epoch: int | None = None) -> go.Figure:
     """Each class's probability after every epoch: the network making up its mind. The classes
@@ -305,6 +313,7 @@ def epoch_probability_figure(probs_by_epoch: np.ndarray, class_names: Sequence[s
 
 
 
+@readable
 def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], metric: str,
                    title: str) -> go.Figure:
     """One line per run for `metric` ("val_loss", "val_accuracy", "loss"), best epochs marked."""
@@ -330,6 +339,7 @@ def overlay_figure(curves: Sequence[tuple[str, Sequence[dict], int | None]], met
     return fig
 
 
+@readable
 def handwriting_figure(test: Sequence[float | None], drawn: Sequence[float], title: str,
                        selected: int | None = None) -> go.Figure:
     """Accuracy on the test set and on a set of drawings after each epoch: the gap between the
@@ -344,6 +354,7 @@ def handwriting_figure(test: Sequence[float | None], drawn: Sequence[float], tit
     return layout(fig, "Accuracy after each epoch", "accuracy")
 
 
+@readable
 def bars_figure(labels: Sequence[str], values: Sequence[float], title: str) -> go.Figure:
     """A few fractions side by side, each written on its bar."""
     fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=[MARK_COLOUR] + [TRAIN_COLOUR] * (len(values) - 1),
@@ -354,6 +365,7 @@ def bars_figure(labels: Sequence[str], values: Sequence[float], title: str) -> g
     return fig
 
 
+@readable
 def sweep_figure(rows: Sequence, setting: str) -> go.Figure:
     """Each value of a sweep against best validation accuracy and test accuracy: the mean of its
     seeds, in a band from the lowest to the highest (rows: mnist_core.analysis.experiments.Row). Values

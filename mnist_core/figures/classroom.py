@@ -8,13 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from mnist_core.figures.style import MARK_COLOUR
+from mnist_core.figures.style import MARK_COLOUR, readable
 
 ROOM_FONT = 22  # projected: about the size of a slide's body text
 ROOM_FAMILY = '"Source Sans", "Source Sans Pro", sans-serif'  # the app's own type
 SURE_COLOURS = ("#a5d8ff", "#4dabf7", "#1864ab")  # a hunch, fairly sure, certain: light to dark
 
 
+@readable
 def guesses_figure(guesses: Sequence[str], counts: np.ndarray, sure: Sequence[str],
                    answer: int | None = None, height: int = 400, wrap: int = 26) -> go.Figure:
     """Horizontal bars, one per answer (the first on top), each split by how sure its guessers

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from mnist_core.figures.style import CLASS_COLOURS, FONT, RUN_COLOURS, TITLE_FONT, TRAIN_COLOUR
+from mnist_core.figures.style import CLASS_COLOURS, FONT, RUN_COLOURS, TITLE_FONT, TRAIN_COLOUR, readable
 
 
+@readable
 def contribution_figure(units: Sequence[int], values: Sequence[float], target: str) -> go.Figure:
     """The units that pushed hardest towards `target`: activation times outgoing weight."""
     labels = [f"unit {u}" for u in units]
@@ -49,6 +50,7 @@ def _map_traces(points: np.ndarray, labels: np.ndarray, sample: np.ndarray,
     return traces
 
 
+@readable
 def map_figure(frames: dict[int, np.ndarray], epoch: int, labels: np.ndarray, sample: np.ndarray,
                class_names: Sequence[str], animate: bool = False) -> go.Figure:
     """The sample of test images on the last hidden layer's map at `epoch`, a colour per class.
@@ -76,6 +78,7 @@ def map_figure(frames: dict[int, np.ndarray], epoch: int, labels: np.ndarray, sa
     return fig
 
 
+@readable
 def health_figure(epochs: Sequence[int], per_layer: Sequence[Sequence[float]], names: Sequence[str], title: str,
                   y_title: str, selected: int | None = None, percent: bool = True) -> go.Figure:
     """One line per layer (named by `names`) over epochs: dead units, or how far the weights moved."""

@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from mnist_core.figures.pictures import VIRIDIS, colour_grid
-from mnist_core.figures.style import FONT, MARK_COLOUR, TITLE_FONT, TRAIN_COLOUR, VAL_COLOUR
+from mnist_core.figures.style import FONT, MARK_COLOUR, TITLE_FONT, TRAIN_COLOUR, VAL_COLOUR, readable
 
 CLASS_0, CLASS_1 = "#e8590c", "#1c7ed6"  # orange and blue: apart for colour-blind eyes too
 REGION_SCALE = [[0, "#f4a36f"], [0.5, "#ffffff"], [1, "#74b3ec"]]
 
 
+@readable
 def plane_figure(xs, ys, probability: np.ndarray, x: np.ndarray, y: np.ndarray, test: np.ndarray,
                  names: Sequence[str], classes: Sequence[str], line: tuple | None = None,
                  title: str = "") -> go.Figure:
@@ -49,6 +50,7 @@ def plane_figure(xs, ys, probability: np.ndarray, x: np.ndarray, y: np.ndarray, 
     return fig
 
 
+@readable
 def loss_figure(train: Sequence[float], test: Sequence[float], epoch: int, loss_name: str) -> go.Figure:
     """Training and test loss after every epoch (0: before training) up to the epoch shown, on an axis
     of every epoch, so the curves grow as training is replayed and nothing ahead is given away."""
@@ -68,6 +70,7 @@ def loss_figure(train: Sequence[float], test: Sequence[float], epoch: int, loss_
     return fig
 
 
+@readable
 def surface_figure(w1s, w2s, losses: np.ndarray, path: np.ndarray, loss_name: str) -> go.Figure:
     """The loss over the two weights as contours, and the path the weights took, one point per
     step, from the start (circle) to the point shown (diamond)."""

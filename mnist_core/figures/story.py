@@ -16,6 +16,7 @@ from mnist_core.figures.style import (
     VAL_COLOUR,
     epoch_axis,
     layout,
+    readable,
 )
 
 RIGHT_WRONG = [[0, "#c92a2a"], [0.5, "#f59f00"], [1, "#2b8a3e"]]  # wrong every epoch .. right every epoch
@@ -39,6 +40,7 @@ def _dots(fig: go.Figure, variability: np.ndarray, confidence: np.ndarray, corre
                           "<br>click to see it<extra></extra>"))
 
 
+@readable
 def data_map_figure(variability: np.ndarray, confidence: np.ndarray, correctness: np.ndarray,
                     positions: np.ndarray, marked: Sequence[tuple[int, str]] = (),
                     corners: Sequence[str] = ("easy to learn", "hard, or mislabelled", "ambiguous"),
@@ -70,6 +72,7 @@ def data_map_figure(variability: np.ndarray, confidence: np.ndarray, correctness
     return fig
 
 
+@readable
 def image_history_figure(p_true: np.ndarray, right: np.ndarray, label: str) -> go.Figure:
     """One image's probability of its true class after each epoch, right and wrong epochs marked."""
     epochs = list(range(1, len(p_true) + 1))
@@ -83,6 +86,7 @@ def image_history_figure(p_true: np.ndarray, right: np.ndarray, label: str) -> g
     return layout(fig, f"Probability of '{label}' after each epoch (x: read wrong)", "probability", height=300)
 
 
+@readable
 def forgetting_figure(per_epoch: np.ndarray) -> go.Figure:
     """Images forgotten between each epoch and the next."""
     fig = go.Figure(go.Bar(x=[f"{e}-{e + 1}" for e in range(1, len(per_epoch) + 1)], y=per_epoch,
