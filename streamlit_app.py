@@ -21,6 +21,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages.parts import css
 from app_pages.parts.learner import learner_id
 from app_pages.parts.navigation import SECTIONS
 from app_pages.parts.runs import default_run
@@ -63,6 +64,7 @@ def main() -> None:
     st.set_page_config(page_title="MNIST Lab", page_icon=ICON, layout="wide")
     page = st.navigation(pages(), expanded=True)  # every page shown, none behind 'View more'
     dataset_choice()
+    css.every_page()
     learner_id()  # a new browser gets its cookie on whichever page it opens first
     try:
         page.run()
