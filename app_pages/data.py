@@ -70,7 +70,8 @@ def preprocessing(ds) -> None:
     sparse = c2.toggle("Integer labels (sparse cross-entropy)", value=False, key="data_sparse")
     config = TrainConfig(dataset=ds.name, normalize=normalize,
                          loss="sparse_categorical_crossentropy" if sparse else "categorical_crossentropy")
-    rows = [{"step": s.name, "shape": f"`{s.shape}`", "dtype": s.dtype, "values": s.value_range, "why": s.why}
+    # Three columns, not five: the table fits a phone's width (390 px) without sliding sideways.
+    rows = [{"step": s.name, "shape, type, values": f"`{s.shape}` {s.dtype}, {s.value_range}", "why": s.why}
             for s in describe_steps(config, ds)]
     st.markdown(markdown_table(rows))
 

@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from app_pages.parts.css import last_on_a_phone
 from app_pages.parts.picker import choose_model
 from mnist_core.figures import charts as figures
 from mnist_core.input.canvas import MAX_PICTURE_BYTES, DrawingError, prepare_drawing, read_picture, recipe_for
@@ -36,12 +37,13 @@ def drawing_input(recipe):
     except Exception as exc:  # the component cannot run (AppTest, an old browser)
         st.warning(f"The drawing canvas is not available here ({type(exc).__name__}); "
                    "upload a picture instead.")
-    if st.button("Clear", help="Wipe the canvas."):
+    tools = st.container(key="draw_tools")  # on a phone, shown below the prediction (see main)
+    if tools.button("Clear", help="Wipe the canvas."):
         st.session_state.canvas_round += 1
         st.rerun()
-    upload = st.file_uploader(f"Or upload a picture of {recipe.thing}", type=["png", "jpg", "jpeg"],
-                              max_upload_size=MAX_PICTURE_BYTES // 2**20,
-                              help="Dark ink on light paper, or light on dark; up to 5 MB.")
+    upload = tools.file_uploader(f"Or upload a picture of {recipe.thing}", type=["png", "jpg", "jpeg"],
+                                 max_upload_size=MAX_PICTURE_BYTES // 2**20,
+                                 help="Dark ink on light paper, or light on dark; up to 5 MB.")
     if "draw_pixels" in st.session_state:  # a drawing handed in directly (tests, or a later feature)
         pixels = st.session_state.draw_pixels
     if upload is not None:
@@ -75,6 +77,9 @@ def main() -> None:
     run, epoch = choose_model("draw")
     recipe = recipe_for(run.dataset.name)
     intro.write(f"Draw {recipe.thing} and see what the network thinks it is, every time you lift the pen.")
+    # Side by side on a wide screen; on a phone, where columns stack, the prediction comes right
+    # after the canvas, before Clear and the upload: in view while drawing.
+    last_on_a_phone("draw_tools")
     left, right = st.columns([1, 1])
     with left:
         pixels = drawing_input(recipe)

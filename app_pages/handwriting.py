@@ -99,7 +99,8 @@ def add_drawing(owner: str, dataset: str, drawings: DrawingSet, names) -> None:
     if st.session_state.get("hw_asked_for") != (len(drawings), asked):  # a drawing came or went
         st.session_state.hw_asked_for = (len(drawings), asked)
         st.session_state.hw_label = asked
-    label = st.segmented_control("Draw", range(10), format_func=lambda i: names[i], key="hw_label",
+    # wrap: on a phone the ten choices take two rows, rather than one that hides the last ones past the edge
+    label = st.segmented_control("Draw", range(10), format_func=lambda i: names[i], key="hw_label", wrap=True,
                                  help="The class you will draw; the page asks for the one your set "
                                  "has fewest of. Any order is fine.")
     label = asked if label is None else label

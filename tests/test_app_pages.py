@@ -114,7 +114,7 @@ def test_data_page_filters_and_reshuffles(app):
     assert caption.endswith("images of 3, picked at random") and others != threes
     text = "\n".join(m.value for m in app.markdown)
     assert "| 1 | 6,742 | 11.2% | 1,135 |" in text  # images per class, training and test
-    assert "| flattened | `(60000, 784)` | uint8 |" in text
+    assert "| flattened | `(60000, 784)` uint8, 0 to 255 |" in text
 
 
 def test_before_training_the_page_shows_the_network(app):
