@@ -114,8 +114,9 @@ def picture(trace: L.Trace, epoch: int, step: int) -> list:
         b.metric("Test accuracy", f"{measured['test_accuracy']:.0%}")
         st.plotly_chart(fl.loss_figure(trace.train_loss, trace.test_loss, epoch, L.LOSSES[setup.loss]), config=CHART)
         st.caption("Blue where the network says "
-                   f"'{data.classes[1]}', orange where it says '{data.classes[0]}'; white where it is unsure. Filled "
-                   "points train the network, hollow ones test it.")
+                   f"'{data.classes[1]}', orange where it says '{data.classes[0]}'; white where it is unsure. Squares "
+                   f"are '{data.classes[1]}', circles '{data.classes[0]}'; filled points train the network, hollow "
+                   "ones test it.")
     if trace.diverged:
         st.error(f"The loss stopped being a number in epoch {trace.diverged}: the steps were too large. "
                  "Try a smaller learning rate.")

@@ -55,6 +55,15 @@ def test_every_figure_builder_writes_its_text_dark_enough():
     assert fig.layout.yaxis.title.font.color == style.GAP_COLOUR  # a colour the builder chose stays
 
 
+def test_the_lines_two_kinds_of_points_differ_in_shape_as_well_as_colour():
+    from mnist_core.figures import line
+
+    x, y, test = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1]), np.array([False, False])
+    fig = line.plane_figure([0, 1], [0, 1], np.zeros((2, 2)), x, y, test, ["a", "b"], ["no", "yes"])
+    shapes = {t.name: t.marker.symbol for t in fig.data if t.type == "scatter"}
+    assert shapes["no (training)"] == shapes["no (test)"] != shapes["yes (training)"] == shapes["yes (test)"]
+
+
 def test_the_gap_chart_is_also_told_in_words():
     text = figures.gap_summary(history(), best=4)
     assert text.startswith("At epoch 4, the lowest validation loss: validation loss 0.025 above training loss, "

@@ -28,12 +28,12 @@ def plane_figure(xs, ys, probability: np.ndarray, x: np.ndarray, y: np.ndarray, 
                                colorbar=dict(title=dict(text=f"P({classes[1]})", side="right"), thickness=12),
                                hovertemplate=f"{names[0]} %{{x:.2f}}<br>{names[1]} %{{y:.2f}}<br>"
                                              f"P({classes[1]}) %{{z:.2f}}<extra></extra>"))
-    for label, colour in ((0, CLASS_0), (1, CLASS_1)):
+    for label, colour, symbol in ((0, CLASS_0, "circle"), (1, CLASS_1, "square")):  # apart by shape too
         for part, filled in ((~test, True), (test, False)):
             mine = part & (y == label)
             fig.add_scatter(x=x[mine, 0], y=x[mine, 1], mode="markers",
                             name=f"{classes[label]} ({'training' if filled else 'test'})",
-                            marker=dict(size=8, color=colour if filled else "white",
+                            marker=dict(size=8, color=colour if filled else "white", symbol=symbol,
                                         line=dict(color=colour, width=2)))
     if line is not None:
         a1, a2, c = line
