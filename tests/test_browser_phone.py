@@ -9,6 +9,7 @@ Nothing spills sideways. What counts as a spill:
     grid (stDataFrame), where sliding a wide line or table is the ordinary way to read it.
   Any other box that scrolls sideways (a row of choices, a table) hides part of what it holds past the
   edge with no sign of it: that is a spill.
+Nor are a link's or a button's words cut short by a box too narrow for them.
 
 On Draw and on Handwriting the canvas fits the screen; on Draw a stroke of a finger (touch events,
 not a mouse) gives a Prediction that is on the screen together with the whole canvas. Pictures of
@@ -142,14 +143,14 @@ def assert_no_spill(page, name: str) -> None:
     assert not found["cut"], f"{name}: on a phone these links' and buttons' words are cut short: {found['cut']}"
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path or "home")
 def test_no_page_spills_sideways_on_a_fresh_server(phone, path):
     server, page, _ = phone
     open_page(page, f"{server.url}/{path}")
     assert_no_spill(page, path or "home")
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", PATHS, ids=lambda path: path or "home")
 def test_no_page_spills_sideways_once_a_run_exists(with_run, path):
     server, page, _ = with_run
     open_page(page, f"{server.url}/{path}")
