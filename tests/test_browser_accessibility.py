@@ -170,3 +170,5 @@ def test_no_serious_violation_after_a_run(lab_with_a_run, path):
     # Train opened plainly shows its form; its link shows the run: its numbers and curves.
     found = serious_violations(lab_with_a_run, TRAIN_LINK[1:] if path == "train" else path)
     assert not found, f"/{path} with a run:\n{describe(found)}"
+    if path == "train":  # the run's loss, accuracy and gap charts were there to check
+        assert lab_with_a_run.page.locator(".js-plotly-plot").count() >= 3
