@@ -64,7 +64,7 @@ def data_map_figure(variability: np.ndarray, confidence: np.ndarray, correctness
     for (x, y, anchor), text in zip(((0.02, 0.97, "left"), (0.02, 0.03, "left"), (0.98, 0.5, "right")), corners):
         fig.add_annotation(x=x, y=y, xref="paper", yref="y", text=text, showarrow=False, xanchor=anchor,
                            font=dict(size=FONT, color=MARK_COLOUR), bgcolor="rgba(255,255,255,0.8)")
-    fig.update_xaxes(title="variability: how much its probability moved over the epochs", rangemode="tozero")
+    fig.update_xaxes(title="variability: how much its probability<br>moved over the epochs", rangemode="tozero")
     fig.update_yaxes(title="confidence: its true class's mean probability", range=[-0.02, 1.02])
     fig.update_layout(height=520, font=dict(size=FONT), margin=dict(l=10, r=10, t=40, b=10),
                       title=dict(text="Data map", font=dict(size=TITLE_FONT)),
