@@ -104,7 +104,7 @@ def first_layer(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> 
     pictures = kernel[:, units].T.reshape(-1, 28, 28)
     limit = inside.symmetric_limit(kernel)
     names = [f"unit {u}" for u in units]
-    st.image(pics.colour_grid(pictures, names, -limit, limit, columns=min(16, len(units))),
+    st.image(pics.png(pics.colour_grid(pictures, names, -limit, limit, columns=min(16, len(units)))),
              alt=pics.grid_alt(f"Weight pictures of {len(units)} first-layer units at epoch {epoch}", names))
     st.caption(f"Units {inside.SORT_HELP[by]}; one colour scale for the whole grid, zero in white.")
     if inside.noise_note(epoch, kernel.shape[1]):
@@ -122,7 +122,7 @@ def follow_unit(run, ins: inside.Inspector, count: int, first: int) -> None:
     epochs, pictures = ins.follow(unit)
     limit = inside.symmetric_limit(pictures)
     names = [f"epoch {e}" for e in epochs]
-    st.image(pics.colour_grid(pictures, names, -limit, limit, columns=len(epochs)),
+    st.image(pics.png(pics.colour_grid(pictures, names, -limit, limit, columns=len(epochs))),
              alt=pics.grid_alt(f"Unit {unit}'s weight picture after each epoch", names))
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages.parts.links import link_number
 from mnist_core.figures import line as fl
+from mnist_core.figures.pictures import png
 from mnist_core.line import network as L
 
 CHART = {"displayModeBar": False}
@@ -153,7 +154,7 @@ def hidden_units(trace: L.Trace, maps: list) -> None:
     st.write("Each small picture is one hidden unit's output over the same plane (yellow high, purple low). A unit "
              "of the first layer is a weighted sum of the two inputs, so it too changes along a straight line; "
              "the next layers combine those lines, and that is how the boundary bends.")
-    st.image(fl.units_picture(maps[:-1]), alt=f"The output of each hidden unit over the plane: "
+    st.image(png(fl.units_picture(maps[:-1])), alt=f"The output of each hidden unit over the plane: "
              f"{', '.join(f'layer {i + 1}, {len(m)} units' for i, m in enumerate(maps[:-1]))}.")
 
 

@@ -79,3 +79,14 @@ def test_a_cell_strip_darkens_the_strongest_unit_and_leaves_no_cell_after_the_la
     assert centre[0].tolist() == [247, 251, 255] and centre[2].tolist() == [8, 48, 107]  # zero, the largest
     assert centre[1].sum() > centre[3].sum() > centre[2].sum()  # darker when larger
     assert centre[5].tolist() == [255, 255, 255]  # the sixth cell: there is no sixth unit
+
+
+def test_png_keeps_every_pixel():
+    import io
+
+    from PIL import Image
+
+    picture = pictures.colour_grid(np.random.default_rng(4).normal(size=(3, 28, 28)), ["a", "b", "c"], -1.0, 1.0)
+    data = pictures.png(picture)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (np.asarray(Image.open(io.BytesIO(data))) == np.asarray(picture)).all()  # lossless, unlike a JPEG

@@ -70,7 +70,7 @@ def one_image(run, net: inside.Network) -> None:
         note = f", {active} of them above zero" if active is not None else ""
         title = f"Hidden layer {i + 1}: {len(h[0])} units{note}"
         st.markdown(f"**{title}**")
-        st.image(pics.cell_strip(h[0]), alt=f"{title}, one cell a unit, darker when its output is larger: "
+        st.image(pics.png(pics.cell_strip(h[0])), alt=f"{title}, one cell a unit, darker when its output is larger: "
                  f"the largest is unit {int(np.nanargmax(h[0]))}, at {float(np.nanmax(h[0])):.2f}.")
     target = int(probs[0].argmax())
     push = inside.contributions(net, post, target)
@@ -80,7 +80,7 @@ def one_image(run, net: inside.Network) -> None:
     pictures = inside.input_pictures(net, pre, post, top)
     limit = inside.symmetric_limit(pictures)
     names = [f"unit {u}" for u in top]
-    b.image(pics.colour_grid(pictures, names, -limit, limit, columns=4, scale=3),
+    b.image(pics.png(pics.colour_grid(pictures, names, -limit, limit, columns=4, scale=3)),
             alt=pics.grid_alt("What each of those units looks for in this image", names))
     deeper = "" if len(post) == 1 else (
         " In a deeper layer a unit has no pictures of its own: each one here shows which pixels of this "

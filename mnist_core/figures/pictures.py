@@ -6,6 +6,8 @@ fresh server does not wait for the browser to load Plotly's JavaScript (bench/lo
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -142,3 +144,12 @@ def cell_strip(values: np.ndarray, columns: int = 64, cell: int = 11) -> Image.I
     picture.paste(Image.fromarray(big), (0, 0))
     _colour_bar(picture, ImageDraw.Draw(picture), low, high, BLUES, "activation", rows * cell + 5)
     return picture
+
+
+def png(picture: Image.Image) -> bytes:
+    """A picture as PNG bytes, quickly compressed (level 1: a tenth of a second less per picture
+    than Pillow's default, for a few percent more bytes). Give st.image these, not the picture:
+    given an RGB picture it sends a JPEG, which blurs crisp pixels and small text."""
+    out = io.BytesIO()
+    picture.save(out, format="PNG", compress_level=1)
+    return out.getvalue()
