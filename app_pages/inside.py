@@ -8,6 +8,7 @@ test images, and each layer's health. All numpy (mnist_core.analysis.inside): no
 import streamlit as st
 
 from app_pages.parts import picker
+from app_pages.parts.formatting import markdown_table
 from app_pages.parts.inside_image import one_image
 from app_pages.parts.links import config_from_url, link_params
 from app_pages.parts.runs import default_run, find_run, imported_runs, select, selected, session_runs
@@ -169,7 +170,9 @@ def health(run, epoch: int, net: inside.Network, ins: inside.Inspector) -> None:
              "first, smaller as training settles.")
     view, changes = ins.view(epoch), ins.weight_changes()
     names = inside.layer_names(net)
-    st.dataframe(inside.health_rows(net, view.dead, changes, epoch), hide_index=True)
+    # A Markdown table, not st.dataframe: the data grid cost the browser about 0.2 s on every visit (bench.pages).
+    st.markdown(markdown_table(inside.health_rows(net, view.dead, changes, epoch),
+                               align={"units": "right", "dead units": "right", "moved in this epoch": "right"}))
     if "relu" not in net.activations:
         st.caption("Dead units are counted for relu layers only: sigmoid and tanh never output exactly zero.")
     if run.epochs_done < 1:
