@@ -4,6 +4,7 @@ A drawing is kept as the image the network reads (mnist_core.input.canvas made i
 dataset's recipe). Sets move between browsers as a file (`export_set` / `import_set`): JSON
 with the pixels in base64, at most MAX_FILE_BYTES, checked field by field before anything is
 kept. `written_set` makes a set without a person: digits a script writes stroke by stroke.
+`unlike_set` does the same in a hand unlike MNIST's, to teach a network with.
 Where sets are kept: mnist_core.store.handwriting; how a run reads them:
 mnist_core.analysis.handwriting.
 """
@@ -19,7 +20,7 @@ import numpy as np
 
 from mnist_core.data.datasets import DATASETS
 from mnist_core.input.canvas import prepare_drawing
-from mnist_core.input.strokes import written_digits
+from mnist_core.input.strokes import unlike_mnist_digits, written_digits
 
 MAX_MINE = 200  # drawings in one learner's set, per dataset
 MAX_CLASS = 2000  # drawings in one class set, per dataset
@@ -72,7 +73,18 @@ class DrawingSet:
 def written_set(count: int = 500, seed: int = 0, pens: tuple[float, float] = (6, 40)) -> DrawingSet:
     """Digits written stroke by stroke by a script (mnist_core.input.strokes), through the canvas recipe:
     a test set made by another process than MNIST (the lesson on handwriting, bench/handwriting.py)."""
-    pictures, labels = written_digits(count, seed=seed, pens=pens)
+    return _through_recipe(*written_digits(count, seed=seed, pens=pens))
+
+
+@lru_cache(maxsize=2)
+def unlike_set(count: int = 500, seed: int = 0, pens: tuple[float, float] = (6, 40)) -> DrawingSet:
+    """Like `written_set`, in a hand unlike MNIST's (flagged ones, crossed sevens, open nines, closed
+    fours: mnist_core.input.strokes.UNLIKE_MNIST): digits to teach a network a new hand with."""
+    return _through_recipe(*unlike_mnist_digits(count, seed=seed, pens=pens))
+
+
+def _through_recipe(pictures: list[np.ndarray], labels: np.ndarray) -> DrawingSet:
+    """Canvas pictures through the Draw page's recipe, as a set of MNIST drawings."""
     return DrawingSet("mnist", np.stack([prepare_drawing(p).image for p in pictures]), labels.astype(np.uint8))
 
 
