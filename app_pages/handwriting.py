@@ -15,6 +15,7 @@ from app_pages.parts.learner import learner_id
 from app_pages.parts.links import share_link
 from app_pages.parts.picker import choose_model
 from app_pages.parts.runs import run_store
+from app_pages.parts.teach import teach_section
 from mnist_core.analysis.handwriting import score, score_over_epochs
 from mnist_core.figures import charts as figures
 from mnist_core.figures import pictures
@@ -216,6 +217,7 @@ def main() -> None:
     if len(drawings):
         st.subheader(f"How it reads {title}")
         show_scores(run, epoch, drawings, title)
+        teach_section(run, epoch, drawings, title.replace("drawings", "handwriting"))
     class_controls()
     files(owner, drawings)
 

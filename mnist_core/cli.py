@@ -16,11 +16,16 @@ import sys
 
 from mnist_core.analysis import experiments
 from mnist_core.analysis.handwriting import score_over_epochs
-from mnist_core.config import FIELDS, ConfigError, TrainConfig, to_text
+from mnist_core.analysis.taught import compare, forgetting_sentence, held_sentence
+from mnist_core.config import FIELDS, TEACH_FIELD, ConfigError, TrainConfig, check, to_text
+from mnist_core.config import parse as parse_value
 from mnist_core.data.datasets import DataFileError
 from mnist_core.input.drawings import MAX_FILE_BYTES as MAX_DRAWINGS_FILE
 from mnist_core.input.drawings import SetError, import_set, written_set
-from mnist_core.model.runs import best_val_accuracy
+from mnist_core.model.runs import DEFAULT_MODEL, best_val_accuracy, load_run_file
+from mnist_core.model.taught import TeachSet, teach_config, teach_problems
+from mnist_core.store.rundir import run_name
+from mnist_core.store.taught import SHIPPED
 from mnist_core.teaching import code_export as export
 
 
@@ -64,7 +69,21 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--save", metavar="PATH",
                    help="write a run file (.npz): config, history and the weights of every epoch "
                         "(with --seeds, of the first seed)")
+    _teach_parser(sub)
     return parser
+
+
+def _teach_parser(sub) -> None:
+    h = sub.add_parser("teach", help="teach a trained network a file of drawings; print it before and after")
+    h.add_argument("--drawings", required=True, metavar="FILE",
+                   help="a file of drawings, as the Handwriting page downloads it")
+    h.add_argument("--base", metavar="RUN_FILE", help="the run file to start from, at its last epoch "
+                   "(train --save writes one). Default: the shipped classic network")
+    for flag, field in (("--epochs", TEACH_FIELD["teach_epochs"]), ("--replay", TEACH_FIELD["replay"])):
+        h.add_argument(flag, dest=field.name, default=to_text(field, field.default), metavar=flag[2:].upper(),
+                       help=f"{field.full_help} Default: {to_text(field, field.default)}.".replace("%", "%%"))
+    h.add_argument("--save", metavar="PATH", help="write the taught run as a run file (.npz), every epoch's weights")
+    h.add_argument("--json", metavar="PATH", help="write the taught run and its before and after as JSON")
 
 
 def _fmt(value) -> str:
@@ -81,6 +100,11 @@ def parse(argv: list[str] | None = None) -> tuple[TrainConfig, argparse.Namespac
     impossible exits with status 2 and every problem."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "teach":
+        try:
+            return _teach_plan(args), args
+        except (ConfigError, SetError, ValueError, OSError) as exc:
+            parser.error(str(exc))  # exits with status 2, saying what the page would say
     try:
         config = TrainConfig.from_dict({f.name: getattr(args, f.name) for f in FIELDS})
         if args.command == "sweep":
@@ -92,6 +116,66 @@ def parse(argv: list[str] | None = None) -> tuple[TrainConfig, argparse.Namespac
         return config.validate(), args
     except ConfigError as exc:
         parser.error("; ".join(exc.problems))  # exits with status 2
+
+
+def _teach_plan(args: argparse.Namespace) -> TrainConfig:
+    """The taught run's config, with its drawings and base on `args`; ValueError (a ConfigError, a
+    SetError) saying what is wrong, before TensorFlow loads."""
+    values = {}
+    for field in (TEACH_FIELD["teach_epochs"], TEACH_FIELD["replay"]):
+        try:
+            values[field.name] = parse_value(field, getattr(args, field.name))
+        except (TypeError, ValueError):
+            raise ConfigError([f"{field.noun} {getattr(args, field.name)!r}: not a number"]) from None
+        problems = check(field, values[field.name])
+        if problems:
+            raise ConfigError(problems)
+    with open(args.drawings, "rb") as fh:
+        found = import_set(fh.read(MAX_DRAWINGS_FILE + 1))
+    base = load_run_file(args.base or DEFAULT_MODEL, name=args.base or "the shipped classic network")
+    if not base.epochs_done:
+        raise ValueError(f"{args.base}: this run has no trained epoch to start from")
+    problems = teach_problems(found.dataset, found.labels, base.config.dataset)
+    if problems:
+        raise SetError(problems[0])
+    args.taught = TeachSet.of(found.dataset, found.images, found.labels)
+    args.base_run = base
+    name = SHIPPED if not args.base else run_name(base.config)
+    return teach_config(base.config, name, base.epochs_done, args.taught, values["teach_epochs"], values["replay"])
+
+
+def teach_command(config: TrainConfig, args: argparse.Namespace) -> int:
+    """Teach, one line per epoch, then the held-back drawings and the test set before and after."""
+    from mnist_core.training.trainer import TrainingRun  # TensorFlow loads here, after the checks
+
+    taught, base = args.taught, args.base_run
+    run = TrainingRun(config, drawings=taught, start=base.weights_at(base.epochs_done))
+    print(f"{config.describe()}: {len(taught.taught)} drawings to learn from, {len(taught.held)} held back, "
+          f"{config.fit_size():,} images per epoch")
+    print("epoch  loss    accuracy  val_loss  val_accuracy  seconds   (validation: the held-back drawings)")
+    interrupted = False
+    try:
+        run.train_to(config.epochs, on_epoch=_report)
+    except KeyboardInterrupt:
+        print(f"interrupted: keeping the {run.epochs_done} finished epochs", file=sys.stderr)
+        interrupted = True
+    if not run.epochs_done:
+        print(run.message or "no epoch finished", file=sys.stderr)
+        return 1
+    found = compare(run, run.epochs_done, taught)
+    print(f"held-back drawings: before {found.held_before:.4f}  after {found.held_after:.4f}")
+    print(f"test set:           before {found.test_before:.4f}  after {found.test_after:.4f}")
+    print(held_sentence(found), forgetting_sentence(found))
+    if args.save:
+        run.save(args.save)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({**run.summary(), "held_back": {"before": found.held_before, "after": found.held_after,
+                                                      "count": len(found.held)},
+                       "test": {"before": found.test_before, "after": found.test_after},
+                       "fixed": found.held[found.fixed].tolist(), "broken": found.held[found.broken].tolist()},
+                      fh, indent=2)
+    return 1 if interrupted or run.status == "diverged" else 0
 
 
 def _train(config: TrainConfig, quiet: bool = False):
@@ -219,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             return export_command(config, args)
         if args.command == "sweep":
             return sweep_command(args.sweep, args)
+        if args.command == "teach":
+            return teach_command(config, args)
         return train_command(config, args)
     except (DataFileError, SetError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

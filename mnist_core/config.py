@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,6 +158,74 @@ FIELDS: tuple[Field, ...] = (
           choices=(("off", "off"), ("move", "move: shift, turn, slant, resize"),
                    ("stroke", "stroke: thicker or thinner"), ("all", "all: move and stroke"))),
 )
+# Teaching (mnist_core.model.taught): a run that starts from another run's weights and learns a
+# learner's drawings. Its two settings; the rest of a taught run's config is its base's.
+TEACH_FIELDS: tuple[Field, ...] = (
+    Field("teach_epochs", "int", 5, "Epochs",
+          "Passes over the drawings; in each, every drawing is shown about a thousand times in all, "
+          "changed a little each time.", low=1, high=30, step=1, widget=SLIDER),
+    Field("replay", "float", 0.8, "Replay",
+          "The share of each epoch's images that are the dataset's own training images, mixed in so "
+          "that the network does not forget them. 0 teaches on the drawings alone.",
+          low=0.0, high=0.95, step=0.05, widget=SLIDER),
+)
+TEACH_FIELD: dict[str, Field] = {f.name: f for f in TEACH_FIELDS}
+MIN_PER_CLASS = 2  # drawings of each class before teaching: one to learn from, one held back to score
+HELD_BACK = 0.25  # of each class's drawings (at least one), never taught: the honest score
+DRAWING_EXAMPLES = 1024  # drawings shown per epoch of teaching (each taught drawing as often)
+TEACH_RATE = 0.1  # a taught run's learning rate, as a share of its base's: small steps keep what it knew
+MAX_TAUGHT = 2000  # a class set's bound (mnist_core.input.drawings.MAX_CLASS)
+_TEACH_TEXT = re.compile(r"^(shipped|[0-9a-f]{24})@(\d{1,3})/([0-9a-f]{24})/(\d{1,4})/(0|0\.\d{1,3})$")
+
+
+@dataclass(frozen=True)
+class Teach:
+    """What makes a run a taught one: the run and epoch it starts from ("shipped" is the shipped
+    classic network), the digest of its drawings (their file in the run directory), how many of
+    them it learns from (the rest are held back) and the replay share. Written in a config as
+    'base@epoch/drawings/taught/replay'."""
+
+    base: str
+    epoch: int
+    drawings: str
+    taught: int
+    replay: float
+
+    @classmethod
+    def parse(cls, text: str) -> Teach:
+        found = _TEACH_TEXT.match(str(text))
+        if not found:
+            raise ValueError(f"teach {str(text)[:40]!r}: not a teaching of this app")
+        base, epoch, drawings, taught, replay = found.groups()
+        return cls(base, int(epoch), drawings, int(taught), float(replay))
+
+    @property
+    def text(self) -> str:
+        return f"{self.base}@{self.epoch}/{self.drawings}/{self.taught}/{self.replay:g}"
+
+    def problems(self) -> list[str]:
+        found = check(TEACH_FIELD["replay"], self.replay)
+        if not 10 * (MIN_PER_CLASS - 1) <= self.taught <= MAX_TAUGHT:
+            found.append(f"taught drawings {self.taught}: must be between {10 * (MIN_PER_CLASS - 1)} and {MAX_TAUGHT:,}")
+        return found
+
+    @property
+    def copies(self) -> int:
+        """How often each taught drawing is shown per epoch (changed every time)."""
+        return max(1, math.ceil(DRAWING_EXAMPLES / max(self.taught, 1)))
+
+    @property
+    def replayed(self) -> int:
+        """The dataset's training images mixed into each epoch."""
+        shown = self.taught * self.copies
+        return min(round(shown * self.replay / (1 - self.replay)), TRAIN_SIZE) if self.replay < 1 else TRAIN_SIZE
+
+    @property
+    def examples(self) -> int:
+        """Images per epoch: the taught drawings' copies and the replayed training images."""
+        return self.taught * self.copies + self.replayed
+
+
 # Settings added after runs were first stored: left out of a run's name while at their
 # default (mnist_core.store.rundir.run_name), so the runs stored before keep their names.
 LATER_FIELDS = ("augment",)
@@ -195,6 +264,7 @@ class TrainConfig:
     early_stopping: int = _default("early_stopping")
     keep_best: bool = _default("keep_best")
     augment: str = _default("augment")
+    teach: str = ""  # a taught run's `Teach.text`; not a form setting (mnist_core.model.taught makes it)
 
     def __post_init__(self):
         # Normalise containers so equal configs hash equally (lists from JSON, one
@@ -213,6 +283,11 @@ class TrainConfig:
     def problems(self) -> list[str]:
         """Every reason this configuration cannot be trained, in plain words."""
         found = [p for f in FIELDS for p in check(f, getattr(self, f.name))]
+        if self.teach:
+            try:
+                found += Teach.parse(self.teach).problems()
+            except ValueError as exc:
+                return found + [str(exc)]
         if len(self.dropout) != len(self.hidden):
             found.append(f"dropout: give one rate, or one per hidden layer ({len(self.hidden)}), "
                          f"not {len(self.dropout)}")
@@ -236,8 +311,15 @@ class TrainConfig:
     def validation_fraction(self) -> float:
         return _split_fraction(self.validation) if self.validation.startswith("split:") else 0.0
 
+    @property
+    def teaching(self) -> Teach | None:
+        """What this run is taught, for a taught run (None for any other)."""
+        return Teach.parse(self.teach) if self.teach else None
+
     def fit_size(self) -> int:
-        """How many images the network is trained on (after carving out validation)."""
+        """How many images the network is trained on per epoch (after carving out validation)."""
+        if self.teach:
+            return Teach.parse(self.teach).examples
         n = self.train_samples or TRAIN_SIZE
         return n - int(n * self.validation_fraction)
 
@@ -294,7 +376,12 @@ class TrainConfig:
         rate = f"{self.learning_rate:.12f}".rstrip("0") if self.learning_rate < 1e-3 else f"{self.learning_rate:g}"
         head = (f"{self.dataset} {layers} {self.activation}{drop}, {self.optimizer} "
                 f"{rate}, batch {self.batch_size}, {self.epochs} epoch{'s' if self.epochs != 1 else ''}")
-        return ", ".join([head, *self._unusual()])
+        taught = []
+        if self.teach:
+            teach = Teach.parse(self.teach)
+            source = "the shipped network" if teach.base == "shipped" else f"run {teach.base[:6]}"
+            taught = [f"taught {teach.taught} drawings from {source} epoch {teach.epoch}, replay {teach.replay:.0%}"]
+        return ", ".join([head, *self._unusual(), *taught])
 
     def _unusual(self) -> list[str]:
         """The settings describe() adds, each only where it is not its default."""
@@ -311,7 +398,10 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, str]:
         """Every field as a string: URL query parameters, JSON, CLI flags."""
-        return {f.name: to_text(f, getattr(self, f.name)) for f in FIELDS}
+        found = {f.name: to_text(f, getattr(self, f.name)) for f in FIELDS}
+        if self.teach:
+            found["teach"] = self.teach
+        return found
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -334,6 +424,15 @@ class TrainConfig:
         """
         kwargs, notes = _parse_all(data)
         for name, value in list(kwargs.items()):
+            if name == "teach":
+                try:
+                    problems = Teach.parse(value).problems()
+                except ValueError as exc:
+                    problems = [str(exc)]
+                if problems:
+                    notes.append(f"{problems[0]}, ignored")
+                    del kwargs[name]
+                continue
             kwargs[name], note = clamp(FIELD[name], value)
             if note:
                 notes.append(note)
@@ -442,6 +541,9 @@ def to_text(field: Field, value) -> str:
 def _parse_all(data: dict) -> tuple[dict, list[str]]:
     kwargs, notes = {}, []
     for key, raw in data.items():
+        if key == "teach":
+            kwargs[key] = str(raw)[:120]
+            continue
         if key not in FIELD:
             notes.append(f"unknown setting {key!r} ignored")
             continue

@@ -25,7 +25,9 @@ from pathlib import Path
 
 from mnist_core.config import ConfigError, TrainConfig
 from mnist_core.data.datasets import DataFileError
+from mnist_core.model.taught import TeachError
 from mnist_core.store.rundir import RunDirectory, RunKey
+from mnist_core.store.taught import TaughtSets, start_weights
 from mnist_core.training.priority import lower_thread_priority
 
 log = logging.getLogger("mnist_lab")
@@ -117,6 +119,8 @@ def train_run(key: dict, root: str, max_bytes: int) -> dict:
         disk.save(run)  # the final status (the web process keeps the directory's bound)
     except (DataFileError, ConfigError) as exc:
         raise TrainingFailed(str(exc)) from None
+    except TeachError as exc:
+        raise TrainingFailed(f"Cannot teach: {exc}.") from None
     except OSError as exc:  # a full or read-only disk: the pages read epochs from it, so stop
         raise TrainingFailed(f"The run directory {root} cannot be written ({exc.strerror or exc}), so "
                              "training stopped; the epochs saved before it are kept.") from None
@@ -160,16 +164,22 @@ def _training_run(run_key: RunKey, disk):
 
     config = run_key.config
     saved = disk.load(run_key)
+    taught = TaughtSets(disk.root).load(config.teaching.drawings) if config.teach else None
+
+    def new_run():
+        start = start_weights(config.teaching, disk) if config.teach else None
+        return TrainingRun(config, drawings=taught, start=start)
+
     if saved is None or not saved.epochs_done:
-        return TrainingRun(config)
+        return new_run()
     try:
-        run = TrainingRun(config, saved=saved)
+        run = TrainingRun(config, saved=saved, drawings=taught)
         disk.saved_up_to(run_key, saved.epochs_done)
         return run
     except ValueError as exc:  # its files are damaged; the same seed trains the same run again
         log.warning("run %s cannot be continued from disk (%s): training it from the start",
                     config.describe(), exc)
-        return TrainingRun(config)
+        return new_run()
 
 
 # --- small jobs: what a page needs of Keras, done here so the web process never imports it ---

@@ -13,6 +13,7 @@ a visitor typed)::
                   used             its modification time is when the run was last used
     <root>/learners/<id>.json      the runs and lessons of one browser (mnist_core.store.learners)
     <root>/handwriting/*.npz       drawing sets, a browser's or a class's (mnist_core.store.handwriting)
+    <root>/taught/<digest>.npz     the drawings taught runs learn (mnist_core.store.taught)
 
 Every file is written to a temporary name and renamed over the old one (atomic on
 one filesystem), epoch files before run.npz, so a reader, or a worker taking over
@@ -260,6 +261,10 @@ class RunDirectory:
                 pass
         return run
 
+    def open(self, name: str) -> SavedRun | None:
+        """The saved run of that name (a taught run's base), or None: not a name, missing, damaged."""
+        return self._open(name) if _RUN_NAME.match(str(name)) else None
+
     def _open(self, name: str) -> SavedRun | None:
         folder = self.root / name
         try:
@@ -288,7 +293,7 @@ class RunDirectory:
                 run = self._open(entry.name)
                 if run is not None:
                     found.append(run)
-            elif entry.name not in ("learners", "classes", "handwriting") and not entry.name.startswith("."):
+            elif entry.name not in ("learners", "classes", "handwriting", "taught") and not entry.name.startswith("."):
                 self._warn(entry.name, 0, f"left alone a file that is not a run: {entry.name}")
         return sorted(found, key=lambda r: r.saved_at, reverse=True)
 

@@ -30,6 +30,7 @@ from mnist_core.model.inference import forward
 from mnist_core.model.preprocess import N_CLASSES, Prepared, encode_labels, flatten, prepare, prepare_images
 from mnist_core.model.runs import EpochResult, RunReader, save_run_file
 from mnist_core.model.snapshots import BUDGET_BYTES, EpochWeights
+from mnist_core.model.taught import TeachSet, epoch_order, teach_data, training_images
 from mnist_core.training.priority import start_tensorflow
 
 start_tensorflow()
@@ -199,10 +200,11 @@ class Network:
         model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
 
         @tf.function(jit_compile=True, reduce_retracing=True, autograph=False)
-        def run_batches(x, y, order, limit, noise):
+        def run_batches(x, y, order, limit, noise, changed_from):
             """Train on the batches order[0], order[1], ... (at most `limit` of them); stop at a
             non-finite loss. A limit of 0 runs nothing: XLA still compiles for these shapes.
-            `noise` (int32 (2,)) seeds the augmentation: batch i draws from noise + (0, i)."""
+            `noise` (int32 (2,)) seeds the augmentation: batch i draws from noise + (0, i); it
+            changes the images from x[changed_from] on (0: all; a taught run: its drawings)."""
             steps = tf.minimum(tf.shape(order)[0], limit)
             batch = tf.cast(tf.shape(order)[1], tf.float32)
 
@@ -213,7 +215,9 @@ class Network:
                 xb, yb = tf.cast(tf.gather(x, idx), tf.float32), tf.gather(y, idx)
                 if normalize:
                     xb = xb / 255.0
-                xb = augment_batch(xb, noise + tf.stack([0, i]), augment)
+                if augment != "off":
+                    changed = augment_batch(xb, noise + tf.stack([0, i]), augment)
+                    xb = tf.where((idx >= changed_from)[:, None], changed, xb)
                 with tf.GradientTape() as tape:
                     pred = model(xb, training=True)
                     loss = loss_fn(yb, pred)
@@ -246,13 +250,16 @@ class Network:
             parts.append(order[full * batch:].reshape(1, -1))
         return parts
 
-    def train_epoch(self, x, y, order: np.ndarray, batch: int, noise: int = 0) -> tuple[float, float, bool]:
+    def train_epoch(self, x, y, order: np.ndarray, batch: int, noise: int = 0,
+                    changed_from: int = 0) -> tuple[float, float, bool]:
         """Train on x[order] in batches; (sum of batch loss x size, correct, all finite).
-        `noise` seeds the epoch's augmentation (augment.noise_seed)."""
+        `noise` seeds the epoch's augmentation (augment.noise_seed) of x[changed_from:]."""
         loss_sum, correct, finite = 0.0, 0.0, True
+        start = tf.constant(changed_from, tf.int32)
         for p, part in enumerate(self._parts(order, batch)):
             seed = tf.constant([noise, p * 2**20], tf.int32)  # below 2**20 batches in a part
-            _, part_loss, part_correct, finite = self._batches(x, y, part, tf.constant(len(part), tf.int32), seed)
+            _, part_loss, part_correct, finite = self._batches(x, y, part, tf.constant(len(part), tf.int32), seed,
+                                                               start)
             loss_sum, correct = loss_sum + float(part_loss), correct + float(part_correct)
             if not bool(finite):
                 return loss_sum, correct, False
@@ -261,7 +268,7 @@ class Network:
     def compile_epoch(self, x, y, samples: int, batch: int) -> None:
         """Have XLA compile the loop for an epoch of `samples` images, running no batch of it."""
         for part in self._parts(np.arange(samples, dtype=np.int32), batch):
-            self._batches(x, y, part, tf.constant(0, tf.int32), tf.constant([0, 0], tf.int32))
+            self._batches(x, y, part, tf.constant(0, tf.int32), tf.constant([0, 0], tf.int32), tf.constant(0, tf.int32))
 
     def evaluate(self, x, y) -> tuple[float, float]:
         loss_sum = hits = 0.0
@@ -367,12 +374,18 @@ class TrainingRun(RunReader):
     """
 
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
-                 budget: int = BUDGET_BYTES, saved=None):
+                 budget: int = BUDGET_BYTES, saved=None, drawings: TeachSet | None = None,
+                 start: list[np.ndarray] | None = None):
         """A new run of `config`, or with `saved` (a rundir.SavedRun) one read back from disk,
-        which then continues exactly as if it had never left memory."""
+        which then continues exactly as if it had never left memory. A taught run (config.teach)
+        needs its `drawings` and, when new, the weights it `start`s from (its base's)."""
         super().__init__()
         self.config = config.validate()
         self._dataset = dataset
+        self._drawings = drawings
+        if config.teach and (drawings is None or drawings.digest != config.teaching.drawings
+                             or (saved is None and start is None)):
+            raise ValueError("a taught run needs its own drawings and the weights it starts from")
         self.updates_per_epoch = config.updates_per_epoch
         self._train_lock = threading.Lock()  # one training call at a time
         self._token = object()  # names this run's state in a pooled network (Network.holds)
@@ -385,10 +398,12 @@ class TrainingRun(RunReader):
         self.diverged_epoch: int | None = None
         net = POOL.borrow(config)
         try:
-            if net.holds == ("start", config.key()):
+            if start is None and net.holds == ("start", config.key()):
                 weights, self._state = net.model.get_weights(), net.state_arrays()
             else:
                 weights, self._state = Network.start_of(config)
+                if start is not None:  # a taught run: its base's weights, a fresh optimizer
+                    weights = [np.asarray(w, np.float32) for w in start]
                 net.restore(weights, self._state)
             self._weights = EpochWeights(weights, budget=budget, planned_epochs=max(50, config.epochs))
             data = self._data()
@@ -431,7 +446,23 @@ class TrainingRun(RunReader):
         return self._dataset or load_dataset(self.config.dataset)
 
     def _data(self) -> Prepared:
+        if self.config.teach:
+            return teach_data(self.config, self.dataset, self._drawings)
         return prepare(self.config, self.dataset)
+
+    def _arrays(self):
+        """What the epochs index into, as tensors: every training image (then, for a taught run,
+        the drawings it learns from), and their labels."""
+        if self.config.teach:
+            x, y = training_images(self.config, self.dataset, self._drawings)
+            return tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+        return _training_arrays(self.config, self.dataset)
+
+    def _order(self, epoch: int, data: Prepared) -> np.ndarray:
+        """The images of `epoch`, in the order it sees them (drawn from the seed and the epoch)."""
+        if self.config.teach:
+            return epoch_order(self.config.teaching, self.config.seed, epoch, len(self.dataset.x_train))
+        return np.random.default_rng([self.config.seed, epoch]).permutation(len(data.x_fit)).astype(np.int32)
 
     # --- training ------------------------------------------------------------
 
@@ -464,7 +495,7 @@ class TrainingRun(RunReader):
 
     def _train(self, net: Network, epochs: int, on_epoch: EpochCallback | None) -> None:
         data = self._data()
-        x, y = _training_arrays(self.config, self.dataset)
+        x, y = self._arrays()
         started = time.perf_counter()
         self._weights.plan(epochs)
         for epoch in range(self.epochs_done + 1, epochs + 1):
@@ -486,11 +517,12 @@ class TrainingRun(RunReader):
 
     def _one_epoch(self, net: Network, epoch: int, data: Prepared, x, y, started: float) -> EpochResult | None:
         """Train one epoch and measure it; None (and status "diverged") if the loss blew up."""
-        n = len(data.x_fit)
+        order = self._order(epoch, data)
+        n = len(order)
         t0 = time.perf_counter()
-        order = np.random.default_rng([self.config.seed, epoch]).permutation(n).astype(np.int32)
+        changed_from = len(self.dataset.x_train) if self.config.teach else 0  # a taught run changes its drawings only
         loss_sum, correct, finite = net.train_epoch(x, y, order, self.config.batch_size,
-                                                    noise_seed(self.config.seed, epoch))
+                                                    noise_seed(self.config.seed, epoch), changed_from)
         seconds = time.perf_counter() - t0
         loss = loss_sum / n if finite else math.nan
         if not math.isfinite(loss) or loss > explosion_loss(self.baseline_loss):
