@@ -127,9 +127,9 @@ def before_after(run, epoch: int, drawings: TeachSet) -> None:
     found = compare(run, epoch, drawings)
     st.markdown(f"**Before and after teaching** ({epoch} epoch{'s' if epoch != 1 else ''})")
     a, b = st.columns(2)
-    a.metric("Held-back drawings", f"{found.held_after:.0%}", f"{100 * (found.held_after - found.held_before):+.0f} points",
+    a.metric("Held-back drawings, after", f"{found.held_after:.0%}", f"{100 * (found.held_after - found.held_before):+.0f} points",
              help=f"Before: {found.held_before:.0%}. Drawings it never learned from.")
-    b.metric("Test set", f"{found.test_after:.1%}", f"{-found.forgotten:+.1f} points",
+    b.metric("Test set, after", f"{found.test_after:.1%}", f"{-found.forgotten:+.1f} points",
              help=f"Before: {found.test_before:.1%}. The dataset's 10,000 test images.")
     st.write(held_sentence(found) + " " + forgetting_sentence(found))
     names = run.class_names

@@ -227,7 +227,9 @@ class SavedRun(RunReader):
         return self.state()[0].at(epoch)
 
     def iter_weights(self):
-        yield from self.state()[0]
+        """The weights after epoch 1 .. epochs_done (a run read while it trains may hold more)."""
+        for _epoch, weights in zip(range(self.epochs_done), self.state()[0]):
+            yield weights
 
     @property
     def memory_bytes(self) -> int:

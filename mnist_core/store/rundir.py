@@ -157,9 +157,12 @@ def _read_meta(folder: Path) -> dict:
 
 
 def _read_state(folder: Path, epochs: int) -> tuple[EpochWeights, dict]:
+    """The weights of every epoch. While a worker trains the run, run.npz may be newer than the
+    metadata read before (`epochs`): its state then goes with its own epochs, all on disk before it."""
     try:
         with np.load(folder / "run.npz", allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files if k != "meta"}
+            epochs = max(epochs, int(json.loads(bytes(data["meta"]).decode())["epochs"]))
         parts = []
         for epoch in range(epochs + 1):
             with np.load(folder / f"epoch-{epoch:04d}.npz", allow_pickle=False) as data:
