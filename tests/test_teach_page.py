@@ -6,6 +6,7 @@ import os
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from mnist_core.analysis.evaluate import pct
 from mnist_core.input.drawings import DrawingSet, unlike_set
 from mnist_core.store.handwriting import Handwriting
 from tests.conftest import _wait_until
@@ -58,6 +59,44 @@ def test_teaching_shows_before_and_after_and_the_same_teaching_is_trained_once(a
     other.run()
     assert not [b for b in other.button if b.label.startswith("Teach it")]  # already taught: read back
     assert metric(other, "Held-back drawings, after").value == held.value and not session_jobs(other)
+
+
+def test_a_taught_run_is_used_on_every_page_and_shared_by_link(app):
+    with_drawings(app, unlike_set(20, seed=9))
+    teach(app, epochs=2)  # Story tells a run of two epochs or more
+    wait_for_jobs(app)
+    button(app, "Use it on Draw and Evaluate").click()
+    app.run()
+    (taught,) = [r for r in app.session_state["runs"].values() if r.config.teach]
+    assert app.session_state["selected"][0] is taught
+    for page in ("evaluate", "draw", "inside", "story", "compare"):
+        open_page(app, f"app_pages/{page}.py")
+        shown = " ".join(str(e.value) for e in [*app.caption, *app.markdown] if e.value is not None)
+        offered = " ".join(o for box in app.selectbox for o in box.options)
+        assert "taught 10 drawings" in shown + offered, page  # the run is offered, and named as taught
+    link = {**taught.config.key().to_dict(), "epochs": "2", "epoch": "2"}
+    assert "teach" in link
+    visitor = AppTest.from_file("../streamlit_app.py", default_timeout=90)  # someone who opens the link
+    visitor.run()
+    open_page(visitor, "app_pages/train.py", **link)
+    assert any("A taught run" in i.value for i in visitor.info)
+    assert next(m.value for m in visitor.metric if m.label == "Test accuracy") == pct(taught.history[1].test_accuracy)
+    assert not session_jobs(visitor)  # read back, not trained again
+
+
+def test_a_class_set_is_taught_the_same_way(app):
+    store = Handwriting(os.environ["MNIST_LAB_RUNS"])
+    code = store.start_class()
+    store.save(f"class-{code}", unlike_set(30, seed=10))
+    open_page(app, PAGE, **{"class": code})
+    app.slider(key="teach_epochs").set_value(1)
+    app.run()
+    button(app, f"Teach it class {code}'s handwriting").click()
+    app.run()
+    wait_for_jobs(app)
+    assert metric(app, "Held-back drawings, after").value.endswith("%")
+    (taught,) = [r for r in app.session_state["runs"].values() if r.config.teach]
+    assert taught.config.teaching.taught == 20  # 30 drawings: one of each class held back
 
 
 def test_a_teaching_stopped_half_way_keeps_its_epochs_and_continues(app):
