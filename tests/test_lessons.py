@@ -12,7 +12,7 @@ from mnist_core.engine.runstore import RunStore
 from mnist_core.model.runs import EpochResult
 from mnist_core.teaching import lessons as L
 
-NAMED = {"chance", "classic", "scaling", "batches", "overfitting", "clothing", "test-as-validation", "mse",
+NAMED = {"teach", "chance", "classic", "scaling", "batches", "overfitting", "clothing", "test-as-validation", "mse",
          "dropout", "learning-rate", "handwriting"}
 
 
@@ -34,9 +34,9 @@ def test_every_lesson_is_complete_and_valid(lesson):
     assert lesson.chart in ("baseline", "loss", "accuracy", "test_accuracy", "val_accuracy", "val_loss")
 
 
-def test_the_eleven_lessons_are_there_once_each():
+def test_the_twelve_lessons_are_there_once_each():
     assert {x.slug for x in L.LESSONS} == NAMED
-    assert len(L.LESSONS) == len(L.BY_SLUG) == 11
+    assert len(L.LESSONS) == len(L.BY_SLUG) == 12
 
 
 def test_the_lessons_use_the_classic_settings():
@@ -54,7 +54,8 @@ def test_the_lessons_use_the_classic_settings():
 
 def test_a_small_server_trains_lessons_on_fewer_images(monkeypatch):
     monkeypatch.setenv("MNIST_LAB_LESSON_IMAGES", "2000")
-    assert {c.train_samples for x in L.LESSONS for c in x.configs} == {2000}
+    assert {c.train_samples for x in L.LESSONS for c in x.configs if not c.teach} == {2000}
+    assert {c.train_samples for c in L.BY_SLUG["teach"].configs} == {None}  # it learns drawings, with replay
     for value in ("all", "", "10", "lots", "70000"):
         monkeypatch.setenv("MNIST_LAB_LESSON_IMAGES", value)
         assert L.lesson_images() is None
@@ -67,11 +68,23 @@ def test_every_lesson_reads_its_own_runs(monkeypatch):
 
     monkeypatch.setenv("MNIST_LAB_LESSON_IMAGES", "1000")
     for lesson in L.LESSONS:
-        runs = [train(replace(c, epochs=min(c.epochs, 3))) for c in lesson.configs]
+        runs = [taught(replace(c, epochs=1)) if c.teach else train(replace(c, epochs=min(c.epochs, 3)))
+                for c in lesson.configs]
         outcome = lesson.read(runs)
         assert 0 <= outcome.answer < len(lesson.guesses), lesson.slug
         assert outcome.said and outcome.rows, lesson.slug
         assert all(len(row) == 3 and all(isinstance(cell, str) for cell in row) for row in outcome.rows)
+
+
+def taught(config):
+    """A taught run of a lesson, trained here: its drawings are the script's, its base the shipped network."""
+    import tempfile
+
+    from mnist_core.store.taught import TaughtSets, start_weights
+    from mnist_core.training.trainer import TrainingRun
+
+    drawings = TaughtSets(tempfile.mkdtemp()).load(config.teaching.drawings)  # found without a file: written again
+    return TrainingRun(config, drawings=drawings, start=start_weights(config.teaching, None)).train_to(config.epochs)
 
 
 def fake(test_accuracy, status="finished", history=None, config=None, best=None, **more):
