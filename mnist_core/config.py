@@ -162,8 +162,8 @@ FIELDS: tuple[Field, ...] = (
 # learner's drawings. Its two settings; the rest of a taught run's config is its base's.
 TEACH_FIELDS: tuple[Field, ...] = (
     Field("teach_epochs", "int", 5, "Epochs",
-          "Passes over the drawings; in each, every drawing is shown about a thousand times in all, "
-          "changed a little each time.", low=1, high=30, step=1, widget=SLIDER),
+          "Passes of teaching. Each shows the network about 4,000 drawings (each one it learns from, "
+          "many times over, changed a little every time) with the replayed images.", low=1, high=30, step=1, widget=SLIDER),
     Field("replay", "float", 0.8, "Replay",
           "The share of each epoch's images that are the dataset's own training images, mixed in so "
           "that the network does not forget them. 0 teaches on the drawings alone.",
@@ -172,8 +172,12 @@ TEACH_FIELDS: tuple[Field, ...] = (
 TEACH_FIELD: dict[str, Field] = {f.name: f for f in TEACH_FIELDS}
 MIN_PER_CLASS = 2  # drawings of each class before teaching: one to learn from, one held back to score
 HELD_BACK = 0.25  # of each class's drawings (at least one), never taught: the honest score
-DRAWING_EXAMPLES = 1024  # drawings shown per epoch of teaching (each taught drawing as often)
-TEACH_RATE = 0.1  # a taught run's learning rate, as a share of its base's: small steps keep what it knew
+# Drawings shown per epoch of teaching (each taught drawing as often), and a taught run's learning
+# rate as a share of its base's. Measured by bench/teach.py on a hand unlike MNIST's, 20 drawings of
+# each class taught for 5 epochs: 1,024 and 0.1 read 91% of the held-back drawings, 4,096 and 0.2
+# read 96%, keeping the test score within 0.1 points either way.
+DRAWING_EXAMPLES = 4096
+TEACH_RATE = 0.2
 MAX_TAUGHT = 2000  # a class set's bound (mnist_core.input.drawings.MAX_CLASS)
 _TEACH_TEXT = re.compile(r"^(shipped|[0-9a-f]{24})@(\d{1,3})/([0-9a-f]{24})/(\d{1,4})/(0|0\.\d{1,3})$")
 

@@ -99,3 +99,15 @@ def test_a_full_list_is_said_and_nothing_is_queued(app, monkeypatch):
     run_button(app).click().run()
     assert any("is full" in w.value for w in app.warning)
     assert not session_jobs(app)
+
+
+def test_the_teaching_lesson_trains_its_four_taught_runs_on_drawings_the_workers_write_again(app):
+    # No page kept these drawings: the worker finds them by digest among the sets the app writes itself.
+    guess_and_run(app, "teach", 1)
+    assert results_shown(app)
+    table = app.dataframe[0].value
+    assert list(table[""])[0].startswith("taught 2 of each class: 500 new drawings of the hand")
+    assert " to " in table["here"].iloc[0]
+    assert any("Without replay it read the test set" in m.value for m in app.markdown)
+    taught = [r for r in app.session_state["runs"].values() if r.config.teach]
+    assert len(taught) == 4 and all(r.epochs_done == 5 for r in taught)

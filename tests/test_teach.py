@@ -53,7 +53,7 @@ def test_a_taught_config_names_its_base_and_drawings_and_is_a_run_of_its_own():
     config = teach_config(base, "shipped", 5, ts, epochs=3, replay=0.5)
     teach = config.teaching
     assert (teach.base, teach.epoch, teach.drawings, teach.taught, teach.replay) == ("shipped", 5, ts.digest, 30, 0.5)
-    assert config.learning_rate == pytest.approx(0.0002) and config.augment == "all" and config.epochs == 3
+    assert config.learning_rate == pytest.approx(0.0004) and config.augment == "all" and config.epochs == 3
     assert "taught 30 drawings from the shipped network epoch 5, replay 50%" in config.describe()
     assert TrainConfig.from_dict(config.to_dict()) == config
     assert run_name(config) != run_name(base) != run_name(teach_config(base, "shipped", 5, ts, replay=0))

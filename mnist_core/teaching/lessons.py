@@ -445,7 +445,7 @@ LESSONS = (
         ("2 of each class", "About 5 of each class", "20 or more of each class",
          "More than a person would draw: a few drawings cannot teach a new hand"),
         _read_teach, "test_accuracy",
-        "The network keeps everything it learned and only moves its weights a little, with a tenth of its "
+        "The network keeps everything it learned and only moves its weights a little, with a fifth of its "
         "learning rate, towards the new drawings (each shown many times, changed a little each time): a "
         "handful is enough, because the features of digits are already there. Taught on the drawings alone it "
         "also forgets part of MNIST, since nothing asks it to keep reading those; mixing MNIST's own training "
