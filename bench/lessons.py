@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -30,11 +31,22 @@ def train_all(lesson: L.Lesson, trained: dict) -> tuple[list, float]:
     started = time.perf_counter()
     runs = []
     for config in lesson.configs:
-        run = trained.get(config.key()) or TrainingRun(config)
+        run = trained.get(config.key()) or TrainingRun(config, **taught_inputs(config))
         run.train_to(config.epochs)
         trained[config.key()] = run
         runs.append(run)
     return runs, time.perf_counter() - started
+
+
+def taught_inputs(config) -> dict:
+    """A taught run's drawings (the script's, written again) and the weights it starts from."""
+    if not config.teach:
+        return {}
+    from mnist_core.store.taught import TaughtSets, start_weights
+
+    with tempfile.TemporaryDirectory() as root:
+        drawings = TaughtSets(root).load(config.teaching.drawings)
+    return {"drawings": drawings, "start": start_weights(config.teaching, None)}
 
 
 def report(lesson: L.Lesson, runs: list, seconds: float) -> None:

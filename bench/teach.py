@@ -5,7 +5,7 @@ flagged ones, crossed sevens, open nines, closed fours; pen widths drawn between
 through the Draw page's recipe. Each set has the same number of drawings of every class; a quarter
 of each class (HELD_BACK) is held back and never taught. The network is the shipped classic one
 (mnist_core.model.runs.DEFAULT_MODEL) and each set is taught to it with the app's own config
-(mnist_core.model.taught.teach_config: replay 0.8, 5 epochs, 10% of the base's learning rate,
+(mnist_core.model.taught.teach_config: replay 0.8, 5 epochs, a fifth of the base's learning rate,
 augmentation "all" on the drawings only), unless a table says otherwise.
 
 Printed, as Markdown tables to paste into docs/benchmarks.md:

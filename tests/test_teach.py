@@ -179,3 +179,14 @@ def test_teach_command_refuses_impossible_settings_with_status_2(tmp_path):
     assert result.returncode == 2 and "replay 2: must be between 0 and 0.95" in result.stderr
     result = run_cli("teach", "--drawings", str(path), "--base", str(path))
     assert result.returncode == 2 and "not a MNIST Lab run file" in result.stderr
+
+
+def test_an_uploaded_model_cannot_be_taught_and_the_default_is_the_shipped_network():
+    from types import SimpleNamespace
+
+    from app_pages.parts.teach import base_name
+
+    uploaded = SimpleNamespace(history=[], config=None)  # an ImportedRun has no history and no config
+    assert base_name(uploaded) is None
+    trained = SimpleNamespace(history=[object()], config=TrainConfig(hidden=(64,)))
+    assert base_name(trained) == run_name(TrainConfig(hidden=(64,)))

@@ -155,8 +155,9 @@ def teacher_tools(state: C.ClassState, key: str) -> None:
                  f"`{C.typed_address(address())}` and type the code {state.code}.")
         st.write(f"Your teacher's link, to teach from another computer (keep it to yourself): "
                  f"`{C.join_link(address(), state.code, key=key)}`")
-        st.page_link("app_pages/handwriting.py", label="The class's handwriting: everyone draws digits into one set",
-                     icon=":material/edit_note:", query_params={"class": state.code})
+        st.page_link("app_pages/handwriting.py", label="The class's handwriting: everyone draws digits into one "
+                     "set, and the network is taught the class's hand", icon=":material/edit_note:",
+                     query_params={"class": state.code})
     with st.expander("Who has guessed (names are shown on this page only)"):
         slug = state.lesson
         st.dataframe([{"learner": m.name, "guess": L.BY_SLUG[slug].guesses[m.answers[slug]["guess"]]
