@@ -1,9 +1,10 @@
-"""Handwriting: your own drawings as a test set, and a class's.
+"""Handwriting: your own drawings as a test set, and a class's, and a network taught them.
 
 The learner draws under the label the page asks for; each drawing is kept (as the 28x28
 image the network reads) in the run directory for this browser, or in a class set that
 everyone with the class's link adds to (mnist_core.store.handwriting). Then any run, at any
-epoch, is read on them beside its score on the test set. Numpy only: no TensorFlow here.
+epoch, is read on them beside its score on the test set (a taught run only on the drawings it did
+not learn from), and taught them (app_pages/parts/teach.py). Numpy only: no TensorFlow here.
 """
 
 import math
@@ -15,12 +16,14 @@ from app_pages.parts.learner import learner_id
 from app_pages.parts.links import share_link
 from app_pages.parts.picker import choose_model
 from app_pages.parts.runs import run_store
-from app_pages.parts.teach import teach_section
+from app_pages.parts.teach import taught_sets, teach_section
 from mnist_core.analysis.handwriting import score, score_over_epochs
+from mnist_core.analysis.taught import not_taught
 from mnist_core.figures import charts as figures
 from mnist_core.figures import pictures
 from mnist_core.input.canvas import DrawingError, prepare_drawing, recipe_for
 from mnist_core.input.drawings import MAX_FILE_BYTES, DrawingSet, SetError, export_set, import_set
+from mnist_core.model.taught import TeachError
 from mnist_core.store.classes import class_code
 from mnist_core.store.handwriting import Handwriting
 
@@ -167,6 +170,23 @@ def show_scores(run, epoch: int, drawings: DrawingSet, title: str) -> None:
         st.plotly_chart(figures.confusion_figure(found.confusion, names), config={"displayModeBar": False})
 
 
+def honest(run, drawings: DrawingSet) -> DrawingSet:
+    """The drawings that may score `run`: for a taught run, those it did not learn from."""
+    if run.config is None or not run.config.teach:
+        return drawings
+    try:
+        keep = not_taught(drawings.images, taught_sets().load(run.config.teaching.drawings))
+    except TeachError:
+        st.caption("This taught run's drawings are not on this server: it may have learned some of these.")
+        return drawings
+    if not keep.all():
+        st.caption(f"This run learned {int((~keep).sum())} of these drawings; they are left out of its score "
+                   f"here, and the other {int(keep.sum())} score it.")
+    if not keep.any():
+        st.info("This run learned every one of these drawings, so they cannot score it: add new ones.")
+    return DrawingSet(drawings.dataset, drawings.images[keep], drawings.labels[keep])
+
+
 def files(owner: str, drawings: DrawingSet) -> None:
     """Download the set; add the drawings of a file to it."""
     st.download_button("Download these drawings", export_set(drawings), icon=":material/download:",
@@ -216,7 +236,9 @@ def main() -> None:
             st.info("No drawings yet. Ten or more, a few of each class, give a fair score.")
     if len(drawings):
         st.subheader(f"How it reads {title}")
-        show_scores(run, epoch, drawings, title)
+        scored = honest(run, drawings)
+        if len(scored):
+            show_scores(run, epoch, scored, title)
         teach_section(run, epoch, drawings, title.replace("drawings", "handwriting"))
     class_controls()
     files(owner, drawings)

@@ -52,6 +52,9 @@ def test_teaching_shows_before_and_after_and_the_same_teaching_is_trained_once(a
     assert any("On the 10 held-back drawings, which it never learned from" in m.value for m in app.markdown)
     taught = [r for r in app.session_state["runs"].values() if r.config.teach]
     assert len(taught) == 1 and taught[0].epochs_done == 2  # a run of its own, in the learner's list
+    model = app.selectbox[0]
+    assert model.options[model.value].startswith("The default MNIST model")  # the page stays on its base
+    assert not [b for b in app.button if b.label.startswith("Teach it")]  # taught: read back, not offered again
     other = AppTest.from_file("../streamlit_app.py", default_timeout=90)  # a second browser, same drawings
     other.run()
     with_drawings(other, unlike_set(30, seed=5), learner="cd" * 16)
@@ -69,6 +72,11 @@ def test_a_taught_run_is_used_on_every_page_and_shared_by_link(app):
     app.run()
     (taught,) = [r for r in app.session_state["runs"].values() if r.config.teach]
     assert app.session_state["selected"][0] is taught
+    model = app.selectbox[0]
+    model.set_value(next(i for i, name in enumerate(model.options) if "taught 10 drawings" in name))
+    app.run()
+    assert any("This run learned 10 of these drawings; they are left out of its score here, and the other 10"
+               in c.value for c in app.caption)  # on Handwriting, a taught run is scored honestly
     for page in ("evaluate", "draw", "inside", "story", "compare"):
         open_page(app, f"app_pages/{page}.py")
         shown = " ".join(str(e.value) for e in [*app.caption, *app.markdown] if e.value is not None)

@@ -139,7 +139,7 @@ def selected():
     (so a reload or a shared link finds it), else the session's latest run."""
     runs = session_runs()
     choice = st.session_state.get("selected")
-    if choice and any(choice[0] is r for r in list(runs.values()) + imported_runs()):
+    if choice and any(choice[0] is r for r in [*runs.values(), *imported_runs(), default_run()]):
         run = choice[0]
         return run, min(choice[1], run.epochs_done)
     config, epoch = config_from_url()

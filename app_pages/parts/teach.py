@@ -66,13 +66,15 @@ def teach_settings(run, epoch: int, drawings) -> object | None:
         return None
 
 
-def start(config, drawings) -> None:
-    """Keep the drawings where the workers read them, and ask for the taught run."""
+def start(config, drawings, run, epoch: int) -> None:
+    """Keep the drawings where the workers read them, and ask for the taught run. The page stays on
+    the run it started from (a new run would otherwise become the chosen one)."""
     try:
         taught_sets().keep(TeachSet.of(drawings.dataset, drawings.images, drawings.labels))
     except OSError as exc:
         st.error(f"The drawings cannot be kept for teaching ({exc.strerror or exc}); nothing was trained.")
         return
+    select(run, epoch)
     st.session_state.teach_config = config
     start_training(config)
     st.rerun()
@@ -89,7 +91,7 @@ def teach_section(run, epoch: int, drawings, title: str) -> None:
         elif st.button(f"Teach it {title}", type="primary", icon=":material/school:", key="teach_start",
                        help=f"At least {MIN_PER_CLASS} drawings of each class; "
                        "the same drawings and settings are taught once and then read back."):
-            start(config, drawings)
+            start(config, drawings, run, epoch)
     shown = st.session_state.get("teach_config")
     if shown is not None:
         taught_result(shown)

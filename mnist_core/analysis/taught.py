@@ -35,6 +35,13 @@ class Taught:
         return 100 * (self.test_before - self.test_after)
 
 
+def not_taught(images: np.ndarray, drawings: TeachSet) -> np.ndarray:
+    """Which of `images` (uint8 (n, 28, 28)) a run taught `drawings` did not learn from (bool (n,)):
+    a drawing it learned from never scores it."""
+    learned = {image.tobytes() for image in drawings.images[drawings.taught]}
+    return np.array([np.ascontiguousarray(image, np.uint8).tobytes() not in learned for image in images], bool)
+
+
 def test_before(run) -> float:
     """The test accuracy of the network a taught run started from: saved with it, or measured."""
     if math.isfinite(getattr(run, "baseline_accuracy", math.nan)):
