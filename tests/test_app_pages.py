@@ -297,14 +297,15 @@ def test_a_fresh_session_opened_on_train_runs_the_entry_point():
 
 def test_the_web_process_never_imports_tensorflow():
     # In a fresh interpreter: every page opens, Draw predicts with numpy, and Train trains in
-    # the engine's worker process: the pages' process never imports TensorFlow or Keras.
+    # the engine's worker process, and Handwriting teaches that run there: the pages' process never
+    # imports TensorFlow or Keras.
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     code = (
-        "import sys\n"
+        "import os, sys\n"
         "from streamlit.testing.v1 import AppTest\n"
         "at = AppTest.from_file('streamlit_app.py', default_timeout=60)\n"
         "at.run()\n"
@@ -349,6 +350,20 @@ def test_the_web_process_never_imports_tensorflow():
         "at.run()\n"
         "assert not at.exception, at.exception\n"
         "assert any(m.label == 'Test accuracy' for m in at.metric), at.metric\n"
+        # And teaching: that run taught a learner's drawings, by a worker too.
+        "from mnist_core.input.drawings import unlike_set\n"
+        "from mnist_core.store.handwriting import Handwriting\n"
+        "Handwriting(os.environ['MNIST_LAB_RUNS']).save(at.session_state['learner'], unlike_set(20, seed=3))\n"
+        "at.switch_page('app_pages/handwriting.py')\n"
+        "at.run()\n"
+        "at.slider(key='teach_epochs').set_value(1)\n"
+        "at.run()\n"
+        "next(b for b in at.button if b.label.startswith('Teach it')).click()\n"
+        "at.run()\n"
+        "job = at.session_state['jobs'][-1]\n"
+        "assert job.config.teach and job.wait(300) and not job.error, job.error\n"
+        "at.run()\n"
+        "assert any(m.label == 'Held-back drawings, after' for m in at.metric), at.metric\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     root = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.parts.links import link_params
-from app_pages.parts.progress import first_epoch_progress, live_progress
+from app_pages.parts.progress import job_button, queue_text
 from app_pages.parts.runs import default_run, find_run, run_store, select, start_training
 from mnist_core.analysis.taught import compare, forgetting_sentence, held_sentence
 from mnist_core.config import HELD_BACK, MIN_PER_CLASS, TEACH_FIELD, ConfigError
@@ -101,8 +101,7 @@ def taught_result(config) -> None:
     """The last taught run of this session: its progress while it trains, then before and after."""
     store = run_store()
     if store.job(config) is not None:
-        run = store.get(config)
-        (live_progress if run is not None and run.epochs_done else first_epoch_progress)(config)
+        teaching(config)
         return
     run = find_run(config, keep=True)
     if run is None or not run.epochs_done:
@@ -122,6 +121,31 @@ def taught_result(config) -> None:
         st.warning(f"Its drawings cannot be read: {exc}.")
         return
     before_after(run, run.epochs_done, drawings)
+
+
+# A taught run's epochs take under a second: the page looks every second and draws a bar and a line
+# (no charts, whose redrawing every poll would take the cores from the worker: bench/teach_browser.py).
+@st.fragment(run_every=1.0)
+def teaching(config) -> None:
+    """The taught run's queue place or epoch, with Stop or Cancel, until it ends (then the page redraws)."""
+    store = run_store()
+    job = store.job(config)
+    if job is None:
+        st.rerun()
+    job_button(job, key="teach_job")
+    if job.queued:
+        st.info(queue_text(job, store.engine.slots()))
+        return
+    run = job.run
+    done = run.epochs_done if run is not None else 0
+    st.progress(done / job.target, text=f"Teaching: epoch {done} of {job.target}"
+                + (" (stopping after this epoch)" if job.stopping else ""))
+    if run is not None and run.history:
+        last = run.history[-1]
+        st.caption(f"After epoch {done}: {last.val_accuracy:.0%} of the held-back drawings read right, "
+                   f"{last.test_accuracy:.1%} of the test set.")
+    else:
+        st.caption("Reading the drawings and preparing the network...")
 
 
 def before_after(run, epoch: int, drawings: TeachSet) -> None:
