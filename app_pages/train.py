@@ -12,7 +12,7 @@ import streamlit as st
 from app_pages.parts.code_view import code_view
 from app_pages.parts.curves import charts
 from app_pages.parts.form import chosen, fold, read_settings
-from app_pages.parts.links import link_number, link_params, share_link
+from app_pages.parts.links import link_params, share_link
 from app_pages.parts.progress import first_epoch_progress, live_progress, my_jobs, my_other_jobs
 from app_pages.parts.runs import (
     find_run,
@@ -25,6 +25,7 @@ from app_pages.parts.runs import (
     start_training,
     warn_full,
 )
+from app_pages.parts.teach import taught_in_link
 from mnist_core.analysis import experiments
 from mnist_core.analysis.evaluate import pct
 from mnist_core.config import FIELD, TrainConfig
@@ -237,25 +238,6 @@ def main() -> None:
         st.write("Press **Train** to start. Each epoch's loss and accuracy appear here as it finishes.")
     if not config.teach:  # the script trains from scratch; a taught run starts from another's weights
         code_view(config, "train")
-
-
-def taught_in_link() -> TrainConfig | None:
-    """A taught run named by the link (the Handwriting page links to it): shown without the form,
-    whose settings cannot describe what it was taught. None for any other link."""
-    if "teach" not in st.query_params:
-        return None
-    params = {k: v for k, v in st.query_params.to_dict().items() if k != "epoch"}
-    config, _notes = TrainConfig.from_link(params)
-    if not config.teach or config.problems():
-        st.warning("The link names a taught run this app cannot read; the form shows its other settings.")
-        return None
-    st.info(f"A taught run: {config.describe()}. It started from another run's weights and learned a set of "
-            "drawings; the Handwriting page teaches and compares. Open Train from the sidebar for the form.")
-    if st.session_state.get("taught_link") != config.teach:  # the link's epoch counts once
-        st.session_state.taught_link = config.teach
-        if link_number(st.query_params.get("epoch")) is not None:
-            st.session_state.link_epoch = link_number(st.query_params.get("epoch"))
-    return config
 
 
 main()

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.parts.links import link_params
+from app_pages.parts.links import link_number, link_params
 from app_pages.parts.progress import job_button, queue_text
 from app_pages.parts.runs import default_run, find_run, run_store, select, start_training
 from mnist_core.analysis.taught import compare, forgetting_sentence, held_sentence
-from mnist_core.config import HELD_BACK, MIN_PER_CLASS, TEACH_FIELD, ConfigError
+from mnist_core.config import HELD_BACK, MIN_PER_CLASS, TEACH_FIELD, ConfigError, TrainConfig
 from mnist_core.figures import pictures
 from mnist_core.model.taught import TeachError, TeachSet, teach_config, teach_problems
 from mnist_core.store import rundir
@@ -173,3 +173,22 @@ def before_after(run, epoch: int, drawings: TeachSet) -> None:
         st.toast("The taught run is now the one Draw, Evaluate and Inside show.")
     right.page_link("app_pages/train.py", label="Open its curves on Train", icon=":material/show_chart:",
                     query_params=link_params(run, epoch))
+
+
+def taught_in_link() -> TrainConfig | None:
+    """A taught run named by the link (the Handwriting page links to it): shown without the form,
+    whose settings cannot describe what it was taught. None for any other link."""
+    if "teach" not in st.query_params:
+        return None
+    params = {k: v for k, v in st.query_params.to_dict().items() if k != "epoch"}
+    config, _notes = TrainConfig.from_link(params)
+    if not config.teach or config.problems():
+        st.warning("The link names a taught run this app cannot read; the form shows its other settings.")
+        return None
+    st.info(f"A taught run: {config.describe()}. It started from another run's weights and learned a set of "
+            "drawings; the Handwriting page teaches and compares. Open Train from the sidebar for the form.")
+    if st.session_state.get("taught_link") != config.teach:  # the link's epoch counts once
+        st.session_state.taught_link = config.teach
+        if link_number(st.query_params.get("epoch")) is not None:
+            st.session_state.link_epoch = link_number(st.query_params.get("epoch"))
+    return config

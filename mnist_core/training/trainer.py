@@ -348,6 +348,29 @@ def _training_arrays(config: TrainConfig, dataset: Dataset):
             tf.convert_to_tensor(encode_labels(dataset.y_train, config.sparse_labels)))
 
 
+def _taught_inputs(config: TrainConfig, drawings: TeachSet | None, saved_or_start) -> TeachSet | None:
+    """A taught run's drawings, checked: its own, and a saved run or starting weights with them."""
+    if config.teach and (drawings is None or drawings.digest != config.teaching.drawings or saved_or_start is None):
+        raise ValueError("a taught run needs its own drawings and the weights it starts from")
+    return drawings
+
+
+def _epoch_arrays(config: TrainConfig, dataset: Dataset, drawings: TeachSet | None):
+    """What a run's epochs index into, as tensors: every training image (then, for a taught run,
+    the drawings it learns from), and their labels."""
+    if config.teach:
+        x, y = training_images(config, dataset, drawings)
+        return tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    return _training_arrays(config, dataset)
+
+
+def _epoch_images(config: TrainConfig, dataset: Dataset, epoch: int, data: Prepared) -> np.ndarray:
+    """The images of `epoch`, in the order it sees them (drawn from the seed and the epoch)."""
+    if config.teach:
+        return epoch_order(config.teaching, config.seed, epoch, len(dataset.x_train))
+    return np.random.default_rng([config.seed, epoch]).permutation(len(data.x_fit)).astype(np.int32)
+
+
 def explosion_loss(baseline_loss: float) -> float:
     """An epoch loss above this counts as diverged: 100 times the untrained loss.
 
@@ -381,11 +404,7 @@ class TrainingRun(RunReader):
         needs its `drawings` and, when new, the weights it `start`s from (its base's)."""
         super().__init__()
         self.config = config.validate()
-        self._dataset = dataset
-        self._drawings = drawings
-        if config.teach and (drawings is None or drawings.digest != config.teaching.drawings
-                             or (saved is None and start is None)):
-            raise ValueError("a taught run needs its own drawings and the weights it starts from")
+        self._dataset, self._drawings = dataset, _taught_inputs(config, drawings, saved or start)
         self.updates_per_epoch = config.updates_per_epoch
         self._train_lock = threading.Lock()  # one training call at a time
         self._token = object()  # names this run's state in a pooled network (Network.holds)
@@ -393,9 +412,7 @@ class TrainingRun(RunReader):
             self._adopt(saved)
             return
         self.history: list[EpochResult] = []
-        self.status = "ready"
-        self.message = ""
-        self.diverged_epoch: int | None = None
+        self.status, self.message, self.diverged_epoch = "ready", "", None
         net = POOL.borrow(config)
         try:
             if start is None and net.holds == ("start", config.key()):
@@ -450,19 +467,6 @@ class TrainingRun(RunReader):
             return teach_data(self.config, self.dataset, self._drawings)
         return prepare(self.config, self.dataset)
 
-    def _arrays(self):
-        """What the epochs index into, as tensors: every training image (then, for a taught run,
-        the drawings it learns from), and their labels."""
-        if self.config.teach:
-            x, y = training_images(self.config, self.dataset, self._drawings)
-            return tf.convert_to_tensor(x), tf.convert_to_tensor(y)
-        return _training_arrays(self.config, self.dataset)
-
-    def _order(self, epoch: int, data: Prepared) -> np.ndarray:
-        """The images of `epoch`, in the order it sees them (drawn from the seed and the epoch)."""
-        if self.config.teach:
-            return epoch_order(self.config.teaching, self.config.seed, epoch, len(self.dataset.x_train))
-        return np.random.default_rng([self.config.seed, epoch]).permutation(len(data.x_fit)).astype(np.int32)
 
     # --- training ------------------------------------------------------------
 
@@ -495,7 +499,7 @@ class TrainingRun(RunReader):
 
     def _train(self, net: Network, epochs: int, on_epoch: EpochCallback | None) -> None:
         data = self._data()
-        x, y = self._arrays()
+        x, y = _epoch_arrays(self.config, self.dataset, self._drawings)
         started = time.perf_counter()
         self._weights.plan(epochs)
         for epoch in range(self.epochs_done + 1, epochs + 1):
@@ -517,7 +521,7 @@ class TrainingRun(RunReader):
 
     def _one_epoch(self, net: Network, epoch: int, data: Prepared, x, y, started: float) -> EpochResult | None:
         """Train one epoch and measure it; None (and status "diverged") if the loss blew up."""
-        order = self._order(epoch, data)
+        order = _epoch_images(self.config, self.dataset, epoch, data)
         n = len(order)
         t0 = time.perf_counter()
         changed_from = len(self.dataset.x_train) if self.config.teach else 0  # a taught run changes its drawings only
