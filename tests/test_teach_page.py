@@ -153,3 +153,15 @@ def test_an_uploaded_file_of_the_other_dataset_is_refused_and_the_set_kept(app):
     app.run()
     assert any("other dataset" in e.value for e in app.error)
     assert len(Handwriting(os.environ["MNIST_LAB_RUNS"]).load(LEARNER, "mnist")) == 20
+
+
+def test_a_full_list_of_runs_says_so_and_teaches_nothing(app, monkeypatch):
+    import app_pages.parts.runs
+
+    monkeypatch.setattr(app_pages.parts.runs, "MAX_SESSION_RUNS", 0)
+    with_drawings(app, unlike_set(20, seed=11))
+    button(app, "Teach it your handwriting").click()
+    app.run()
+    assert any("Your list keeps at most 0 runs and is full. Delete some on the Compare page to teach." in w.value
+               for w in app.warning)
+    assert not session_jobs(app)

@@ -8,7 +8,15 @@ import streamlit as st
 
 from app_pages.parts.links import link_number, link_params
 from app_pages.parts.progress import job_button, queue_text
-from app_pages.parts.runs import default_run, find_run, run_store, select, start_training
+from app_pages.parts.runs import (
+    default_run,
+    find_run,
+    run_store,
+    select,
+    session_full,
+    start_training,
+    warn_full,
+)
 from mnist_core.analysis.taught import compare, forgetting_sentence, held_sentence
 from mnist_core.config import HELD_BACK, MIN_PER_CLASS, TEACH_FIELD, ConfigError, TrainConfig
 from mnist_core.figures import pictures
@@ -69,6 +77,9 @@ def teach_settings(run, epoch: int, drawings) -> object | None:
 def start(config, drawings, run, epoch: int) -> None:
     """Keep the drawings where the workers read them, and ask for the taught run. The page stays on
     the run it started from (a new run would otherwise become the chosen one)."""
+    if session_full(config):  # said here: a warning before a rerun would be gone at once
+        warn_full(". Delete some on the Compare page to teach.")
+        return
     try:
         taught_sets().keep(TeachSet.of(drawings.dataset, drawings.images, drawings.labels))
     except OSError as exc:
