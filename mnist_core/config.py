@@ -396,7 +396,8 @@ class TrainConfig:
                 "normalize": "raw 0-255 pixels", "train_samples": f"{self.train_samples or TRAIN_SIZE:,} images",
                 "seed": f"seed {self.seed}", "early_stopping": f"early stopping {self.early_stopping}",
                 "keep_best": "keep the best epoch", "augment": f"augment {self.augment}"}
-        return [text for name, text in said.items() if getattr(self, name) != FIELD[name].default]
+        implied = ("validation", "augment") if self.teach else ()  # a taught run's, said by "taught ..."
+        return [text for name, text in said.items() if getattr(self, name) != FIELD[name].default and name not in implied]
 
     # --- flat dict of strings ----------------------------------------------
 

@@ -50,6 +50,7 @@ def test_teaching_shows_before_and_after_and_the_same_teaching_is_trained_once(a
     held, test = metric(app, "Held-back drawings, after"), metric(app, "Test set, after")
     assert held.value.endswith("%") and test.value.endswith("%") and "points" in test.delta
     assert any("On the 10 held-back drawings, which it never learned from" in m.value for m in app.markdown)
+    assert any(c.value == "It started from the default MNIST model (the classic network), epoch 5." for c in app.caption)
     taught = [r for r in app.session_state["runs"].values() if r.config.teach]
     assert len(taught) == 1 and taught[0].epochs_done == 2  # a run of its own, in the learner's list
     model = app.selectbox[0]

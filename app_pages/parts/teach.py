@@ -45,6 +45,14 @@ def base_name(run) -> str | None:
     return None
 
 
+def base_label(teach) -> str:
+    """The run a taught run started from, in words."""
+    if teach.base == SHIPPED:
+        return f"the default MNIST model (the classic network), epoch {teach.epoch}"
+    base = run_store().disk.open(teach.base)
+    return f"{base.config.describe() if base else 'a run no longer on this server'}, epoch {teach.epoch}"
+
+
 def teach_settings(run, epoch: int, drawings) -> object | None:
     """The taught run's config from the page's settings, or None with the reason shown."""
     problems = teach_problems(drawings.dataset, drawings.labels, run.config.dataset if run.config else "")
@@ -163,6 +171,7 @@ def before_after(run, epoch: int, drawings: TeachSet) -> None:
     """Held-back drawings and the test set, before and after, side by side; what changed."""
     found = compare(run, epoch, drawings)
     st.markdown(f"**Before and after teaching** ({epoch} epoch{'s' if epoch != 1 else ''})")
+    st.caption(f"It started from {base_label(run.config.teaching)}.")
     a, b = st.columns(2)
     a.metric("Held-back drawings, after", f"{found.held_after:.0%}", f"{100 * (found.held_after - found.held_before):+.0f} points",
              help=f"Before: {found.held_before:.0%}. Drawings it never learned from.")
